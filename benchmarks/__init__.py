@@ -1,0 +1,1 @@
+"""Benchmarks comparing Myriad with reference simulators."""
