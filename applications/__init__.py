@@ -1,0 +1,1 @@
+"""Neuroscience on top of Myriad: sections, channels, synapses, networks and CLIs."""

@@ -1,0 +1,11 @@
+"""Axial current between neighbouring compartments."""
+from myriad import Coupling, Param
+
+
+class Axial(Coupling):
+    """An ohmic resistor of conductance ``g`` (uS) carrying current from pre to post."""
+
+    g = Param(0.0, unit="uS")
+
+    def flow_v(self):
+        return self.g * (self.pre.v - self.post.v)

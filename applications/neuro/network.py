@@ -1,0 +1,52 @@
+"""Networks: sections grouped into cells with gids, spike sources and connections.
+
+Mirrors NEURON's NetCon vocabulary: a source is a threshold on a location's
+voltage (or a list of stimulus times), a connection delivers each of its
+events after ``delay`` ms to a synapse with ``weight`` (uS for conductance
+synapses).
+"""
+from __future__ import annotations
+
+from myriad import MechRef, Model, ModelError, Simulation, SourceRef
+
+from applications.neuro.section import Location, Section
+
+
+class Network:
+    """A model under construction, with the bookkeeping NEURON users expect."""
+
+    def __init__(self):
+        self.model = Model()
+        self.sections: list[Section] = []
+        self.gids: dict[int, SourceRef] = {}
+
+    def section(self, name: str = "section", **geometry) -> Section:
+        sec = Section(self.model, name, **geometry)
+        self.sections.append(sec)
+        return sec
+
+    @property
+    def compartments(self) -> int:
+        """Membrane compartments, as NEURON's sum of nseg counts them."""
+        return sum(sec.nseg for sec in self.sections)
+
+    def spike_source(self, location: Location, gid: int, threshold: float = 10.0) -> SourceRef:
+        """Announce spikes of ``gid``: voltage at ``location`` crossing ``threshold`` (mV) upwards."""
+        if gid in self.gids:
+            raise ModelError(f"gid {gid} already has a spike source")
+        self.gids[gid] = self.model.add_detector(location.node(), "v", threshold, gid)
+        return self.gids[gid]
+
+    def stimulus(self, times) -> SourceRef:
+        """A source emitting events at the given times (ms), like a NetStim or VecStim."""
+        return self.model.add_generator(times)
+
+    def connect(self, source: SourceRef | int, target: MechRef, delay: float = 1.0, weight: float = 0.0) -> None:
+        if isinstance(source, int):
+            if source not in self.gids:
+                raise ModelError(f"gid {source} has no spike source")
+            source = self.gids[source]
+        self.model.connect(source, target, delay, weight)
+
+    def simulation(self, **options) -> Simulation:
+        return Simulation(self.model, **options)

@@ -1,0 +1,110 @@
+"""Sections discretised as NEURON does, written into a Myriad model.
+
+A section of ``nseg`` segments has one node at the centre of each segment,
+with the segment's lateral area.  Its 0-end is the node it is attached to on
+its parent (or, for a root section, a zero-area node of its own) and its 1-end
+is a zero-area node; the end nodes exist only once something uses them (a
+child, a point process, a recording), so a lone soma is one compartment.
+Neighbouring nodes are joined by the axial conductance of the cylinder
+between them (half a segment to an end node).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from myriad import MechRef, Model, ModelError, NodeRef
+
+from applications.neuro.axial import Axial
+from applications.neuro.compartment import Compartment
+from applications.neuro.units import axial_conductance_us
+
+
+class Location(NamedTuple):
+    section: "Section"
+    x: float
+
+    def node(self) -> NodeRef:
+        return self.section.node(self.x)
+
+    def place(self, cls, **params) -> MechRef:
+        """Put a point process (or any one-node mechanism) at this location."""
+        return self.section.model.add_mechanism(cls, self.node(), **params)
+
+
+def _positive(name, value, what):
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ModelError(f"section '{what}': {name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+class Section:
+    """An unbranched cylinder: L and diam in um, Ra in ohm cm, cm in uF/cm2."""
+
+    def __init__(self, model: Model, name: str = "section", *, L: float = 100.0, diam: float = 500.0,
+                 nseg: int = 1, Ra: float = 35.4, cm: float = 1.0):
+        self.model, self.name = model, name
+        self.L = _positive("L", L, name)
+        self.diam = _positive("diam", diam, name)
+        self.Ra = _positive("Ra", Ra, name)
+        cm = float(cm)
+        if not (math.isfinite(cm) and cm >= 0):
+            raise ModelError(f"section '{name}': cm must be a number >= 0, got {cm!r}")
+        if not (isinstance(nseg, int) and nseg >= 1):
+            raise ModelError(f"section '{name}': nseg must be an integer >= 1, got {nseg!r}")
+        self.nseg, self.cm = nseg, cm
+        self.parent: Location | None = None
+        area = math.pi * self.diam * self.L / nseg
+        self.centres = [model.add_node(Compartment, area=area, cm=cm) for _ in range(nseg)]
+        g_full = axial_conductance_us(self.Ra, self.L / nseg, self.diam)
+        for a, b in zip(self.centres, self.centres[1:]):
+            model.add_mechanism(Axial, (a, b), g=g_full)
+        self._end0: NodeRef | None = None
+        self._end1: NodeRef | None = None
+
+    def __call__(self, x: float) -> Location:
+        if not (isinstance(x, (int, float)) and 0.0 <= x <= 1.0):
+            raise ModelError(f"section '{self.name}': location must be in [0, 1], got {x!r}")
+        return Location(self, float(x))
+
+    def __repr__(self):
+        return f"Section({self.name!r})"
+
+    @property
+    def half_conductance(self) -> float:
+        return axial_conductance_us(self.Ra, 0.5 * self.L / self.nseg, self.diam)
+
+    def connect(self, parent: Location) -> "Section":
+        """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""
+        if self.parent is not None:
+            raise ModelError(f"section '{self.name}' is already connected to {self.parent.section.name}")
+        if self._end0 is not None:
+            raise ModelError(f"section '{self.name}': its 0-end is already in use; connect it before use")
+        walk = parent.section
+        while walk is not None:
+            if walk is self:
+                raise ModelError(f"connecting '{self.name}' to '{parent.section.name}' would make a loop")
+            walk = walk.parent.section if walk.parent else None
+        self.parent = parent
+        self.model.add_mechanism(Axial, (parent.node(), self.centres[0]), g=self.half_conductance)
+        return self
+
+    def insert(self, cls, **params) -> list[MechRef]:
+        """Put a density mechanism on every segment of the section."""
+        return [self.model.add_mechanism(cls, node, **params) for node in self.centres]
+
+    def node(self, x: float) -> NodeRef:
+        """The node that represents location x (NEURON's segment-to-node rule)."""
+        if x == 0.0:
+            if self.parent is not None:
+                return self.parent.node()
+            if self._end0 is None:
+                self._end0 = self.model.add_node(Compartment, area=0.0, cm=self.cm)
+                self.model.add_mechanism(Axial, (self._end0, self.centres[0]), g=self.half_conductance)
+            return self._end0
+        if x == 1.0:
+            if self._end1 is None:
+                self._end1 = self.model.add_node(Compartment, area=0.0, cm=self.cm)
+                self.model.add_mechanism(Axial, (self.centres[-1], self._end1), g=self.half_conductance)
+            return self._end1
+        return self.centres[min(int(x * self.nseg), self.nseg - 1)]

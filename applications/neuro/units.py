@@ -1,0 +1,23 @@
+"""The one place where NEURON's units meet Myriad's node equation.
+
+Myriad integrates ``capacity * dv/dt = inflow`` with v in mV and t in ms; the
+application chooses capacity in nF and inflow in nA (nA / nF = mV/ms).
+Parameters keep NEURON's units: lengths in um, densities in S/cm2 and mA/cm2,
+specific capacitance in uF/cm2, axial resistivity in ohm cm, point currents
+in nA, conductances of point processes in uS.
+"""
+import math
+
+#: uF/cm2 * um2 -> nF   (1 um2 = 1e-8 cm2, 1 uF = 1e3 nF)
+CAPACITANCE_TO_NF = 1e-5
+#: mA/cm2 * um2 -> nA   (1e-8 cm2, 1 mA = 1e6 nA)
+DENSITY_TO_NA = 1e-2
+
+
+def axial_conductance_us(Ra: float, length_um: float, diam_um: float) -> float:
+    """Conductance (uS) of a cylinder of resistivity Ra (ohm cm), length and diameter in um.
+
+    R = Ra * length / (pi r^2) is in ohm cm / um = 1e4 ohm = 1e-2 Mohm.
+    """
+    radius = 0.5 * diam_um
+    return 100.0 * math.pi * radius * radius / (Ra * length_um)

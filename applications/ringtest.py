@@ -1,0 +1,63 @@
+"""CoreNEURON's ring benchmark (DESIGN.md, CLI 3): rings of ball-and-stick HH cells."""
+from __future__ import annotations
+
+from myriad import app_cli
+from myriad.outputs import spikes_text, write_atomic
+
+from applications.neuro import HH, ExpSyn, Network, Pas
+
+
+def build_cell(net: Network, gid: int, nbranch: int, ncompart: int):
+    """Soma with hh, dend[0] (200 um) on soma(1), a binary tree of 10 um branches; ExpSyn at dend[0](0.8)."""
+    soma = net.section(f"cell{gid}.soma", L=12.6157, diam=12.6157, nseg=1, Ra=100.0, cm=1.0)
+    soma.insert(HH, gnabar=0.12, gkbar=0.036, gl=0.0003, el=-54.3)
+    dends = []
+    for i in range(nbranch):
+        dend = net.section(f"cell{gid}.dend[{i}]", L=200.0 if i == 0 else 10.0, diam=1.0, nseg=ncompart,
+                           Ra=100.0, cm=1.0)
+        dend.connect(soma(1.0) if i == 0 else dends[(i - 1) // 2](1.0))
+        dend.insert(Pas, g=0.001, e=-65.0)
+        dends.append(dend)
+    synapse = dends[0](0.8).place(ExpSyn, tau=2.0, e=0.0)
+    net.spike_source(soma(0.5), gid=gid, threshold=10.0)
+    return synapse
+
+
+def build(nring: int = 16, ncell: int = 8, nbranch: int = 32, ncompart: int = 1) -> Network:
+    net = Network()
+    synapses = {}
+    for ring in range(nring):
+        for i in range(ncell):
+            gid = ring * ncell + i
+            synapses[gid] = build_cell(net, gid, nbranch, ncompart)
+    stimulus = net.stimulus([0.0])
+    for ring in range(nring):
+        for i in range(ncell):
+            gid = ring * ncell + i
+            net.connect(gid, synapses[ring * ncell + (i + 1) % ncell], delay=1.0, weight=0.01)
+        net.connect(stimulus, synapses[ring * ncell], delay=1.0, weight=0.01)
+    return net
+
+
+def main(argv=None) -> None:
+    p = app_cli.parser(__doc__, dt=0.025, tstop=100.0)
+    p.add_argument("--nring", type=app_cli.positive_int, default=16)
+    p.add_argument("--ncell", type=app_cli.positive_int, default=8)
+    p.add_argument("--nbranch", type=app_cli.positive_int, default=32)
+    p.add_argument("--ncompart", type=app_cli.positive_int, default=1)
+    args = p.parse_args(argv)
+
+    def run():
+        net = build(args.nring, args.ncell, args.nbranch, args.ncompart)
+        sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
+        result = sim.run(args.tstop)
+        if args.out:
+            write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))
+        print(app_cli.summary(sim, result, compartments=net.compartments,
+                              nspikes=len(result.spike_times), threads=args.threads))
+
+    app_cli.main_guard(run, "ringtest")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+/* Myriad solver interface: the context shared by the fixed solver (solver.c)
+ * and the model-specific kernels that myriad generates from Python mechanisms.
+ *
+ * All arrays are owned by Python (numpy) and shared without copies.  Indices
+ * are 32-bit except counters that grow with simulated time.  The layout of
+ * myr_ctx is mirrored field by field in myriad/runtime.py; myr_ctx_size()
+ * lets Python check that the two agree.
+ */
+#ifndef MYRIAD_SOLVER_H
+#define MYRIAD_SOLVER_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef int32_t myr_idx;
+
+enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
+enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2 };
+
+typedef struct myr_ctx {
+    /* sizes */
+    int64_t n_unknowns;   /* potentials solved implicitly: Y[0 .. n_unknowns) */
+    int64_t n_y;          /* all states */
+    int64_t n_slots;      /* mechanism contribution slots */
+    int64_t n_edges;      /* off-diagonal entries of the (filled) coupling matrix */
+
+    /* data: states, parameters, contribution slots */
+    double *Y;
+    double *P;
+    double *S;
+    /* per-field tables used by generated kernels (indexed by compile-time ids) */
+    const int64_t *yoff;
+    const int64_t *poff;
+    const int64_t *soff;
+    const int64_t *count;
+    myr_idx *const *ix;
+
+    /* gathers: for each unknown its inflow slots and diagonal-Jacobian slots,
+     * for each edge its Jacobian slots (index < 0 means subtract S[~index]) */
+    const myr_idx *in_ptr, *in_idx;
+    const myr_idx *jd_ptr, *jd_idx;
+    const myr_idx *row_ptr, *edge_col;   /* edges grouped by row */
+    const myr_idx *je_ptr, *je_idx;
+
+    /* exact linear solve: elimination program per connected component */
+    int64_t n_comp;
+    const myr_idx *comp_ptr, *order;
+    const myr_idx *up_ptr, *up_node, *up_kj, *up_jk;
+    const myr_idx *fill_ptr, *fill_q, *fill_e;
+
+    /* events: sources (threshold detectors and generators) with spike history */
+    int64_t n_src;
+    double *src_buf;
+    const int64_t *src_off, *src_cap;
+    int64_t *src_count;
+    int64_t n_det;
+    const myr_idx *det_src, *det_y;
+    const double *det_thr;
+    const int64_t *det_gid;
+    int8_t *det_above;
+    double *det_vprev;
+    int64_t n_tgt;
+    const myr_idx *tgt_ptr, *tgt_cls;
+    const int64_t *tgt_inst;
+    const myr_idx *con_src;
+    const double *con_delay, *con_weight;
+    int64_t *con_cursor;
+
+    /* recording */
+    int64_t n_rec;
+    const int64_t *rec_y, *rec_every, *rec_off;
+    double *rec_buf;
+
+    /* run control */
+    int32_t method, threads, do_init, has_algebraic;
+    double dt, t0;
+    int64_t nsteps;
+
+    /* work arrays (Python allocated): cap, diag, rhs, dz [n_unknowns];
+     * offd [n_edges]; K, Yst, Yacc [n_y] */
+    double *cap, *diag, *rhs, *dz, *offd, *K, *Yst, *Yacc;
+
+    /* outputs */
+    int32_t status;
+    int64_t n_spikes;
+    double *spk_t;
+    int64_t *spk_gid;
+    int64_t lost_events;
+} myr_ctx;
+
+/* Generated per model (from the mechanism classes' Python methods). */
+static void myr_capacities(const myr_ctx *c, const double *restrict Y, double *restrict cap);
+static void myr_initialize(const myr_ctx *c, double *restrict Y, double t);
+static void myr_currents(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
+static void myr_derivatives(const myr_ctx *c, const double *restrict Y, double *restrict K, double t);
+static void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
+static void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);
+static void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, double *restrict Y, double weight, double t);
+
+/* Exported by solver.c */
+int64_t myr_ctx_size(void);
+int32_t myr_run(myr_ctx *c);
+double myr_rk4_rate(myr_ctx *c, int64_t *where);
+void myr_release(myr_ctx *c);
+
+/* Shared by generated kernels: exponential Euler with a numerical diagonal
+ * Jacobian.  For an equation linear in its own state (gating variables,
+ * synaptic conductances) this is the exact solution at frozen inputs, which is
+ * what NEURON's cnexp does; it is stable for any dt when the rate is negative. */
+static inline double myr_exp_euler_increment(double f, double rate, double dt)
+{
+    double x = rate * dt;
+    if (fabs(x) < 1e-12) {
+        return f * dt;
+    }
+    return f * expm1(x) / rate;
+}
+
+static inline double myr_perturbation(double s)
+{
+    return 1e-6 * fmax(fabs(s), 1e-3);
+}
+
+#endif

@@ -1,0 +1,402 @@
+/* Myriad's fixed solver: one OpenMP parallel region for the whole run, the time
+ * loop inside it, each step a fixed sequence of phases separated by barriers.
+ *
+ * Determinism: every phase writes only data it owns (a mechanism instance its
+ * own slots, an unknown its own matrix row, a component its own unknowns, a
+ * target its own states), and every sum is taken in an order fixed by the
+ * index arrays, so results do not depend on the number of threads.
+ *
+ * This file is appended to the generated kernels of a model and compiled as
+ * one translation unit, so the kernels inline into the phases.
+ */
+
+int64_t myr_ctx_size(void) { return (int64_t)sizeof(myr_ctx); }
+
+static inline double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
+                                const myr_idx *restrict idx, int64_t k)
+{
+    double s = 0.0;
+    for (myr_idx q = ptr[k]; q < ptr[k + 1]; q++) {
+        myr_idx i = idx[q];
+        s += i >= 0 ? S[i] : -S[~i];
+    }
+    return s;
+}
+
+/* Build the linearised system (cap/dt - J) dv = F from the slots. */
+static void myr_assemble(myr_ctx *c, double dt)
+{
+    const double *restrict S = c->S;
+    #pragma omp for schedule(static) nowait
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        c->rhs[u] = myr_gather(S, c->in_ptr, c->in_idx, u);
+        c->diag[u] = c->cap[u] / dt - myr_gather(S, c->jd_ptr, c->jd_idx, u);
+    }
+    #pragma omp for schedule(static)
+    for (int64_t e = 0; e < c->n_edges; e++) {
+        c->offd[e] = -myr_gather(S, c->je_ptr, c->je_idx, e);
+    }
+}
+
+/* Gaussian elimination in the precomputed order of each component (leaves
+ * first on trees, so no fill-in), then back substitution; rhs becomes dv. */
+static void myr_solve(myr_ctx *c)
+{
+    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict offd = c->offd;
+    #pragma omp for schedule(static)
+    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+        const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
+        for (myr_idx p = lo; p < hi; p++) {
+            const myr_idx k = c->order[p];
+            const double inv = 1.0 / diag[k];
+            for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
+                const myr_idx j = c->up_node[q];
+                const double f = offd[c->up_jk[q]] * inv;
+                diag[j] -= f * offd[c->up_kj[q]];
+                rhs[j] -= f * rhs[k];
+                for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
+                    offd[c->fill_e[r]] -= f * offd[c->up_kj[c->fill_q[r]]];
+                }
+            }
+        }
+        for (myr_idx p = hi - 1; p >= lo; p--) {
+            const myr_idx k = c->order[p];
+            double s = rhs[k];
+            for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
+                s -= offd[c->up_kj[q]] * rhs[c->up_node[q]];
+            }
+            rhs[k] = s / diag[k];
+        }
+    }
+}
+
+static void myr_backward_euler_step(myr_ctx *c, double t, double dt)
+{
+    myr_currents(c, c->Y, c->S, t + 0.5 * dt);
+    #pragma omp barrier
+    myr_assemble(c, dt);
+    myr_solve(c);
+    #pragma omp for schedule(static)
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        c->Y[u] += c->rhs[u];
+    }
+    myr_advance_states(c, c->Y, t + dt, dt);
+    #pragma omp barrier
+}
+
+/* Zero-capacity unknowns (e.g. section-end nodes) are algebraic: one Newton
+ * step puts them on their constraint (exact when their couplings are linear),
+ * after which the capacitive unknowns see the corrected values through the
+ * Jacobian.  Flattening refuses RK4 when two algebraic unknowns are coupled. */
+static void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
+{
+    const double *restrict S = c->S;
+    #pragma omp for schedule(static)
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        double d = 0.0;
+        if (c->cap[u] == 0.0) {
+            const double f = myr_gather(S, c->in_ptr, c->in_idx, u);
+            const double j = myr_gather(S, c->jd_ptr, c->jd_idx, u);
+            d = j != 0.0 ? -f / j : 0.0;
+            Yin[u] += d;
+        }
+        c->dz[u] = d;
+    }
+}
+
+/* K = dY/dt at (Yin, t); algebraic entries of Yin are projected first. */
+static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
+{
+    const double *restrict S = c->S;
+    myr_currents(c, Yin, c->S, t);
+    #pragma omp barrier
+    if (c->has_algebraic) {
+        myr_project_algebraic(c, Yin);
+    }
+    myr_derivatives(c, Yin, c->K, t);
+    #pragma omp for schedule(static)
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        if (c->cap[u] == 0.0) {
+            c->K[u] = 0.0;
+            continue;
+        }
+        double f = myr_gather(S, c->in_ptr, c->in_idx, u);
+        if (c->has_algebraic) {
+            for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
+                const myr_idx z = c->edge_col[e];
+                if (c->cap[z] == 0.0) {
+                    f += myr_gather(S, c->je_ptr, c->je_idx, e) * c->dz[z];
+                }
+            }
+        }
+        c->K[u] = f / c->cap[u];
+    }
+}
+
+static void myr_rk4_step(myr_ctx *c, double t, double dt)
+{
+    double *restrict Y = c->Y, *restrict K = c->K, *restrict Yst = c->Yst, *restrict Yacc = c->Yacc;
+    const int64_t n = c->n_y;
+    /* The last stage sees the driving functions just before t + dt, so a
+     * switch-on at a step boundary belongs to the step that starts there. */
+    const double t_end = nextafter(t + dt, t);
+
+    myr_rk4_derivative(c, Y, t);
+    #pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        Yacc[i] = Y[i] + dt / 6.0 * K[i];
+        Yst[i] = Y[i] + 0.5 * dt * K[i];
+    }
+    myr_rk4_derivative(c, Yst, t + 0.5 * dt);
+    #pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        Yacc[i] += dt / 3.0 * K[i];
+        Yst[i] = Y[i] + 0.5 * dt * K[i];
+    }
+    myr_rk4_derivative(c, Yst, t + 0.5 * dt);
+    #pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        Yacc[i] += dt / 3.0 * K[i];
+        Yst[i] = Y[i] + dt * K[i];
+    }
+    myr_rk4_derivative(c, Yst, t_end);
+    #pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        Y[i] = Yacc[i] + dt / 6.0 * K[i];
+    }
+    if (c->has_algebraic) {
+        myr_currents(c, Y, c->S, t + dt);
+        #pragma omp barrier
+        myr_project_algebraic(c, Y);
+    }
+}
+
+/* Deliver every event due by the middle of the coming step (NEURON's rule),
+ * target by target, in connection order. */
+static void myr_deliver_events(myr_ctx *c, double t, double dt)
+{
+    const double limit = t + 0.5 * dt;
+    int64_t lost = 0;
+    #pragma omp for schedule(static)
+    for (int64_t g = 0; g < c->n_tgt; g++) {
+        for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
+            const myr_idx s = c->con_src[q];
+            const int64_t count = c->src_count[s], cap = c->src_cap[s];
+            int64_t cur = c->con_cursor[q];
+            if (count - cur > cap) {
+                lost += count - cur - cap;
+                cur = count - cap;
+            }
+            while (cur < count) {
+                const double ts = c->src_buf[c->src_off[s] + cur % cap];
+                if (ts + c->con_delay[q] > limit) {
+                    break;
+                }
+                myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t);
+                cur++;
+            }
+            c->con_cursor[q] = cur;
+        }
+    }
+    if (lost) {
+        #pragma omp atomic
+        c->lost_events += lost;
+    }
+}
+
+typedef struct {
+    int64_t n, cap;
+    double *t;
+    int64_t *gid;
+    int failed;
+} myr_spike_list;
+
+static void myr_spike_push(myr_spike_list *l, double t, int64_t gid)
+{
+    if (l->failed) {
+        return;
+    }
+    if (l->n == l->cap) {
+        int64_t cap = l->cap ? 2 * l->cap : 1024;
+        double *nt = realloc(l->t, (size_t)cap * sizeof(double));
+        if (nt) {
+            l->t = nt;
+        }
+        int64_t *ng = realloc(l->gid, (size_t)cap * sizeof(int64_t));
+        if (ng) {
+            l->gid = ng;
+        }
+        if (!nt || !ng) {
+            l->failed = 1;
+            return;
+        }
+        l->cap = cap;
+    }
+    l->t[l->n] = t;
+    l->gid[l->n] = gid;
+    l->n++;
+}
+
+/* Upward threshold crossings, timed by linear interpolation within the step. */
+static void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
+{
+    #pragma omp for schedule(static)
+    for (int64_t d = 0; d < c->n_det; d++) {
+        const double v = c->Y[c->det_y[d]], thr = c->det_thr[d], vprev = c->det_vprev[d];
+        if (v > thr) {
+            if (!c->det_above[d]) {
+                c->det_above[d] = 1;
+                double frac = (v > vprev) ? (thr - vprev) / (v - vprev) : 1.0;
+                frac = frac < 0.0 ? 0.0 : (frac > 1.0 ? 1.0 : frac);
+                const double ts = t + frac * dt;
+                const myr_idx s = c->det_src[d];
+                c->src_buf[c->src_off[s] + c->src_count[s] % c->src_cap[s]] = ts;
+                c->src_count[s]++;
+                if (c->det_gid[d] >= 0) {
+                    myr_spike_push(spikes, ts, c->det_gid[d]);
+                }
+            }
+        } else {
+            c->det_above[d] = 0;
+        }
+        c->det_vprev[d] = v;
+    }
+}
+
+static void myr_record(myr_ctx *c, int64_t step)
+{
+    #pragma omp for schedule(static)
+    for (int64_t r = 0; r < c->n_rec; r++) {
+        if (step % c->rec_every[r] == 0) {
+            c->rec_buf[c->rec_off[r] + step / c->rec_every[r]] = c->Y[c->rec_y[r]];
+        }
+    }
+}
+
+int32_t myr_run(myr_ctx *c)
+{
+    int nthreads = c->threads > 0 ? c->threads : 1;
+    myr_spike_list *lists = calloc((size_t)nthreads, sizeof(myr_spike_list));
+    if (!lists) {
+        return c->status = MYR_ERR_NOMEM;
+    }
+    c->status = MYR_OK;
+    c->lost_events = 0;
+    const double dt = c->dt, t0 = c->t0;
+
+    #pragma omp parallel num_threads(nthreads)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        myr_spike_list *mine = &lists[tid];
+        if (c->do_init) {
+            myr_initialize(c, c->Y, t0);
+            #pragma omp barrier
+        }
+        myr_capacities(c, c->Y, c->cap);
+        #pragma omp barrier
+        if (c->do_init && c->method == MYR_RK4 && c->has_algebraic) {
+            myr_currents(c, c->Y, c->S, t0);
+            #pragma omp barrier
+            myr_project_algebraic(c, c->Y);
+        }
+        if (c->do_init) {
+            #pragma omp for schedule(static)
+            for (int64_t d = 0; d < c->n_det; d++) {
+                const double v = c->Y[c->det_y[d]];
+                c->det_vprev[d] = v;
+                c->det_above[d] = v > c->det_thr[d];
+            }
+        }
+        myr_record(c, 0);
+        for (int64_t n = 0; n < c->nsteps; n++) {
+            const double t = t0 + (double)n * dt;
+            myr_deliver_events(c, t, dt);
+            if (c->method == MYR_RK4) {
+                myr_rk4_step(c, t, dt);
+            } else {
+                myr_backward_euler_step(c, t, dt);
+            }
+            myr_detect(c, t, dt, mine);
+            myr_record(c, n + 1);
+        }
+    }
+
+    int64_t total = 0;
+    int failed = 0;
+    for (int i = 0; i < nthreads; i++) {
+        total += lists[i].n;
+        failed |= lists[i].failed;
+    }
+    c->spk_t = malloc((size_t)(total ? total : 1) * sizeof(double));
+    c->spk_gid = malloc((size_t)(total ? total : 1) * sizeof(int64_t));
+    if (!c->spk_t || !c->spk_gid) {
+        failed = 1;
+    }
+    int64_t at = 0;
+    for (int i = 0; i < nthreads; i++) {
+        if (!failed && lists[i].n) {
+            memcpy(c->spk_t + at, lists[i].t, (size_t)lists[i].n * sizeof(double));
+            memcpy(c->spk_gid + at, lists[i].gid, (size_t)lists[i].n * sizeof(int64_t));
+            at += lists[i].n;
+        }
+        free(lists[i].t);
+        free(lists[i].gid);
+    }
+    free(lists);
+    c->n_spikes = failed ? 0 : total;
+    if (failed) {
+        c->status = MYR_ERR_NOMEM;
+    } else if (c->lost_events) {
+        c->status = MYR_ERR_EVENTS_LOST;
+    }
+    return c->status;
+}
+
+void myr_release(myr_ctx *c)
+{
+    free(c->spk_t);
+    free(c->spk_gid);
+    c->spk_t = NULL;
+    c->spk_gid = NULL;
+    c->n_spikes = 0;
+}
+
+/* Largest decay rate of the linearised system at the current state (1/ms):
+ * Gershgorin's bound on each capacitive row of the coupled potentials and the
+ * diagonal rate of each mechanism state.  RK4 is stable for rate*dt <= 2.785. */
+double myr_rk4_rate(myr_ctx *c, int64_t *where)
+{
+    double best = 0.0;
+    int64_t at = -1;
+    myr_initialize(c, c->Y, c->t0);
+    myr_capacities(c, c->Y, c->cap);
+    myr_currents(c, c->Y, c->S, c->t0);
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        if (c->cap[u] == 0.0) {
+            continue;
+        }
+        double r = fabs(myr_gather(c->S, c->jd_ptr, c->jd_idx, u));
+        for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
+            if (c->cap[c->edge_col[e]] != 0.0) {
+                r += fabs(myr_gather(c->S, c->je_ptr, c->je_idx, e));
+            }
+        }
+        r /= c->cap[u];
+        if (r > best) {
+            best = r;
+            at = u;
+        }
+    }
+    myr_state_jacobian(c, c->Y, c->K, c->t0);
+    for (int64_t i = c->n_unknowns; i < c->n_y; i++) {
+        if (fabs(c->K[i]) > best) {
+            best = fabs(c->K[i]);
+            at = i;
+        }
+    }
+    *where = at;
+    return best;
+}

@@ -1,0 +1,14 @@
+"""Myriad: models of coupled nodes and mechanisms, translated to C and run in one call.
+
+Nothing in this package knows about neurons: nodes hold potentials with a
+capacity, mechanisms add inflows and evolve their own states, couplings join
+pairs of nodes, detectors turn threshold crossings into delayed events.
+"""
+from myriad.declarations import Coupling, Mechanism, Node, Param, Potential, State
+from myriad.errors import BuildError, ModelError, MyriadError, SimulationError
+from myriad.model import MechRef, Model, NodeRef, SourceRef
+from myriad.simulation import Result, Simulation
+
+__all__ = ["Coupling", "Mechanism", "Node", "Param", "Potential", "State", "BuildError", "ModelError",
+           "MyriadError", "SimulationError", "MechRef", "Model", "NodeRef", "SourceRef", "Result",
+           "Simulation"]

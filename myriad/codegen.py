@@ -1,0 +1,298 @@
+"""Generated C for a model structure: pycast's mechanism functions plus the
+per-block kernels that csolver calls (``myr_currents``, ``myr_advance_states``...).
+
+Kernels are built as pycparser ``c_ast`` and printed by pycast's generator.
+Each kernel loops over the instances of one block inside an orphaned
+``#pragma omp for`` (it runs inside the solver's single parallel region),
+loads the fields the block's methods read, calls the translated methods and
+writes only the block's own slots or states.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pycparser import c_ast
+
+from pycast import FieldBinding
+from pycast import cbuild as cb
+from myriad.blocks import Analysis, MechBlock, NodeBlock
+
+CSOLVER = Path(__file__).resolve().parent.parent / "csolver"
+CTX = "myr_ctx"
+IDX = "myr_idx"
+OMP_FOR = "omp for schedule(static) nowait"
+
+
+def _table(table: str, fid: int):
+    return cb.index(cb.member("c", table), fid)
+
+
+def _field_ptr(name: str, base: str, table: str, fid: int, writable: bool):
+    return cb.var(name, cb.DOUBLE, cb.binop("+", cb.ident(base), _table(table, fid)),
+                  pointer=1, const_target=not writable, restrict=True)
+
+
+def _ctx_param():
+    return cb.param("c", CTX, pointer=1, const_target=True)
+
+
+class _BlockKernels:
+    """Builds the kernels of one mechanism block."""
+
+    def __init__(self, block: MechBlock):
+        self.b = block
+        self.roles = block.cls.roles
+
+    # --- how a field reaches a translated method ------------------------------
+    def _loads(self, sigs, y_base: str, writable_states: bool):
+        """Pointer declarations for every field of ``sigs`` and the instance loop's loads."""
+        b = self.b
+        paths = sorted({f.path for s in sigs if s for f in s.fields})
+        decls = [cb.var("n", "int64_t", _table("count", b.count_id), const_=True)]
+        decls += [cb.var(f"ix_{r}", IDX, cb.index(cb.member("c", "ix"), b.ix[r]), pointer=1,
+                         const_target=True, restrict=True) for r in self.roles]
+        loads = [cb.var(f"nd_{r}", IDX, cb.index(f"ix_{r}", "i"), const_=True) for r in self.roles]
+        for path in paths:
+            if path == ("t",):
+                continue
+            if len(path) == 1 and path[0] in b.params:
+                decls.append(_field_ptr(f"p_{path[0]}", "P", "poff", b.params[path[0]], False))
+            elif len(path) == 1:
+                decls.append(_field_ptr(f"y_{path[0]}", y_base, "yoff", b.states[path[0]], writable_states))
+                loads.append(cb.var(f"v_{path[0]}", cb.DOUBLE, cb.index(f"y_{path[0]}", "i"), const_=True))
+            else:
+                role, name = path
+                node = b.nodes[role]
+                if name in node.potentials:
+                    decls.append(_field_ptr(f"{role}_{name}", y_base, "yoff", node.potentials[name], False))
+                    loads.append(cb.var(f"v_{role}_{name}", cb.DOUBLE,
+                                        cb.index(f"{role}_{name}", f"nd_{role}"), const_=True))
+                else:
+                    decls.append(_field_ptr(f"{role}_{name}", "P", "poff", node.params[name], False))
+        return decls, loads
+
+    def _arg(self, field, perturb: dict, as_pointer: bool):
+        path = field.path
+        if path == ("t",):
+            return cb.ident("t")
+        if len(path) == 1 and path[0] in self.b.params:
+            return cb.index(f"p_{path[0]}", "i")
+        if len(path) == 1:
+            if as_pointer and field.writable:
+                return cb.binop("+", cb.ident(f"y_{path[0]}"), cb.ident("i"))
+            local = cb.ident(f"v_{path[0]}")
+        else:
+            role, name = path
+            if name not in self.b.nodes[role].potentials:
+                return cb.index(f"{role}_{name}", f"nd_{role}")
+            local = cb.ident(f"v_{role}_{name}")
+        if path in perturb:
+            return cb.binop("+", local, cb.ident(perturb[path]))
+        return local
+
+    def _call(self, sig, explicit=(), perturb=None, as_pointer=False):
+        args = list(explicit) + [self._arg(f, perturb or {}, as_pointer) for f in sig.fields]
+        return cb.call(sig.cname, *args)
+
+    def _kernel(self, suffix: str, params, sigs, body_fn, y_base="Y", writable=False, loop=True):
+        decls, loads = self._loads(sigs, y_base, writable)
+        inner = loads + body_fn()
+        if loop:
+            body = decls + [cb.pragma(OMP_FOR), cb.for_range("i", 0, "n", inner, ctype="int64_t")]
+        else:
+            body = [d for d in decls if d.name != "n"] + inner
+        return cb.function(f"{self.b.name}_{suffix}", "void", params, body)
+
+    # --- kernels --------------------------------------------------------------
+    def currents(self):
+        b = self.b
+        ptrs = []
+        for k, con in enumerate(b.contributions):
+            ptrs.append(_field_ptr(f"s_{k}", "S", "soff", con.value_slot, True))
+            for j, jid in enumerate(con.jac_slots):
+                ptrs.append(_field_ptr(f"s_{k}_d{j}", "S", "soff", jid, True))
+
+        def body():
+            out = []
+            for k, con in enumerate(b.contributions):
+                out.append(cb.Comment(f"{b.cls.__name__}.{con.method}: value and d/d of "
+                                      + (", ".join(f"{r}.{p}" for r, p in con.reads) or "nothing")))
+                out.append(cb.var(f"f_{k}", cb.DOUBLE, self._call(con.signature), const_=True))
+                out.append(cb.assign(cb.index(f"s_{k}", "i"), cb.ident(f"f_{k}")))
+                for j, (role, pot) in enumerate(con.reads):
+                    h = f"h_{k}_{j}"
+                    out.append(cb.var(h, cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{role}_{pot}")),
+                                      const_=True))
+                    plus = self._call(con.signature, perturb={(role, pot): h})
+                    out.append(cb.assign(cb.index(f"s_{k}_d{j}", "i"),
+                                         cb.binop("/", cb.binop("-", plus, cb.ident(f"f_{k}")), cb.ident(h))))
+            return out
+
+        params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
+                  cb.param("S", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
+        fn = self._kernel("currents", params, [c.signature for c in b.contributions], body)
+        fn.body.block_items[1:1] = ptrs
+        return fn
+
+    def _state_rates(self):
+        """Derivative and diagonal rate of every state with a ddt_ method."""
+        out = []
+        for s, sig in self.b.derivatives.items():
+            out.append(cb.var(f"f_{s}", cb.DOUBLE, self._call(sig), const_=True))
+            out.append(cb.var(f"h_{s}", cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{s}")), const_=True))
+            plus = self._call(sig, perturb={(s,): f"h_{s}"})
+            out.append(cb.var(f"r_{s}", cb.DOUBLE,
+                              cb.binop("/", cb.binop("-", plus, cb.ident(f"f_{s}")), cb.ident(f"h_{s}")),
+                              const_=True))
+        return out
+
+    def _state_sigs(self):
+        sigs = list(self.b.derivatives.values())
+        # every state is loaded so that perturbations can refer to it
+        return sigs + [_StateReader(self.b)]
+
+    def derivatives(self):
+        b = self.b
+        ptrs = [_field_ptr(f"k_{s}", "K", "yoff", b.states[s], True) for s in b.derivatives]
+
+        def body():
+            return [cb.assign(cb.index(f"k_{s}", "i"), self._call(sig)) for s, sig in b.derivatives.items()]
+
+        params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
+                  cb.param("K", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
+        fn = self._kernel("derivatives", params, self._state_sigs(), body)
+        fn.body.block_items[1:1] = ptrs
+        return fn
+
+    def advance(self):
+        b = self.b
+
+        def body():
+            out = [cb.Comment("exponential Euler at the new potentials (exact for equations linear in the state)")]
+            out += self._state_rates()
+            out += [cb.assign(cb.index(f"y_{s}", "i"),
+                              cb.binop("+", cb.ident(f"v_{s}"),
+                                       cb.call("myr_exp_euler_increment", cb.ident(f"f_{s}"), cb.ident(f"r_{s}"),
+                                               cb.ident("dt"))))
+                    for s in b.derivatives]
+            return out
+
+        params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True),
+                  cb.param("t", cb.DOUBLE), cb.param("dt", cb.DOUBLE)]
+        return self._kernel("advance_states", params, self._state_sigs(), body, writable=True)
+
+    def state_jacobian(self):
+        b = self.b
+        ptrs = [_field_ptr(f"r_out_{s}", "R", "yoff", b.states[s], True) for s in b.derivatives]
+
+        def body():
+            return self._state_rates() + [cb.assign(cb.index(f"r_out_{s}", "i"), cb.ident(f"r_{s}"))
+                                          for s in b.derivatives]
+
+        params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
+                  cb.param("R", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
+        fn = self._kernel("state_jacobian", params, self._state_sigs(), body)
+        fn.body.block_items[1:1] = ptrs
+        return fn
+
+    def initialize(self):
+        sig = self.b.initialize
+        params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
+        return self._kernel("initialize", params, [sig],
+                            lambda: [self._call(sig, as_pointer=True)], writable=True)
+
+    def on_event(self):
+        sig = self.b.on_event
+        params = [_ctx_param(), cb.param("i", "int64_t"), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True),
+                  cb.param("weight", cb.DOUBLE), cb.param("t", cb.DOUBLE)]
+        return self._kernel("on_event", params, [sig],
+                            lambda: [self._call(sig, [cb.ident("weight")], as_pointer=True)],
+                            writable=True, loop=False)
+
+
+class _StateReader:
+    """A pseudo-signature that reads every state of a block (for state kernels)."""
+
+    def __init__(self, block: MechBlock):
+        self.fields = [FieldBinding((s,), s, cb.DOUBLE, False) for s in block.states]
+
+
+def _capacities(block: NodeBlock) -> c_ast.FuncDef:
+    body = [cb.var("n", "int64_t", _table("count", block.count_id), const_=True)]
+    loop = []
+    for pot, fid in block.potentials.items():
+        cap = block.capacity[pot]
+        target = cb.index(cb.binop("+", cb.ident("cap"), _table("yoff", fid)), "i")
+        if isinstance(cap, str):
+            body.append(_field_ptr(f"p_{cap}", "P", "poff", block.params[cap], False))
+            loop.append(cb.assign(target, cb.index(f"p_{cap}", "i")))
+            continue
+        args = []
+        for f in cap.fields:
+            name = f.path[0]
+            if name in block.params:
+                ptr, base, table, fid2 = f"p_{name}", "P", "poff", block.params[name]
+            else:
+                ptr, base, table, fid2 = f"y_{name}", "Y", "yoff", block.potentials[name]
+            if not any(isinstance(d, c_ast.Decl) and d.name == ptr for d in body):
+                body.append(_field_ptr(ptr, base, table, fid2, False))
+            args.append(cb.index(ptr, "i"))
+        loop.append(cb.assign(target, cb.call(cap.cname, *args)))
+    body += [cb.pragma(OMP_FOR), cb.for_range("i", 0, "n", loop, ctype="int64_t")]
+    params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
+              cb.param("cap", cb.DOUBLE, pointer=1, restrict=True)]
+    return cb.function(f"{block.name}_capacities", "void", params, body)
+
+
+def _dispatcher(name: str, params, calls) -> c_ast.FuncDef:
+    return cb.function(name, "void", params, list(calls), funcspec=())
+
+
+def generate(analysis: Analysis) -> str:
+    """The complete C translation unit for a model structure."""
+    ext = [cb.Comment("Generated by myriad.codegen: translated mechanism methods (pycast)")]
+    ext += analysis.unit.definitions()
+    ext.append(cb.Comment("Per-block kernels"))
+    calls = {k: [] for k in ("cap", "init", "cur", "der", "adv", "jac")}
+    deliver_cases = []
+    for block in analysis.node_blocks.values():
+        ext.append(_capacities(block))
+        calls["cap"].append(cb.call(f"{block.name}_capacities", cb.ident("c"), cb.ident("Y"), cb.ident("cap")))
+    for k, block in enumerate(analysis.mech_blocks.values()):
+        kb = _BlockKernels(block)
+        ext.append(kb.currents())
+        calls["cur"].append(cb.call(f"{block.name}_currents", *map(cb.ident, ("c", "Y", "S", "t"))))
+        if block.states:
+            ext += [kb.derivatives(), kb.advance(), kb.state_jacobian()]
+            calls["der"].append(cb.call(f"{block.name}_derivatives", *map(cb.ident, ("c", "Y", "K", "t"))))
+            calls["adv"].append(cb.call(f"{block.name}_advance_states", *map(cb.ident, ("c", "Y", "t", "dt"))))
+            calls["jac"].append(cb.call(f"{block.name}_state_jacobian", *map(cb.ident, ("c", "Y", "R", "t"))))
+        if block.initialize:
+            ext.append(kb.initialize())
+            calls["init"].append(cb.call(f"{block.name}_initialize", *map(cb.ident, ("c", "Y", "t"))))
+        if block.on_event:
+            ext.append(kb.on_event())
+            deliver_cases.append(c_ast.Case(cb.const(k), [
+                cb.call(f"{block.name}_on_event", *map(cb.ident, ("c", "inst", "Y", "weight", "t"))),
+                c_ast.Break()]))
+
+    def p(name, ctype=cb.DOUBLE, pointer=0, const_target=False):
+        return cb.param(name, ctype, pointer=pointer, const_target=const_target, restrict=bool(pointer))
+
+    ctx = _ctx_param()
+    ext.append(_dispatcher("myr_capacities", [ctx, p("Y", pointer=1, const_target=True), p("cap", pointer=1)],
+                           calls["cap"]))
+    ext.append(_dispatcher("myr_initialize", [ctx, p("Y", pointer=1), p("t")], calls["init"]))
+    ext.append(_dispatcher("myr_currents", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
+                           calls["cur"]))
+    ext.append(_dispatcher("myr_derivatives", [ctx, p("Y", pointer=1, const_target=True), p("K", pointer=1),
+                                               p("t")], calls["der"]))
+    ext.append(_dispatcher("myr_advance_states", [ctx, p("Y", pointer=1), p("t"), p("dt")], calls["adv"]))
+    ext.append(_dispatcher("myr_state_jacobian", [ctx, p("Y", pointer=1, const_target=True), p("R", pointer=1),
+                                                  p("t")], calls["jac"]))
+    switch = c_ast.Switch(cb.ident("cls"), cb.block(deliver_cases + [c_ast.Default([c_ast.Break()])]))
+    ext.append(_dispatcher("myr_deliver", [ctx, cb.param("cls", IDX), cb.param("inst", "int64_t"), p("Y", pointer=1),
+                                           p("weight"), p("t")], [switch]))
+    header = (CSOLVER / "myriad_solver.h").read_text()
+    solver = (CSOLVER / "solver.c").read_text()
+    return header + "\n" + cb.render(c_ast.FileAST(ext)) + "\n" + solver

@@ -1,0 +1,239 @@
+"""Model -> FlatModel: structure of arrays, gather lists and the solve program.
+
+Layout of the three data arrays (offsets per field go into the context's
+``yoff``/``poff``/``soff`` tables, in the ids the analysis assigned):
+
+* ``Y``: the potentials of every node class first (so an unknown's index is
+  its index in Y), then every mechanism block's states;
+* ``P``: node parameters, then mechanism parameters;
+* ``S``: one slot array per contribution value and per Jacobian entry.
+
+Each unknown gathers its inflow slots and diagonal-Jacobian slots, and each
+off-diagonal matrix entry its Jacobian slots, through CSR lists in the fixed
+order of the blocks and instances: the sums, hence the results, do not depend
+on the thread count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from myriad.blocks import Analysis, MechBlock, block_key
+from myriad.elimination import Program, build_program
+from myriad.errors import ModelError
+from myriad.model import Model
+
+
+@dataclass
+class FlatModel:
+    analysis: Analysis
+    n_unknowns: int
+    Y0: np.ndarray
+    P: np.ndarray
+    n_slots: int
+    yoff: np.ndarray
+    poff: np.ndarray
+    soff: np.ndarray
+    count: np.ndarray
+    ix: list                                   # id -> int32 node indices
+    node_ubase: dict                           # (node cls, potential) -> first unknown
+    mech_index: dict                           # mech cls -> (block list per instance, index in block)
+    gathers: dict                              # name -> (ptr, idx)
+    program: Program
+    sources: dict = field(default_factory=dict)
+    connections: dict = field(default_factory=dict)
+    unknown_names: list = field(default_factory=list)
+
+
+def _csr(n: int, target: np.ndarray, value: np.ndarray):
+    order = np.argsort(target, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(target, minlength=n), out=ptr[1:])
+    return ptr.astype(np.int32), value[order].astype(np.int32)
+
+
+def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
+    off = np.zeros(max(n_ids, 1), dtype=np.int64)
+    at = 0
+    for fid, size in sizes.items():
+        off[fid] = at
+        at += size
+    return off, at
+
+
+def flatten(model: Model, analysis: Analysis) -> FlatModel:
+    ids = analysis.ids
+    count = np.zeros(max(ids.count, 1), dtype=np.int64)
+    ysizes, psizes = {}, {}
+    node_ubase = {}
+    y_init, p_vals = {}, {}
+
+    for cls, block in analysis.node_blocks.items():
+        inst = model.nodes.get(cls)
+        n = len(inst) if inst else 0
+        count[block.count_id] = n
+        for name, fid in block.potentials.items():
+            ysizes[fid] = n
+            y_init[fid] = np.array([v.get(name, cls.potentials()[name].default) for v in inst.values])
+        for name, fid in block.params.items():
+            psizes[fid] = n
+            p_vals[fid] = np.array([v.get(name, cls.params()[name].default) for v in inst.values])
+    unknown_ids = [fid for b in analysis.node_blocks.values() for fid in b.potentials.values()]
+
+    # group mechanism instances into blocks
+    members: dict[tuple, list[int]] = {}
+    mech_index = {}
+    for cls, inst in model.mechanisms.items():
+        where = np.zeros(len(inst), dtype=np.int64)
+        blocks = []
+        for i, attached in enumerate(inst.attached):
+            key = block_key(cls, attached)
+            lst = members.setdefault(key, [])
+            where[i] = len(lst)
+            lst.append(i)
+            blocks.append(key)
+        mech_index[cls] = (blocks, where)
+
+    for key, block in analysis.mech_blocks.items():
+        cls = block.cls
+        inst = model.mechanisms[cls]
+        rows = members.get(key, [])
+        count[block.count_id] = len(rows)
+        for name, fid in block.states.items():
+            ysizes[fid] = len(rows)
+            y_init[fid] = np.array([inst.values[i].get(name, cls.states()[name].default) for i in rows])
+        for name, fid in block.params.items():
+            psizes[fid] = len(rows)
+            p_vals[fid] = np.array([inst.values[i].get(name, cls.params()[name].default) for i in rows])
+
+    # Y: unknowns first, in node-block order
+    ordered = {fid: ysizes[fid] for fid in unknown_ids}
+    ordered.update({fid: s for fid, s in ysizes.items() if fid not in ordered})
+    yoff, n_y = _offsets(ordered, ids.yoff)
+    n_unknowns = sum(ysizes[f] for f in unknown_ids)
+    poff, n_p = _offsets(psizes, ids.poff)
+    Y0 = np.zeros(n_y)
+    P = np.zeros(n_p)
+    for fid, vals in y_init.items():
+        Y0[yoff[fid]:yoff[fid] + len(vals)] = vals
+    for fid, vals in p_vals.items():
+        P[poff[fid]:poff[fid] + len(vals)] = vals
+    unknown_names = []
+    for cls, block in analysis.node_blocks.items():
+        for name, fid in block.potentials.items():
+            node_ubase[(cls, name)] = int(yoff[fid])
+            unknown_names += [f"{cls.__name__}[{i}].{name}" for i in range(ysizes[fid])]
+
+    # slots and gathers
+    ssizes = {}
+    ix = [np.zeros(0, dtype=np.int32)] * max(ids.ix, 1)
+    inflow, diag, offd = [], [], []
+    for key, block in analysis.mech_blocks.items():
+        inst = model.mechanisms[block.cls]
+        rows = members.get(key, [])
+        n = len(rows)
+        node_of = {}
+        for r, role in enumerate(block.cls.roles):
+            idx = np.array([inst.attached[i][r].index for i in rows], dtype=np.int32)
+            ix[block.ix[role]] = idx
+            node_of[role] = idx
+        for con in block.contributions:
+            ssizes[con.value_slot] = n
+            for jid in con.jac_slots:
+                ssizes[jid] = n
+        soff_partial, _ = _offsets(ssizes, ids.soff)
+        for con in block.contributions:
+            slot = soff_partial[con.value_slot] + np.arange(n)
+            for role, sign in con.targets:
+                unk = node_ubase[(block.nodes[role].cls, con.potential)] + node_of[role]
+                signed = slot if sign > 0 else ~slot
+                inflow.append((unk, signed))
+                for (rrole, rpot), jid in zip(con.reads, con.jac_slots):
+                    jslot = soff_partial[jid] + np.arange(n)
+                    src = node_ubase[(block.nodes[rrole].cls, rpot)] + node_of[rrole]
+                    jsigned = jslot if sign > 0 else ~jslot
+                    same = unk == src
+                    diag.append((unk[same], jsigned[same]))
+                    offd.append((unk[~same], src[~same], jsigned[~same]))
+    soff, n_slots = _offsets(ssizes, ids.soff)
+
+    def cat(parts, k):
+        return np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+
+    gathers = {"in": _csr(n_unknowns, cat(inflow, 0), cat(inflow, 1)),
+               "jd": _csr(n_unknowns, cat(diag, 0), cat(diag, 1))}
+    e_row, e_col, e_slot = cat(offd, 0), cat(offd, 1), cat(offd, 2)
+    program = build_program(n_unknowns, e_row, e_col)
+    key_all = program.rows.astype(np.int64) * max(n_unknowns, 1) + program.cols
+    edge_of = np.searchsorted(key_all, e_row * max(n_unknowns, 1) + e_col)
+    gathers["je"] = _csr(len(program.rows), edge_of, e_slot)
+    gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
+                      program.cols)
+
+    flat = FlatModel(analysis, n_unknowns, Y0, P, n_slots, yoff, poff, soff, count, ix,
+                     node_ubase, mech_index, gathers, program, unknown_names=unknown_names)
+    _flatten_events(model, flat)
+    return flat
+
+
+def mech_location(flat: FlatModel, ref) -> tuple[MechBlock, int]:
+    blocks, where = flat.mech_index[ref.cls]
+    return flat.analysis.mech_blocks[blocks[ref.index]], int(where[ref.index])
+
+
+def _flatten_events(model: Model, flat: FlatModel) -> None:
+    n_src = model._n_sources
+    is_gen = np.zeros(n_src, dtype=bool)
+    gen_times = {}
+    for s, times in model.generators:
+        is_gen[s] = True
+        gen_times[s] = np.array(times)
+    det = sorted(model.detectors)
+    flat.sources = {
+        "n": n_src, "is_generator": is_gen, "times": gen_times,
+        "det_src": np.array([s for s, _ in det], dtype=np.int32),
+        "det_y": np.array([flat.node_ubase[(d.node.cls, d.potential)] + d.node.index for _, d in det],
+                          dtype=np.int32),
+        "det_thr": np.array([d.threshold for _, d in det], dtype=np.float64),
+        "det_gid": np.array([d.gid for _, d in det], dtype=np.int64),
+    }
+    block_ids = {key: k for k, key in enumerate(flat.analysis.mech_blocks)}
+    cons = model.connections
+    tgt_key = np.zeros(len(cons), dtype=np.int64)
+    tgt_blk = np.zeros(len(cons), dtype=np.int64)
+    tgt_inst = np.zeros(len(cons), dtype=np.int64)
+    for c, con in enumerate(cons):
+        blocks, where = flat.mech_index[con.target.cls]
+        tgt_blk[c] = block_ids[blocks[con.target.index]]
+        tgt_inst[c] = where[con.target.index]
+    big = int(tgt_inst.max()) + 1 if len(cons) else 1
+    tgt_key = tgt_blk * big + tgt_inst
+    uniq, inverse = np.unique(tgt_key, return_inverse=True)
+    ptr, order = _csr(len(uniq), inverse, np.arange(len(cons)))
+    order = order.astype(np.int64)
+    src = np.array([con.source.index for con in cons], dtype=np.int32)
+    delay = np.array([con.delay for con in cons], dtype=np.float64)
+    max_delay = np.zeros(n_src)
+    if len(cons):
+        np.maximum.at(max_delay, src, delay)
+    flat.connections = {
+        "tgt_ptr": ptr, "tgt_cls": (uniq // big).astype(np.int32), "tgt_inst": (uniq % big).astype(np.int64),
+        "con_src": src[order], "con_delay": delay[order],
+        "con_weight": np.array([con.weight for con in cons], dtype=np.float64)[order],
+        "max_delay": max_delay,
+    }
+
+
+def validate_rk4(flat: FlatModel, cap: np.ndarray) -> None:
+    """RK4 treats zero-capacity unknowns algebraically, one at a time."""
+    alg = cap == 0.0
+    if not alg.any():
+        return
+    rows, cols = flat.program.rows, flat.program.cols
+    bad = alg[rows] & alg[cols]
+    if bad.any():
+        e = int(np.argmax(bad))
+        raise ModelError(f"rk4 cannot integrate coupled zero-capacity potentials "
+                         f"({flat.unknown_names[rows[e]]} and {flat.unknown_names[cols[e]]}); "
+                         f"use method='backward_euler'")

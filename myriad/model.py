@@ -1,0 +1,145 @@
+"""A model: instances of node and mechanism classes, event sources and connections.
+
+The model is a plain container in insertion order; flattening turns it into
+arrays.  References handed out (:class:`NodeRef`, :class:`MechRef`,
+:class:`SourceRef`) are small tuples so that applications can keep millions.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from myriad.declarations import Coupling, Mechanism, Node, is_number
+from myriad.errors import ModelError
+
+
+class NodeRef(NamedTuple):
+    cls: type
+    index: int
+
+
+class MechRef(NamedTuple):
+    cls: type
+    index: int
+
+
+class SourceRef(NamedTuple):
+    index: int
+
+
+class Detector(NamedTuple):
+    node: NodeRef
+    potential: str
+    threshold: float
+    gid: int
+
+
+class Connection(NamedTuple):
+    source: SourceRef
+    target: MechRef
+    delay: float
+    weight: float
+
+
+class Instances:
+    """All instances of one class: their parameter/initial values and attachments."""
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.values: list[dict[str, float]] = []
+        self.attached: list[tuple[NodeRef, ...]] = []
+
+    def __len__(self):
+        return len(self.values)
+
+
+def _values(cls, given: dict, what: str) -> dict[str, float]:
+    allowed = dict(cls.params())
+    allowed.update(cls.states())
+    if issubclass(cls, Node):
+        allowed.update(cls.potentials())
+    for name, value in given.items():
+        if name not in allowed:
+            raise ModelError(f"{what}: {cls.__name__} has no parameter or state '{name}' "
+                             f"(it has: {', '.join(allowed) or 'none'})")
+        if not is_number(value):
+            raise ModelError(f"{what}: {cls.__name__}.{name} must be a finite number, got {value!r}")
+    return {k: float(v) for k, v in given.items()}
+
+
+class Model:
+    """Nodes, mechanisms on them, couplings between them, and events."""
+
+    def __init__(self):
+        self.nodes: dict[type, Instances] = {}
+        self.mechanisms: dict[type, Instances] = {}
+        self.detectors: list[tuple[int, Detector]] = []
+        self.generators: list[tuple[int, tuple[float, ...]]] = []
+        self.connections: list[Connection] = []
+        self._n_sources = 0
+
+    def add_node(self, cls, **values) -> NodeRef:
+        if not (isinstance(cls, type) and issubclass(cls, Node)):
+            raise ModelError(f"add_node expects a Node subclass, got {cls!r}")
+        if not cls.potentials():
+            raise ModelError(f"{cls.__name__} declares no Potential")
+        inst = self.nodes.setdefault(cls, Instances(cls))
+        inst.values.append(_values(cls, values, f"node {cls.__name__}[{len(inst)}]"))
+        inst.attached.append(())
+        return NodeRef(cls, len(inst) - 1)
+
+    def _check_node(self, ref, what: str) -> NodeRef:
+        if not isinstance(ref, NodeRef) or ref.cls not in self.nodes or not 0 <= ref.index < len(self.nodes[ref.cls]):
+            raise ModelError(f"{what}: {ref!r} is not a node of this model")
+        return ref
+
+    def add_mechanism(self, cls, nodes, **values) -> MechRef:
+        """Place ``cls`` on a node (Mechanism) or between ``(pre, post)`` (Coupling)."""
+        if isinstance(cls, type) and issubclass(cls, Mechanism):
+            nodes = (nodes,)
+        elif isinstance(cls, type) and issubclass(cls, Coupling):
+            if not (isinstance(nodes, tuple) and len(nodes) == 2):
+                raise ModelError(f"{cls.__name__} is a Coupling: give (pre, post), got {nodes!r}")
+        else:
+            raise ModelError(f"add_mechanism expects a Mechanism or Coupling subclass, got {cls!r}")
+        inst = self.mechanisms.setdefault(cls, Instances(cls))
+        what = f"{cls.__name__}[{len(inst)}]"
+        nodes = tuple(self._check_node(n, what) for n in nodes)
+        inst.values.append(_values(cls, values, what))
+        inst.attached.append(nodes)
+        return MechRef(cls, len(inst) - 1)
+
+    def add_detector(self, node: NodeRef, potential: str, threshold: float, gid: int = -1) -> SourceRef:
+        """A source that emits an event whenever ``potential`` of ``node`` rises above ``threshold``."""
+        self._check_node(node, "detector")
+        if potential not in node.cls.potentials():
+            raise ModelError(f"detector: {node.cls.__name__} has no potential '{potential}'")
+        if not is_number(threshold):
+            raise ModelError(f"detector threshold must be a finite number, got {threshold!r}")
+        ref = SourceRef(self._n_sources)
+        self._n_sources += 1
+        self.detectors.append((ref.index, Detector(node, potential, float(threshold), int(gid))))
+        return ref
+
+    def add_generator(self, times) -> SourceRef:
+        """A source that emits events at fixed times (ms)."""
+        times = tuple(sorted(float(t) for t in times))
+        if not times or not all(math.isfinite(t) for t in times):
+            raise ModelError(f"generator times must be a non-empty list of finite numbers, got {times!r}")
+        ref = SourceRef(self._n_sources)
+        self._n_sources += 1
+        self.generators.append((ref.index, times))
+        return ref
+
+    def connect(self, source: SourceRef, target: MechRef, delay: float, weight: float) -> None:
+        if not isinstance(source, SourceRef) or not 0 <= source.index < self._n_sources:
+            raise ModelError(f"connect: {source!r} is not an event source of this model")
+        if not isinstance(target, MechRef) or target.cls not in self.mechanisms:
+            raise ModelError(f"connect: {target!r} is not a mechanism of this model")
+        if not hasattr(target.cls, "on_event"):
+            raise ModelError(f"connect: {target.cls.__name__} has no on_event(self, weight) method")
+        if not (is_number(delay) and delay >= 0):
+            raise ModelError(f"connect: delay must be a finite number >= 0 ms, got {delay!r}")
+        if not is_number(weight):
+            raise ModelError(f"connect: weight must be a finite number, got {weight!r}")
+        self.connections.append(Connection(source, target, float(delay), float(weight)))

@@ -1,0 +1,267 @@
+"""Simulation: a model translated, compiled once, and run as often as wanted.
+
+Parameters and initial values live in numpy arrays that the compiled code
+reads at run time, so changing them between runs never recompiles.  One call
+into C runs the whole simulation; Python never runs inside the time loop.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from myriad import build_cache
+from myriad.blocks import analyse
+from myriad.codegen import generate
+from myriad.errors import ModelError, SimulationError
+from myriad.flatten import flatten, mech_location, validate_rk4
+from myriad.model import MechRef, Model, NodeRef
+from myriad.runtime import Context, Library
+
+METHODS = {"backward_euler": 0, "rk4": 1}
+BACKENDS = ("openmp", "numba", "cuda")
+RK4_STABILITY = 2.785   # |z| on the negative real axis where RK4's amplification reaches 1
+
+
+@dataclass
+class Result:
+    """Recorded traces (each with its own time axis) and spikes sorted by (time, gid)."""
+
+    t: np.ndarray
+    traces: dict[str, np.ndarray] = field(default_factory=dict)
+    trace_times: dict[str, np.ndarray] = field(default_factory=dict)
+    spike_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    spike_gids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    run_s: float = 0.0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.traces[name]
+
+    def time(self, name: str) -> np.ndarray:
+        return self.trace_times[name]
+
+    @property
+    def spikes(self) -> list[tuple[float, int]]:
+        return list(zip(self.spike_times.tolist(), self.spike_gids.tolist()))
+
+
+@dataclass
+class _Record:
+    name: str
+    y: int
+    every: int
+
+
+class Simulation:
+    """A model with an integrator, a step and a thread count; ``run`` as often as wanted."""
+
+    def __init__(self, model: Model, *, method: str = "backward_euler", dt: float = 0.025,
+                 threads: int = 1, backend: str = "openmp"):
+        if method not in METHODS:
+            raise ModelError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        if backend not in BACKENDS:
+            raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if backend != "openmp":
+            raise ModelError(f"backend '{backend}' is not available yet; use --backend openmp")
+        if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
+            raise ModelError(f"dt must be a positive number of ms, got {dt!r}")
+        if not (isinstance(threads, int) and threads >= 1):
+            raise ModelError(f"threads must be an integer >= 1, got {threads!r}")
+        if not model.nodes:
+            raise ModelError("the model has no nodes")
+        self.model, self.method, self.dt, self.threads = model, method, float(dt), threads
+        start = time.perf_counter()
+        self.analysis = analyse(model)
+        self.flat = flatten(model, self.analysis)
+        self.P = self.flat.P.copy()
+        self.Y0 = self.flat.Y0.copy()
+        self.build_s = time.perf_counter() - start
+        self.compile_s = 0.0
+        self._records: list[_Record] = []
+        self._lib: Library | None = None
+
+    # --- building ---------------------------------------------------------------
+    def compile(self) -> "Simulation":
+        """Generate and compile the C code (cached by content; idempotent)."""
+        if self._lib is None:
+            start = time.perf_counter()
+            source = generate(self.analysis)
+            self.build_s += time.perf_counter() - start
+            start = time.perf_counter()
+            self._lib = Library(build_cache.build(source))
+            self.compile_s = time.perf_counter() - start
+            self.source = source
+        return self
+
+    # --- parameters ---------------------------------------------------------------
+    def _locate(self, ref, name: str) -> tuple[np.ndarray, int]:
+        flat = self.flat
+        if isinstance(ref, NodeRef):
+            block = flat.analysis.node_blocks.get(ref.cls)
+            if block is None or not 0 <= ref.index < flat.count[block.count_id]:
+                raise ModelError(f"{ref!r} is not a node of this simulation")
+            if name in block.params:
+                return self.P, int(flat.poff[block.params[name]]) + ref.index
+            if name in block.potentials:
+                return self.Y0, int(flat.yoff[block.potentials[name]]) + ref.index
+            fields = [*block.potentials, *block.params]
+        elif isinstance(ref, MechRef):
+            if ref.cls not in flat.mech_index or not 0 <= ref.index < len(flat.mech_index[ref.cls][0]):
+                raise ModelError(f"{ref!r} is not a mechanism of this simulation")
+            block, j = mech_location(flat, ref)
+            if name in block.params:
+                return self.P, int(flat.poff[block.params[name]]) + j
+            if name in block.states:
+                return self.Y0, int(flat.yoff[block.states[name]]) + j
+            fields = [*block.states, *block.params]
+        else:
+            raise ModelError(f"expected a node or mechanism reference, got {ref!r}")
+        raise ModelError(f"{ref.cls.__name__}[{ref.index}] has no field '{name}' (it has {', '.join(fields)})")
+
+    def get(self, ref, name: str) -> float:
+        """A parameter, or the initial value of a state or potential."""
+        array, i = self._locate(ref, name)
+        return float(array[i])
+
+    def set(self, ref, name: str, value: float) -> None:
+        """Change a parameter or initial value; takes effect at the next run, no recompilation."""
+        if not (isinstance(value, (int, float)) and math.isfinite(value)):
+            raise ModelError(f"{ref.cls.__name__}[{ref.index}].{name}: value must be a finite number, got {value!r}")
+        array, i = self._locate(ref, name)
+        array[i] = value
+
+    # --- recording ----------------------------------------------------------------
+    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str:
+        """Record a potential or state of ``ref`` every ``every`` steps; returns the trace's label."""
+        if not (isinstance(every, int) and every >= 1):
+            raise ModelError(f"record every must be an integer >= 1, got {every!r}")
+        array, i = self._locate(ref, name)
+        if array is not self.Y0:
+            raise ModelError(f"{ref.cls.__name__}.{name} is a parameter; only states and potentials are recorded")
+        label = label or f"{ref.cls.__name__}[{ref.index}].{name}"
+        if any(r.name == label for r in self._records):
+            raise ModelError(f"a trace named '{label}' is already recorded")
+        self._records.append(_Record(label, i, every))
+        return label
+
+    # --- running ------------------------------------------------------------------
+    def _context(self, nsteps: int) -> Context:
+        flat, ctx = self.flat, Context()
+        c = ctx.c
+        c.n_unknowns, c.n_y, c.n_slots = flat.n_unknowns, len(self.Y0), flat.n_slots
+        c.n_edges = len(flat.program.rows)
+        self.Y = ctx.set_array("Y", self.Y0.copy())
+        ctx.set_array("P", self.P)
+        ctx.set_array("S", np.zeros(flat.n_slots))
+        for name in ("yoff", "poff", "soff", "count"):
+            ctx.set_array(name, getattr(flat, name))
+        ctx.set_pointer_table("ix", flat.ix)
+        g = flat.gathers
+        for name, key in (("in", "in"), ("jd", "jd"), ("je", "je")):
+            ctx.set_array(f"{name}_ptr", g[key][0])
+            ctx.set_array(f"{name}_idx", g[key][1])
+        ctx.set_array("row_ptr", g["row"][0])
+        ctx.set_array("edge_col", g["row"][1])
+        prog = flat.program
+        c.n_comp = len(prog.comp_ptr) - 1
+        for name in ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e"):
+            ctx.set_array(name, getattr(prog, name))
+        self._events(ctx)
+        self._recording(ctx, nsteps)
+        n_u, n_y = flat.n_unknowns, len(self.Y0)
+        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("offd", c.n_edges),
+                           ("K", n_y), ("Yst", n_y), ("Yacc", n_y)):
+            ctx.set_array(name, np.zeros(size))
+        c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1
+        c.dt, c.t0, c.nsteps = self.dt, 0.0, nsteps
+        return ctx
+
+    def _events(self, ctx: Context) -> None:
+        src, con, c = self.flat.sources, self.flat.connections, ctx.c
+        n = src["n"]
+        cap = np.zeros(n, dtype=np.int64)
+        count = np.zeros(n, dtype=np.int64)
+        for s in range(n):
+            if src["is_generator"][s]:
+                cap[s] = count[s] = len(src["times"][s])
+            else:
+                cap[s] = math.ceil(con["max_delay"][s] / self.dt) + 2
+        off = np.concatenate([[0], np.cumsum(cap)[:-1]]).astype(np.int64) if n else np.zeros(0, np.int64)
+        buf = np.zeros(int(cap.sum()))
+        for s, times in src["times"].items():
+            buf[off[s]:off[s] + len(times)] = times
+        c.n_src, c.n_det = n, len(src["det_src"])
+        ctx.set_array("src_buf", buf)
+        ctx.set_array("src_off", off)
+        ctx.set_array("src_cap", cap)
+        ctx.set_array("src_count", count)
+        for name in ("det_src", "det_y", "det_thr", "det_gid"):
+            ctx.set_array(name, src[name])
+        ctx.set_array("det_above", np.zeros(c.n_det, dtype=np.int8))
+        ctx.set_array("det_vprev", np.zeros(c.n_det))
+        c.n_tgt = len(con["tgt_ptr"]) - 1
+        for name in ("tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay", "con_weight"):
+            ctx.set_array(name, con[name])
+        ctx.set_array("con_cursor", np.zeros(len(con["con_src"]), dtype=np.int64))
+
+    def _recording(self, ctx: Context, nsteps: int) -> None:
+        rows = [nsteps // r.every + 1 for r in self._records]
+        off = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64) if rows else np.zeros(0, np.int64)
+        ctx.c.n_rec = len(self._records)
+        ctx.set_array("rec_y", np.array([r.y for r in self._records], dtype=np.int64))
+        ctx.set_array("rec_every", np.array([r.every for r in self._records], dtype=np.int64))
+        ctx.set_array("rec_off", off)
+        ctx.set_array("rec_buf", np.zeros(int(sum(rows))))
+        self._rec_rows = list(zip(off.tolist(), rows))
+
+    def _check_rk4(self, ctx: Context) -> None:
+        where = np.zeros(1, dtype=np.int64)
+        rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(type(ctx.c.rec_off)))
+        validate_rk4(self.flat, ctx.array("cap"))
+        ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
+        if rate * self.dt > RK4_STABILITY:
+            at = int(where[0])
+            what = self.flat.unknown_names[at] if at < self.flat.n_unknowns else f"mechanism state Y[{at}]"
+            raise ModelError(
+                f"rk4 is unstable at dt = {self.dt} ms: the stiffest mode ({what}) decays at "
+                f"{rate:.4g}/ms, and rk4 needs dt <= {RK4_STABILITY}/{rate:.4g} = "
+                f"{RK4_STABILITY / rate:.4g} ms (stability bound); use a smaller dt or "
+                f"method='backward_euler'")
+        ctx.array("Y")[:] = self.Y0
+
+    def steps_for(self, tstop: float) -> int:
+        if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and tstop >= 0):
+            raise ModelError(f"tstop must be a finite number >= 0 ms, got {tstop!r}")
+        return int(round(tstop / self.dt))
+
+    def run(self, tstop: float) -> Result:
+        """Initialise every state and run from t = 0 to ``tstop`` (ms)."""
+        nsteps = self.steps_for(tstop)
+        self.compile()
+        ctx = self._context(nsteps)
+        if self.method == "rk4":
+            self._check_rk4(ctx)
+        start = time.perf_counter()
+        status = self._lib.dll.myr_run(ctx.pointer())
+        run_s = time.perf_counter() - start
+        c = ctx.c
+        n = c.n_spikes
+        times = np.ctypeslib.as_array(c.spk_t, shape=(n,)).copy() if n else np.zeros(0)
+        gids = np.ctypeslib.as_array(c.spk_gid, shape=(n,)).copy() if n else np.zeros(0, dtype=np.int64)
+        self._lib.dll.myr_release(ctx.pointer())
+        if status == 1:
+            raise SimulationError("out of memory while recording spikes")
+        if status == 2:
+            raise SimulationError(f"{c.lost_events} events were lost: a source spiked more often than its "
+                                  f"history buffer allows")
+        order = np.lexsort((gids, times))
+        t = np.arange(nsteps + 1) * self.dt
+        result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s)
+        buf = ctx.array("rec_buf")
+        for rec, (off, rows) in zip(self._records, self._rec_rows):
+            result.traces[rec.name] = buf[off:off + rows].copy()
+            result.trace_times[rec.name] = np.arange(rows) * rec.every * self.dt
+        self.last_context = ctx
+        return result

@@ -1,0 +1,67 @@
+"""The three CLIs' contracts (DESIGN.md): options, output formats, the final JSON line."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KEYS = {"compartments", "steps", "build_s", "compile_s", "run_s", "peak_rss_mb"}
+
+
+def _cli(name, *args):
+    proc = subprocess.run([sys.executable, "-m", f"applications.{name}", *args], cwd=ROOT,
+                          capture_output=True, text=True, env=os.environ.copy(), timeout=600)
+    return proc
+
+
+def _json(proc):
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert KEYS <= set(record)
+    return record
+
+
+def test_hh_soma_csv(tmp_path):
+    out = tmp_path / "hh.csv"
+    record = _json(_cli("hh_soma", "--tstop", "20", "--out", str(out)))
+    lines = out.read_text().splitlines()
+    assert lines[0] == "t,v"
+    assert len(lines) == 1 + 801 and record["steps"] == 800 and record["compartments"] == 1
+    t0, v0 = map(float, lines[1].split(","))
+    assert t0 == 0.0 and v0 == -65.0
+
+
+def test_cable_csv(tmp_path):
+    out = tmp_path / "cable.csv"
+    record = _json(_cli("cable", "--tstop", "5", "--nseg", "11", "--method", "rk4", "--dt", "0.005",
+                        "--out", str(out)))
+    lines = out.read_text().splitlines()
+    assert lines[0] == "t,v0,vmid,vend" and len(lines) == 1002
+    assert record["compartments"] == 11
+
+
+def test_ringtest_spike_file(tmp_path):
+    out = tmp_path / "spk.dat"
+    record = _json(_cli("ringtest", "--nring", "2", "--ncell", "4", "--nbranch", "4", "--ncompart", "2",
+                        "--tstop", "30", "--threads", "2", "--out", str(out)))
+    rows = [line.split() for line in out.read_text().splitlines()]
+    assert rows and all(len(r) == 2 and len(r[0].split(".")[1]) >= 4 for r in rows)
+    spikes = [(float(t), int(g)) for t, g in rows]
+    assert spikes == sorted(spikes)
+    assert record["compartments"] == 8 * (1 + 4 * 2)
+
+
+@pytest.mark.parametrize("name,args,culprit", [
+    ("hh_soma", ["--dt", "-1"], "--dt"),
+    ("hh_soma", ["--tstop", "nan"], "--tstop"),
+    ("ringtest", ["--ncompart", "0"], "--ncompart"),
+    ("cable", ["--nseg", "x"], "--nseg"),
+    ("ringtest", ["--backend", "cuda"], "not available yet"),
+])
+def test_bad_arguments_exit_with_one_line(name, args, culprit):
+    proc = _cli(name, *args)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert culprit in proc.stderr
