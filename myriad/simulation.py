@@ -6,6 +6,7 @@ into C runs the whole simulation; Python never runs inside the time loop.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import time
 from dataclasses import dataclass, field
@@ -218,7 +219,7 @@ class Simulation:
 
     def _check_rk4(self, ctx: Context) -> None:
         where = np.zeros(1, dtype=np.int64)
-        rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(type(ctx.c.rec_off)))
+        rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
         validate_rk4(self.flat, ctx.array("cap"))
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
         if rate * self.dt > RK4_STABILITY:

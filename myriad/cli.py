@@ -1,0 +1,72 @@
+"""The ``myriad`` command: what this machine offers and the compiled-model cache."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from myriad import build_cache
+from myriad.errors import MyriadError
+
+
+def _openmp_works(cc: str) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as handle:
+            handle.write("#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+        proc = subprocess.run([cc, "-fopenmp", src, "-o", os.path.join(tmp, "omp")], capture_output=True)
+        return proc.returncode == 0
+
+
+def _cache_files():
+    root = build_cache.cache_dir()
+    return root, [p for p in root.iterdir() if p.is_file()]
+
+
+def info() -> None:
+    cc = os.environ.get("CC", "cc")
+    path = shutil.which(cc)
+    print(f"C compiler : {path or 'not found (install gcc)'}")
+    if path:
+        print(f"OpenMP     : {'yes' if _openmp_works(cc) else 'no (install libgomp / a compiler with -fopenmp)'}")
+    print(f"nvcc       : {shutil.which('nvcc') or 'not found'}")
+    smi = shutil.which("nvidia-smi")
+    gpu = "none"
+    if smi:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True)
+        gpu = out.stdout.strip() or "none"
+    print(f"GPU        : {gpu}")
+    root, files = _cache_files()
+    size = sum(p.stat().st_size for p in files)
+    print(f"cache      : {root} ({len(files)} files, {size / 2**20:.1f} MiB)")
+
+
+def clear_cache() -> None:
+    root, files = _cache_files()
+    for p in files:
+        p.unlink()
+    print(f"removed {len(files)} files from {root}")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="myriad", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
+    cache = sub.add_parser("cache", help="manage the compiled-model cache")
+    cache.add_argument("action", choices=["clear"])
+    args = p.parse_args(argv)
+    try:
+        if args.command == "info":
+            info()
+        else:
+            clear_cache()
+    except MyriadError as exc:
+        print(f"myriad: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
