@@ -33,14 +33,52 @@ class Comment(c_ast.Node):
         return iter(())
 
 
+class Group(c_ast.Node):
+    """An expression printed inside parentheses, where C's precedence alone would
+    make them unnecessary but compilers warn (``(a < b) == (c < d)``)."""
+
+    __slots__ = ("expr", "coord", "__weakref__")
+    attr_names = ()
+
+    def __init__(self, expr, coord=None):
+        self.expr = expr
+        self.coord = coord
+
+    def children(self):
+        return (("expr", self.expr),)
+
+    def __iter__(self):
+        yield self.expr
+
+
+_COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
+
+
 class CGenerator(c_generator.CGenerator):
-    """pycparser's generator, taught to print :class:`Comment` nodes."""
+    """pycparser's generator, taught to print :class:`Comment` nodes and to keep
+    the parentheses ``-Wparentheses`` asks for (comparisons inside comparisons,
+    ``&&`` inside ``||``)."""
 
     def __init__(self):
         super().__init__(reduce_parentheses=True)
 
     def visit_Comment(self, n: Comment) -> str:
         return "/* " + n.text + " */"
+
+    def visit_Group(self, n: Group) -> str:
+        return "(" + self.visit(n.expr) + ")"
+
+    def _is_simple_node(self, n) -> bool:
+        return isinstance(n, Group) or super()._is_simple_node(n)
+
+    def visit_BinaryOp(self, n: c_ast.BinaryOp) -> str:
+        # Parentheses compilers ask for (-Wparentheses) though precedence makes them redundant.
+        confusing = _COMPARISONS if n.op in _COMPARISONS else {"&&"} if n.op == "||" else ()
+        if confusing:
+            def grouped(side):
+                return Group(side) if isinstance(side, c_ast.BinaryOp) and side.op in confusing else side
+            n = c_ast.BinaryOp(n.op, grouped(n.left), grouped(n.right), n.coord)
+        return super().visit_BinaryOp(n)
 
     def visit_FileAST(self, n: c_ast.FileAST) -> str:
         out = []

@@ -1,0 +1,587 @@
+"""One Python function body as the parameter list and body of a C function.
+
+Translation runs in two passes over the body.  The first infers a single C type
+for every local variable (C declares each once, at the top; Python lets later
+assignments depend on earlier ones, so the pass repeats until nothing new is
+learnt).  The second emits C and tracks which locals are assigned on every path
+to each point, because reading an unassigned C variable is undefined where
+Python would raise: such reads are refused.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from pycparser import c_ast
+
+from pycast.cbuild import assign, block, deref, if_, ident, param, ret, var
+from pycast.expressions import Callee, Expressions, Pending, Value
+from pycast.names import RUNTIME_PREFIX, fresh, parameter_ok, usable
+from pycast.signature import FieldBinding
+from pycast.types import BOOL, DOUBLE, INT, SCALARS, VOID, from_annotation, python_name, widens
+
+_STATEMENTS = {
+    ast.Try: "try statements", ast.With: "with statements", ast.Raise: "raise",
+    ast.Assert: "assert statements", ast.Global: "global declarations",
+    ast.Nonlocal: "nonlocal declarations", ast.Import: "import statements",
+    ast.ImportFrom: "import statements", ast.FunctionDef: "nested functions",
+    ast.AsyncFunctionDef: "nested functions", ast.ClassDef: "class definitions",
+    ast.Delete: "del statements", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
+    getattr(ast, "Match", ast.Try): "match statements", getattr(ast, "TryStar", ast.Try): "try statements",
+}
+
+
+@dataclass
+class Translated:
+    """A translated function, ready to be named and emitted by the unit."""
+
+    args: list[tuple[str, str]]
+    return_type: str
+    fields: list[FieldBinding]
+    written: frozenset
+    params: list[c_ast.Decl]
+    body: list[c_ast.Node]
+    helpers: set[str]
+
+
+@dataclass
+class _Definition:
+    """One place that gives a local variable a value."""
+
+    name: str
+    stmt: ast.stmt
+    value: ast.expr | None  # None: a for loop target (an int)
+
+
+@dataclass
+class _Loop:
+    breaks: list = field(default_factory=list)
+    continues: list = field(default_factory=list)
+
+
+def _meet(*states):
+    """Locals assigned on every one of several paths (None: a path that cannot be reached)."""
+    live = [state for state in states if state is not None]
+    if not live:
+        return None
+    return set.intersection(*live)
+
+
+def _copy(state):
+    return None if state is None else set(state)
+
+
+def _is_noop(stmt: ast.stmt) -> bool:
+    """Docstrings and ``...``: statements Python evaluates and discards."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, (str, type(...))))
+
+
+class FunctionTranslator:
+    """Translates one function; ``linker`` (from the unit) supplies callees and fields.
+
+    ``linker.function(fn, error)`` and ``linker.method(name, via_super, error)``
+    return translated callees (objects with ``name``, ``signature``, ``written``);
+    ``linker.field(path)`` returns a FieldBinding or raises LookupError.
+    """
+
+    def __init__(self, src, linker, *, is_method: bool, cname: str):
+        self.src = src
+        self.linker = linker
+        self.cname = cname
+        self.globals = src.fn.__globals__
+        self.exprs = Expressions(self)
+        tree = src.tree
+        self._check_header(tree)
+        params = tree.args.posonlyargs + tree.args.args
+        self.self_name = None
+        if is_method:
+            if not params:
+                raise src.error(tree, f"method {tree.name} has no self parameter")
+            self.self_name = params[0].arg
+            params = params[1:]
+        self.args = [(p.arg, self._annotation(p.annotation, p, DOUBLE)) for p in params]
+        self.declared = dict(self.args)
+        self.definitions: list[_Definition] = []
+        self._collect(tree.body)
+        free = [name for name in src.fn.__code__.co_freevars
+                if not (name == "__class__" and is_method)]
+        if free:
+            raise src.error(tree, f"closures are not supported ({tree.name} uses "
+                                  f"{', '.join(free)} from an enclosing function)",
+                            "define the function at module level and pass values as arguments")
+        self.locals = list(dict.fromkeys([name for name, _ in self.args]
+                                         + [d.name for d in self.definitions]))
+        self._local_set = set(self.locals) | set(self.declared)
+        self.return_type = self._return_type(tree)
+        self.types: dict[str, str] = {}
+        self.fields: dict[tuple[str, ...], FieldBinding] = {}
+        self._field_nodes: dict[tuple[str, ...], ast.AST] = {}  # first use, for errors
+        self.helpers: set[str] = set()
+        self.written: set[tuple[str, ...]] = set()
+        self._callees: set[str] = set()
+        self._refs: dict[str, list[c_ast.ID]] = {}
+        self._temps: list[tuple[c_ast.ID, str]] = []
+        self._inferring = True
+        self._assigned: set[str] | None = None
+        self._loops: list[_Loop] = []
+
+    # -- header and declarations --------------------------------------------------------
+
+    def _check_header(self, tree: ast.FunctionDef) -> None:
+        src, args = self.src, tree.args
+        if tree.decorator_list:
+            raise src.error(tree.decorator_list[0], "decorated functions are not supported",
+                            "translate the undecorated function")
+        for what, nodes in (("*args parameters", [args.vararg]),
+                            ("keyword-only parameters", args.kwonlyargs),
+                            ("**kwargs parameters", [args.kwarg]),
+                            ("default parameter values", args.defaults)):
+            if any(node is not None for node in nodes):
+                node = next(node for node in nodes if node is not None)
+                raise src.error(node, f"{what} are not supported", "use plain positional parameters")
+
+    def _annotation(self, node: ast.expr | None, where: ast.AST, default: str) -> str:
+        if node is None:
+            return default
+        name = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else \
+            node.id if isinstance(node, ast.Name) else None
+        ctype = from_annotation(name) if name else None
+        if ctype is None:
+            raise self.src.error(node, f"unsupported annotation {ast.unparse(node)}",
+                                 "annotate with int, float or bool")
+        return ctype
+
+    def _return_type(self, tree: ast.FunctionDef) -> str:
+        returns = tree.returns
+        if isinstance(returns, ast.Constant) and returns.value is None:
+            return VOID
+        if returns is not None:
+            return self._annotation(returns, tree, DOUBLE)
+        valued = any(isinstance(node, ast.Return) and not self._returns_none(node)
+                     for node in ast.walk(tree))
+        return DOUBLE if valued else VOID
+
+    @staticmethod
+    def _returns_none(node: ast.Return) -> bool:
+        return node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
+
+    def _collect(self, body: list[ast.stmt]) -> None:
+        """Records every assignment to a local and refuses unsupported statements."""
+        for stmt in body:
+            kind = type(stmt)
+            if kind in _STATEMENTS:
+                raise self.src.error(stmt, f"{_STATEMENTS[kind]} are not supported by pycast",
+                                     "see pycast/README.md for the supported subset")
+            if isinstance(stmt, ast.Assign):
+                if len(stmt.targets) != 1:
+                    raise self.src.error(stmt, "chained assignment (a = b = ...) is not supported",
+                                         "assign each name separately")
+                self._target(stmt.targets[0], stmt, stmt.value)
+            elif isinstance(stmt, ast.AugAssign):
+                self._target(stmt.target, stmt, stmt.value)
+            elif isinstance(stmt, ast.AnnAssign):
+                if not isinstance(stmt.target, ast.Name):
+                    raise self.src.error(stmt, "annotated assignments are only supported for local "
+                                               "variables")
+                self._declare(stmt.target.id, self._annotation(stmt.annotation, stmt, DOUBLE), stmt)
+                if stmt.value is not None:
+                    self._target(stmt.target, stmt, stmt.value)
+            elif isinstance(stmt, (ast.For, ast.While)):
+                if stmt.orelse:
+                    raise self.src.error(stmt, f"{type(stmt).__name__.lower()}...else is not supported",
+                                         "use a flag variable")
+                if isinstance(stmt, ast.For):
+                    self._target(stmt.target, stmt, None)
+                self._collect(stmt.body)
+            elif isinstance(stmt, ast.If):
+                self._collect(stmt.body)
+                self._collect(stmt.orelse)
+            elif not isinstance(stmt, (ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Expr)):
+                raise self.src.error(stmt, f"{kind.__name__} statements are not supported by pycast")
+
+    def _target(self, target: ast.expr, stmt: ast.stmt, value: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            if target.id == self.self_name:
+                raise self.src.error(target, f"assigning to '{target.id}' is not supported")
+            self.definitions.append(_Definition(target.id, stmt, value))
+            return
+        if isinstance(target, ast.Attribute) and self.exprs.self_path(target) is not None:
+            if isinstance(stmt, ast.For):
+                raise self.src.error(target, "the target of a for loop must be a local variable")
+            return
+        what = {ast.Tuple: "tuple unpacking", ast.List: "list unpacking",
+                ast.Subscript: "item assignment", ast.Starred: "starred assignment",
+                ast.Attribute: "assigning attributes of objects other than self"}
+        construct = what.get(type(target), f"assigning to {type(target).__name__}")
+        raise self.src.error(target, f"{construct} is not supported", "assign one local variable or "
+                                                                       "one self.<field> at a time")
+
+    def _declare(self, name: str, ctype: str, stmt: ast.stmt) -> None:
+        if self.declared.setdefault(name, ctype) != ctype:
+            raise self.src.error(stmt, f"'{name}' is annotated with two different types")
+
+    # -- the scope the expression translator asks ------------------------------------
+
+    def is_local(self, name: str) -> bool:
+        return name in self._local_set
+
+    def read_local(self, name: str, node: ast.AST) -> Value | None:
+        if not self.is_local(name):
+            return None
+        ctype = self.types.get(name)
+        if ctype is None:
+            raise Pending(name)
+        if not self._inferring and self._assigned is not None and name not in self._assigned:
+            raise self.src.error(node, f"local variable '{name}' may be used before it is assigned",
+                                 "assign it on every path before this point, e.g. before the "
+                                 "if statement or loop")
+        return Value(self._ref(name), ctype, simple=True)
+
+    def read_field(self, path: tuple[str, ...], node: ast.AST) -> Value:
+        binding = self._binding(path, node)
+        access = deref(binding.cname) if binding.writable else ident(binding.cname)
+        return Value(access, binding.ctype, simple=True)
+
+    def function(self, fn, node: ast.AST) -> Callee:
+        entry = self.linker.function(fn, lambda message, hint=None: self.src.error(node, message, hint))
+        self._callees.add(entry.signature.cname)
+        return Callee(entry.name, entry.signature, entry.written, [])
+
+    def method(self, name: str, node: ast.AST, *, via_super: bool) -> Callee:
+        entry = self.linker.method(name, via_super,
+                                   lambda message, hint=None: self.src.error(node, message, hint))
+        self._callees.add(entry.signature.cname)
+        field_args = []
+        for wanted in entry.signature.fields:
+            mine = self._binding(wanted.path, node)
+            dotted = "self." + ".".join(wanted.path)
+            if mine.ctype != wanted.ctype:
+                raise self.src.error(node, f"{entry.name}() sees {dotted} as {wanted.ctype}, "
+                                           f"this method as {mine.ctype}")
+            if wanted.writable and not mine.writable and wanted.path in entry.written:
+                raise self.src.error(node, f"{entry.name}() assigns {dotted}, but its binding "
+                                           "here is read-only")
+            if wanted.writable == mine.writable:
+                field_args.append(ident(mine.cname))
+            elif wanted.writable:
+                # The callee takes a pointer but only reads through it: lend it this copy.
+                field_args.append(c_ast.UnaryOp("&", ident(mine.cname)))
+            else:
+                field_args.append(deref(mine.cname))
+        self.written |= entry.written
+        return Callee(entry.name, entry.signature, entry.written, field_args)
+
+    def temp(self, ctype: str) -> c_ast.ID:
+        node = ident(f"{RUNTIME_PREFIX}t{len(self._temps) + 1}")
+        self._temps.append((node, ctype))
+        return node
+
+    def use_helper(self, name: str) -> None:
+        self.helpers.add(name)
+
+    def _ref(self, name: str) -> c_ast.ID:
+        # C names are chosen at the end, once every field and callee name is known.
+        node = ident(name)
+        self._refs.setdefault(name, []).append(node)
+        return node
+
+    def _binding(self, path: tuple[str, ...], node: ast.AST) -> FieldBinding:
+        binding = self.fields.get(path)
+        if binding is not None:
+            return binding
+        dotted = "self." + ".".join(path)
+        try:
+            found = self.linker.field(path)
+        except LookupError as exc:
+            raise self.src.error(node, f"unknown field {dotted}",
+                                 exc.args[0] if exc.args else str(exc)) from None
+        if found.ctype not in (DOUBLE, INT):
+            raise self.src.error(node, f"field {dotted} has C type {found.ctype!r}; "
+                                       "fields must be 'double' or 'int'")
+        if not parameter_ok(found.cname) or found.cname == self.cname:
+            raise self.src.error(node, f"field {dotted} is bound to {found.cname!r}, "
+                                       "which cannot be a C parameter name")
+        for other in self.fields.values():
+            if other.cname == found.cname:
+                raise self.src.error(node, f"fields {dotted} and self.{'.'.join(other.path)} "
+                                           f"are both bound to the C name {found.cname!r}")
+        binding = FieldBinding(path, found.cname, found.ctype, bool(found.writable))
+        self.fields[path] = binding
+        self._field_nodes[path] = node
+        return binding
+
+    # -- type inference ----------------------------------------------------------------
+
+    def _infer(self) -> None:
+        self.types = dict(self.declared)
+        changed = True
+        while changed:
+            changed = False
+            for definition in self.definitions:
+                if definition.name in self.declared:
+                    continue
+                try:
+                    ctype = self._definition_type(definition)
+                except Pending:
+                    continue
+                known = self.types.get(definition.name)
+                if known is None:
+                    self.types[definition.name] = ctype
+                    changed = True
+                elif known != ctype:
+                    raise self.src.error(definition.stmt,
+                                         f"'{definition.name}' is assigned both {python_name(known)} "
+                                         f"and {python_name(ctype)} values",
+                                         "a local has one C type: write float literals as 0.0, "
+                                         f"use float(...), or annotate '{definition.name}: float = ...'")
+        for definition in self.definitions:
+            if definition.name not in self.types:
+                raise self.src.error(definition.stmt,
+                                     f"cannot infer the type of '{definition.name}': every assignment "
+                                     "to it depends on its own value",
+                                     f"give '{definition.name}' an initial value first, e.g. "
+                                     f"{definition.name} = 0.0")
+
+    def _definition_type(self, definition: _Definition) -> str:
+        if definition.value is None:
+            return INT
+        return self._assigned_value(definition.stmt).ctype
+
+    def _assigned_value(self, stmt: ast.stmt) -> Value:
+        """The value an assignment statement stores, as Python computes it."""
+        if isinstance(stmt, ast.AugAssign):
+            target = stmt.target
+            if isinstance(target, ast.Name):
+                load = ast.Name(id=target.id, ctx=ast.Load())
+            else:
+                load = ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load())
+            ast.copy_location(load, target)
+            combined = ast.copy_location(ast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
+            return self.exprs.value(combined)
+        return self.exprs.value(stmt.value, whole=True)
+
+    # -- emission ------------------------------------------------------------------------
+
+    def translate(self) -> Translated:
+        self._infer()
+        self._inferring = False
+        self._temps.clear()
+        self._assigned = {name for name, _ in self.args}
+        body = self._block(self.src.tree.body)
+        if self.return_type != VOID and self._assigned is not None:
+            last = self.src.tree.body[-1]
+            raise self.src.error(last, f"{self.src.tree.name}() can reach its end without returning "
+                                       "a value (Python would return None)",
+                                 "end every path with a return statement")
+        self._check_field_names(body)
+        cnames = self._name_locals()
+        params = [param(cnames[name], ctype) for name, ctype in self.args]
+        fields = sorted(self.fields.values(), key=lambda binding: binding.path)
+        params += [param(b.cname, b.ctype, pointer=1 if b.writable else 0) for b in fields]
+        arg_names = {name for name, _ in self.args}
+        decls = [var(cnames[name], self.types[name]) for name in self.locals if name not in arg_names]
+        decls += [var(node.name, ctype) for node, ctype in self._temps]
+        return Translated(args=list(self.args), return_type=self.return_type, fields=fields,
+                          written=frozenset(self.written), params=params, body=decls + body, helpers=self.helpers)
+
+    def _check_field_names(self, body: list[c_ast.Node]) -> None:
+        """A field parameter named like a function this body calls would hide that function."""
+        finder = _CallFinder()
+        for node in body:
+            finder.visit(node)
+        for path, binding in self.fields.items():
+            if binding.cname in finder.called:
+                raise self.src.error(self._field_nodes[path],
+                                     f"field self.{'.'.join(path)} is bound to the C name "
+                                     f"{binding.cname!r}, which this function also calls",
+                                     "bind the field to another C name")
+
+    def _name_locals(self) -> dict[str, str]:
+        taken = {b.cname for b in self.fields.values()} | self._callees | {self.cname}
+        cnames = {}
+        for name in self.locals:
+            if usable(name) and name not in taken:
+                cnames[name] = name
+                taken.add(name)
+        for name in self.locals:
+            if name not in cnames:
+                cnames[name] = fresh(name, taken)
+        for name, nodes in self._refs.items():
+            for node in nodes:
+                node.name = cnames[name]
+        return cnames
+
+    def _block(self, body: list[ast.stmt]) -> list[c_ast.Node]:
+        out = []
+        for stmt in body:
+            if _is_noop(stmt):
+                continue
+            out.append(self.src.comment(stmt))
+            out.extend(getattr(self, "_" + type(stmt).__name__)(stmt))
+        return out
+
+    def _assign_local(self, name: str) -> None:
+        if self._assigned is not None:
+            self._assigned.add(name)
+
+    def _store(self, target: ast.expr, value: Value, stmt: ast.stmt) -> list[c_ast.Node]:
+        if value.ctype not in SCALARS:
+            raise self.src.error(stmt, "the assigned value has no type")
+        if isinstance(target, ast.Name):
+            ctype = self.types[target.id]
+            if not widens(value.ctype, ctype):
+                raise self.src.error(stmt, f"'{target.id}' is {python_name(ctype)}, but a "
+                                           f"{python_name(value.ctype)} is assigned to it",
+                                     "convert explicitly, e.g. with int(...)")
+            self._assign_local(target.id)
+            return [assign(self._ref(target.id), value.node)]
+        path = self.exprs.self_path(target)
+        binding = self._binding(path, target)
+        dotted = "self." + ".".join(path)
+        if not binding.writable:
+            raise self.src.error(target, f"field {dotted} is read-only here",
+                                 "its binding is not writable; only writable fields can be assigned")
+        if not widens(value.ctype, binding.ctype):
+            raise self.src.error(stmt, f"field {dotted} is {python_name(binding.ctype)}, but a "
+                                       f"{python_name(value.ctype)} is assigned to it",
+                                 "convert explicitly, e.g. with int(...)")
+        self.written.add(path)
+        return [assign(deref(binding.cname), value.node)]
+
+    def _Assign(self, stmt: ast.Assign) -> list[c_ast.Node]:
+        return self._store(stmt.targets[0], self._assigned_value(stmt), stmt)
+
+    def _AugAssign(self, stmt: ast.AugAssign) -> list[c_ast.Node]:
+        return self._store(stmt.target, self._assigned_value(stmt), stmt)
+
+    def _AnnAssign(self, stmt: ast.AnnAssign) -> list[c_ast.Node]:
+        if stmt.value is None:
+            return []
+        return self._store(stmt.target, self.exprs.value(stmt.value, whole=True), stmt)
+
+    def _Expr(self, stmt: ast.Expr) -> list[c_ast.Node]:
+        if not isinstance(stmt.value, ast.Call):
+            raise self.src.error(stmt, "expression statements other than calls are not supported",
+                                 "the value would be computed and discarded; remove it")
+        return [self.exprs.statement(stmt.value).node]
+
+    def _Return(self, stmt: ast.Return) -> list[c_ast.Node]:
+        expected = self.return_type
+        if self._returns_none(stmt):
+            if expected != VOID:
+                raise self.src.error(stmt, f"return without a value in a function returning "
+                                           f"{python_name(expected)} (Python would return None)")
+            result = ret()
+        else:
+            if expected == VOID:
+                raise self.src.error(stmt, "returning a value from a function annotated -> None")
+            value = self.exprs.value(stmt.value, whole=True)
+            if not widens(value.ctype, expected):
+                raise self.src.error(stmt, f"returns a {python_name(value.ctype)} from a function "
+                                           f"returning {python_name(expected)}",
+                                     "convert explicitly or change the return annotation")
+            result = ret(value.node)
+        self._assigned = None
+        return [result]
+
+    def _Pass(self, stmt: ast.Pass) -> list[c_ast.Node]:
+        return []
+
+    def _Break(self, stmt: ast.Break) -> list[c_ast.Node]:
+        self._loops[-1].breaks.append(self._assigned)
+        self._assigned = None
+        return [c_ast.Break()]
+
+    def _Continue(self, stmt: ast.Continue) -> list[c_ast.Node]:
+        self._loops[-1].continues.append(self._assigned)
+        self._assigned = None
+        return [c_ast.Continue()]
+
+    def _If(self, stmt: ast.If) -> list[c_ast.Node]:
+        test = self.exprs.value(stmt.test, whole=True).node
+        before = self._assigned
+        self._assigned = _copy(before)
+        then = self._block(stmt.body)
+        after_then, self._assigned = self._assigned, _copy(before)
+        otherwise = self._block(stmt.orelse) if stmt.orelse else None
+        self._assigned = _meet(after_then, self._assigned)
+        return [if_(test, block(then), block(otherwise) if otherwise is not None else None)]
+
+    def _While(self, stmt: ast.While) -> list[c_ast.Node]:
+        test = self.exprs.value(stmt.test, whole=True)
+        forever = isinstance(stmt.test, ast.Constant) and bool(stmt.test.value)
+        before = self._assigned
+        self._loops.append(_Loop())
+        self._assigned = _copy(before)
+        body = self._block(stmt.body)
+        loop = self._loops.pop()
+        self._assigned = _meet(*loop.breaks) if forever else _copy(before)
+        return [c_ast.While(test.node, block(body))]
+
+    def _For(self, stmt: ast.For) -> list[c_ast.Node]:
+        bounds = self._range(stmt.iter)
+        name = stmt.target.id
+        if not widens(INT, self.types[name]):
+            raise self.src.error(stmt.target, f"'{name}' is {python_name(self.types[name])}, but "
+                                              "range() yields ints")
+        start, stop, step = bounds
+        counter = self.temp(INT)
+        setup = []
+        if not isinstance(stop.node, c_ast.Constant):
+            # range() evaluates its bounds once, before the first iteration.
+            limit = self.temp(INT)
+            setup.append(assign(limit, stop.node))
+            stop = Value(limit, INT, simple=True)
+        before = self._assigned
+        self._loops.append(_Loop())
+        self._assigned = _copy(before)
+        self._assign_local(name)
+        body = [assign(self._ref(name), counter)] + self._block(stmt.body)
+        loop = self._loops.pop()
+        if self._nonempty(stmt.iter):
+            self._assigned = _meet(self._assigned, *loop.continues, *loop.breaks)
+        else:
+            self._assigned = _copy(before)
+        test = c_ast.BinaryOp("<" if step > 0 else ">", counter, stop.node)
+        advance = c_ast.UnaryOp("p++" if step > 0 else "p--", counter) if abs(step) == 1 else \
+            assign(counter, c_ast.Constant("int", str(abs(step))), "+=" if step > 0 else "-=")
+        return setup + [c_ast.For(assign(counter, start.node), test, advance, block(body))]
+
+    def _range(self, node: ast.expr) -> tuple[Value, Value, int]:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and not self.is_local(node.func.id)
+                and self.exprs.lookup(node.func.id, node.func) is range):
+            raise self.src.error(node, "for loops are only supported over range(...)",
+                                 "iterate over indices with for i in range(n)")
+        if node.keywords or not 1 <= len(node.args) <= 3:
+            raise self.src.error(node, "range() takes 1 to 3 positional arguments")
+        values = [self.exprs.value(arg) for arg in node.args[:2]]
+        for arg, value in zip(node.args, values):
+            if value.ctype not in (INT, BOOL):
+                raise self.src.error(arg, f"range() arguments must be ints, not {python_name(value.ctype)}")
+        if len(values) == 1:
+            values.insert(0, Value(c_ast.Constant("int", "0"), INT, simple=True))
+        step = 1
+        if len(node.args) == 3:
+            step = self.exprs.int_literal(node.args[2])
+            if step is None:
+                raise self.src.error(node.args[2], "the step of range() must be an int literal",
+                                     "the loop test depends on the step's sign; write e.g. -1")
+            if step == 0:
+                raise self.src.error(node.args[2], "range() step must not be zero")
+        return values[0], values[1], step
+
+    def _nonempty(self, node: ast.Call) -> bool:
+        bounds = [self.exprs.int_literal(arg) for arg in node.args]
+        return None not in bounds and len(range(*bounds)) > 0
+
+
+class _CallFinder(c_ast.NodeVisitor):
+    def __init__(self):
+        self.called: set[str] = set()
+
+    def visit_FuncCall(self, node: c_ast.FuncCall) -> None:
+        if isinstance(node.name, c_ast.ID):
+            self.called.add(node.name.name)
+        self.generic_visit(node)
