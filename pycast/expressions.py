@@ -27,8 +27,7 @@ from pycast import runtime
 from pycast.cbuild import binop, call, cast, const, ident, ternary, unop
 from pycast.errors import TranslationError
 from pycast.signature import Signature
-from pycast.types import (BOOL, DOUBLE, INT, SCALARS, VOID, arithmetic, fits_int, join,
-                          python_name, widens)
+from pycast.types import BOOL, DOUBLE, INT, VOID, arithmetic, fits_int, join, python_name, widens
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def literal(value) -> Value:
     if isinstance(value, int):
         if not fits_int(value):
             raise ValueError(value)
-        node = const(abs(value))
+        node = const(abs(int(value)))
         return Value(unop("-", node) if value < 0 else node, INT, simple=True)
     value = float(value)
     if math.isnan(value):
@@ -225,11 +224,6 @@ class Expressions:
         raise self._error(node, f"{what} is {_describe(value)}; only int, float and bool "
                                 "module-level constants are supported")
 
-    def _numbers(self, node: ast.AST, *values: Value) -> None:
-        for value in values:
-            if value.ctype not in SCALARS:
-                raise self._error(node, f"expected a number, got {value.ctype}")
-
     # -- leaves --------------------------------------------------------------------------
 
     def _Constant(self, node: ast.Constant) -> Value:
@@ -275,7 +269,6 @@ class Expressions:
         if op is ast.Pow:
             return self._power(node)
         left, right = self._scalar(node.left), self._scalar(node.right)
-        self._numbers(node, left, right)
         if op in _ARITHMETIC:
             return Value(binop(_ARITHMETIC[op], left.node, right.node), arithmetic(left.ctype, right.ctype))
         if op is ast.Div:
@@ -294,18 +287,19 @@ class Expressions:
 
     def _power(self, node: ast.BinOp) -> Value:
         base = self._scalar(node.left)
-        self._numbers(node, base)
         exponent = self.int_literal(node.right)
         if exponent is not None:
             if base.ctype != DOUBLE and exponent >= 0:
+                folded = self.int_literal(node.left)
+                if folded is not None:
+                    return self._constant(folded ** exponent, node, ast.unparse(node))
                 if exponent <= 4 and (base.simple or exponent <= 1):
                     return Value(self._product(base, exponent, const(1)), INT)
                 return Value(self._helper("ipow", None, base.node, const(exponent)), INT)
             if base.ctype == DOUBLE and 2 <= exponent <= 4 and base.simple:
                 return Value(self._product(base, exponent, const(1.0)), DOUBLE)
-            return Value(call("pow", base.node, const(float(exponent))), DOUBLE)
+            return Value(call("pow", base.node, literal(float(exponent)).node), DOUBLE)
         power = self._scalar(node.right)
-        self._numbers(node, power)
         if base.ctype != DOUBLE and power.ctype != DOUBLE:
             raise self._error(node, "int ** int needs a literal exponent",
                               "the result is an int or a float depending on the exponent's sign; "
@@ -323,7 +317,6 @@ class Expressions:
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self._scalar(node.operand)
-        self._numbers(node, operand)
         if isinstance(node.op, ast.Not):
             return Value(unop("!", operand.node), BOOL)
         if isinstance(node.op, ast.Invert):
@@ -349,7 +342,6 @@ class Expressions:
 
     def _Compare(self, node: ast.Compare) -> Value:
         left = self._scalar(node.left)
-        self._numbers(node, left)
         tests = None
         last = len(node.ops) - 1
         for position, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
@@ -357,7 +349,6 @@ class Expressions:
                 raise self._error(node, f"the '{_IDENTITY[type(op)]}' operator is not supported",
                                   "compare numbers with == != < <= > >=")
             right = self._scalar(right_node)
-            self._numbers(node, right)
             operand = right.node
             if position < last and not right.simple:
                 # The middle operand of a chain is evaluated once, as in Python.
@@ -372,7 +363,6 @@ class Expressions:
     def _IfExp(self, node: ast.IfExp) -> Value:
         test = self._scalar(node.test)
         body, orelse = self._scalar(node.body), self._scalar(node.orelse)
-        self._numbers(node, test, body, orelse)
         return Value(ternary(test.node, body.node, orelse.node), join(body.ctype, orelse.ctype))
 
     # -- calls ---------------------------------------------------------------------------
@@ -432,7 +422,6 @@ class Expressions:
 
     def _arguments(self, node: ast.Call, counts: tuple[int, ...] | range) -> list[Value]:
         values = [self._scalar(arg) for arg in node.args]
-        self._numbers(node, *values)
         if len(values) not in counts:
             expected = " or ".join(map(str, counts)) if isinstance(counts, tuple) else f"{counts.start}+"
             raise self._error(node, f"{ast.unparse(node.func)}() takes {expected} arguments, "
@@ -505,7 +494,6 @@ class Expressions:
         args = []
         for arg_node, (pname, ptype) in zip(node.args, params):
             arg = self._scalar(arg_node)
-            self._numbers(arg_node, arg)
             if not widens(arg.ctype, ptype):
                 raise self._error(arg_node, f"parameter '{pname}' of {callee.name}() is "
                                             f"{python_name(ptype)}, but a "

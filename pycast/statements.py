@@ -18,7 +18,7 @@ from pycast.cbuild import assign, block, deref, if_, ident, param, ret, var
 from pycast.expressions import Callee, Expressions, Pending, Value
 from pycast.names import RUNTIME_PREFIX, fresh, parameter_ok, usable
 from pycast.signature import FieldBinding
-from pycast.types import BOOL, DOUBLE, INT, SCALARS, VOID, from_annotation, python_name, widens
+from pycast.types import BOOL, DOUBLE, INT, VOID, from_annotation, python_name, widens
 
 _STATEMENTS = {
     ast.Try: "try statements", ast.With: "with statements", ast.Raise: "raise",
@@ -100,7 +100,7 @@ class FunctionTranslator:
                 raise src.error(tree, f"method {tree.name} has no self parameter")
             self.self_name = params[0].arg
             params = params[1:]
-        self.args = [(p.arg, self._annotation(p.annotation, p, DOUBLE)) for p in params]
+        self.args = [(p.arg, self._annotation(p.annotation, DOUBLE)) for p in params]
         self.declared = dict(self.args)
         self.definitions: list[_Definition] = []
         self._collect(tree.body)
@@ -141,7 +141,7 @@ class FunctionTranslator:
                 node = next(node for node in nodes if node is not None)
                 raise src.error(node, f"{what} are not supported", "use plain positional parameters")
 
-    def _annotation(self, node: ast.expr | None, where: ast.AST, default: str) -> str:
+    def _annotation(self, node: ast.expr | None, default: str) -> str:
         if node is None:
             return default
         name = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else \
@@ -157,7 +157,7 @@ class FunctionTranslator:
         if isinstance(returns, ast.Constant) and returns.value is None:
             return VOID
         if returns is not None:
-            return self._annotation(returns, tree, DOUBLE)
+            return self._annotation(returns, DOUBLE)
         valued = any(isinstance(node, ast.Return) and not self._returns_none(node)
                      for node in ast.walk(tree))
         return DOUBLE if valued else VOID
@@ -184,7 +184,7 @@ class FunctionTranslator:
                 if not isinstance(stmt.target, ast.Name):
                     raise self.src.error(stmt, "annotated assignments are only supported for local "
                                                "variables")
-                self._declare(stmt.target.id, self._annotation(stmt.annotation, stmt, DOUBLE), stmt)
+                self._declare(stmt.target.id, self._annotation(stmt.annotation, DOUBLE), stmt)
                 if stmt.value is not None:
                     self._target(stmt.target, stmt, stmt.value)
             elif isinstance(stmt, (ast.For, ast.While)):
@@ -426,8 +426,6 @@ class FunctionTranslator:
             self._assigned.add(name)
 
     def _store(self, target: ast.expr, value: Value, stmt: ast.stmt) -> list[c_ast.Node]:
-        if value.ctype not in SCALARS:
-            raise self.src.error(stmt, "the assigned value has no type")
         if isinstance(target, ast.Name):
             ctype = self.types[target.id]
             if not widens(value.ctype, ctype):

@@ -13,8 +13,6 @@ INT = "int"
 DOUBLE = "double"
 VOID = "void"
 
-SCALARS = (BOOL, INT, DOUBLE)
-
 INT_MIN = -(2 ** 31)
 INT_MAX = 2 ** 31 - 1
 

@@ -496,3 +496,23 @@ def test_field_c_name_that_hides_a_called_function():
     keyword = lambda path: FieldBinding(path, "double", "double")  # noqa: E731
     with pytest.raises(TranslationError, match="cannot be a C parameter name"):
         Unit().add_method(Exponential, "rate", keyword)
+
+
+def overflowing_power() -> int:
+    return 10 ** 10  # ERR
+
+
+def test_constant_int_power_must_fit():
+    with pytest.raises(TranslationError) as info:
+        translate(overflowing_power)
+    check_error(info.value, marked_line(overflowing_power), "10 ** 10 = 10000000000 does not fit a C int")
+
+
+def exp(x):
+    return x * 2.0
+
+
+def test_translate_keeps_the_python_name_or_refuses():
+    with pytest.raises(TranslationError, match="'exp' cannot be used for a C function"):
+        translate(exp)
+    assert Unit().add_function(exp).cname == "py_exp"
