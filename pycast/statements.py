@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pycparser import c_ast
 
-from pycast.cbuild import assign, block, deref, if_, ident, param, ret, var
+from pycast.cbuild import assign, block, const, deref, if_, ident, param, ret, var
 from pycast.expressions import Callee, Expressions, Pending, Value
 from pycast.names import RUNTIME_PREFIX, fresh, parameter_ok, usable
 from pycast.signature import FieldBinding
@@ -543,7 +543,7 @@ class FunctionTranslator:
             self._assigned = _copy(before)
         test = c_ast.BinaryOp("<" if step > 0 else ">", counter, stop.node)
         advance = c_ast.UnaryOp("p++" if step > 0 else "p--", counter) if abs(step) == 1 else \
-            assign(counter, c_ast.Constant("int", str(abs(step))), "+=" if step > 0 else "-=")
+            assign(counter, const(abs(step)), "+=" if step > 0 else "-=")
         return setup + [c_ast.For(assign(counter, start.node), test, advance, block(body))]
 
     def _range(self, node: ast.expr) -> tuple[Value, Value, int]:
@@ -559,7 +559,7 @@ class FunctionTranslator:
             if value.ctype not in (INT, BOOL):
                 raise self.src.error(arg, f"range() arguments must be ints, not {python_name(value.ctype)}")
         if len(values) == 1:
-            values.insert(0, Value(c_ast.Constant("int", "0"), INT, simple=True))
+            values.insert(0, Value(const(0), INT, simple=True))
         step = 1
         if len(node.args) == 3:
             step = self.exprs.int_literal(node.args[2])
