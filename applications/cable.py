@@ -23,9 +23,9 @@ def main(argv=None) -> None:
 
     def run():
         net, cable = build(args.nseg)
+        probes = {label: cable(x).node() for x, label in ((0.0, "v0"), (0.5, "vmid"), (1.0, "vend"))}
         sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
-        names = [sim.record(cable(x).node(), "v", label=label)
-                 for x, label in ((0.0, "v0"), (0.5, "vmid"), (1.0, "vend"))]
+        names = [sim.record(node, "v", label=label) for label, node in probes.items()]
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, csv_text(["t", *names], [result.t, *(result[n] for n in names)]))

@@ -364,11 +364,13 @@ void myr_release(myr_ctx *c)
     c->n_spikes = 0;
 }
 
-/* Largest decay rate of the linearised system at the current state (1/ms):
- * Gershgorin's bound on each capacitive row of the coupled potentials and the
+/* Largest decay rate of the linearised system at the initial state (1/ms):
+ * Gershgorin's bound on each capacitive row of the coupled potentials, after
+ * eliminating the algebraic (zero-capacity) neighbours as RK4 does, and the
  * diagonal rate of each mechanism state.  RK4 is stable for rate*dt <= 2.785. */
 double myr_rk4_rate(myr_ctx *c, int64_t *where)
 {
+    const double *S = c->S;
     double best = 0.0;
     int64_t at = -1;
     myr_initialize(c, c->Y, c->t0);
@@ -378,13 +380,28 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
         if (c->cap[u] == 0.0) {
             continue;
         }
-        double r = fabs(myr_gather(c->S, c->jd_ptr, c->jd_idx, u));
+        double d = myr_gather(S, c->jd_ptr, c->jd_idx, u), off = 0.0;
         for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
-            if (c->cap[c->edge_col[e]] != 0.0) {
-                r += fabs(myr_gather(c->S, c->je_ptr, c->je_idx, e));
+            const myr_idx w = c->edge_col[e];
+            const double j_uw = myr_gather(S, c->je_ptr, c->je_idx, e);
+            if (c->cap[w] != 0.0) {
+                off += fabs(j_uw);
+                continue;
+            }
+            const double j_ww = myr_gather(S, c->jd_ptr, c->jd_idx, w);
+            if (j_ww == 0.0) {
+                continue;
+            }
+            for (myr_idx e2 = c->row_ptr[w]; e2 < c->row_ptr[w + 1]; e2++) {
+                const double coupled = j_uw * myr_gather(S, c->je_ptr, c->je_idx, e2) / j_ww;
+                if (c->edge_col[e2] == u) {
+                    d -= coupled;
+                } else {
+                    off += fabs(coupled);
+                }
             }
         }
-        r /= c->cap[u];
+        const double r = (fabs(d) + off) / c->cap[u];
         if (r > best) {
             best = r;
             at = u;

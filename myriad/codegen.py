@@ -28,7 +28,9 @@ def _table(table: str, fid: int):
 
 
 def _field_ptr(name: str, base: str, table: str, fid: int, writable: bool):
-    return cb.var(name, cb.DOUBLE, cb.binop("+", cb.ident(base), _table(table, fid)),
+    """``double *name = base + c->table[fid]``; parameters live in the context (``c->P``)."""
+    start = cb.member("c", "P") if base == "P" else cb.ident(base)
+    return cb.var(name, cb.DOUBLE, cb.binop("+", start, _table(table, fid)),
                   pointer=1, const_target=not writable, restrict=True)
 
 

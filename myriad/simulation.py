@@ -102,7 +102,8 @@ class Simulation:
         if isinstance(ref, NodeRef):
             block = flat.analysis.node_blocks.get(ref.cls)
             if block is None or not 0 <= ref.index < flat.count[block.count_id]:
-                raise ModelError(f"{ref!r} is not a node of this simulation")
+                raise ModelError(f"{ref.cls.__name__}[{ref.index}] is not a node of this simulation "
+                                 f"(was it added to the model after the Simulation was created?)")
             if name in block.params:
                 return self.P, int(flat.poff[block.params[name]]) + ref.index
             if name in block.potentials:

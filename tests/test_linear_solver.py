@@ -52,7 +52,7 @@ def test_convergence_order_on_a_linear_network(method, low, high):
     T = 2.0
     ref = _exact(caps, u0, L, b, T)
     errors = []
-    base = 0.1 if method == "rk4" else 0.02
+    base = 0.04 if method == "rk4" else 0.02
     for k in range(3):
         dt = base / 2 ** k
         got = _run(model, nodes, method, dt, int(round(T / dt)))
