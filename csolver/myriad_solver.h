@@ -41,14 +41,19 @@ typedef struct myr_ctx {
     const int64_t *count;
     myr_idx *const *ix;
 
-    /* gathers: for each unknown its inflow slots and diagonal-Jacobian slots,
-     * for each edge its Jacobian slots (index < 0 means subtract S[~index]) */
+    /* gathers: for each unknown the sum of its inflow slots and of its
+     * diagonal-Jacobian slots.  Off-diagonal entries are grouped by row
+     * (row_ptr, edge_col) and edge_val says where in S each one's value is:
+     * its only contributing slot, or S[n_slots + x] for the entries that sum
+     * several slots (xe lists) or hold fill-in. */
     const myr_idx *in_ptr, *in_idx;
     const myr_idx *jd_ptr, *jd_idx;
-    const myr_idx *row_ptr, *edge_col;   /* edges grouped by row */
-    const myr_idx *je_ptr, *je_idx;
+    const myr_idx *row_ptr, *edge_col, *edge_val;
+    int64_t n_xedge;
+    const myr_idx *xe_ptr, *xe_idx;
 
-    /* exact linear solve: elimination program per connected component */
+    /* exact linear solve: elimination program per connected component;
+     * up_kj, up_jk and fill_e address S */
     int64_t n_comp;
     const myr_idx *comp_ptr, *order;
     const myr_idx *up_ptr, *up_node, *up_kj, *up_jk;
@@ -83,8 +88,8 @@ typedef struct myr_ctx {
     int64_t nsteps;
 
     /* work arrays (Python allocated): cap, diag, rhs, dz [n_unknowns];
-     * offd [n_edges]; K, Yst, Yacc [n_y] */
-    double *cap, *diag, *rhs, *dz, *offd, *K, *Yst, *Yacc;
+     * K, Yst, Yacc [n_y] */
+    double *cap, *diag, *rhs, *dz, *K, *Yst, *Yacc;
 
     /* outputs */
     int32_t status;
@@ -122,9 +127,29 @@ static inline double myr_exp_euler_increment(double f, double rate, double dt)
     return f * expm1(x) / rate;
 }
 
+/* Finite-difference step for a derivative at s: the power of two just below
+ * 2^-20 |s| (at least 2^-30).  A power of two makes s + h exact and its
+ * reciprocal exact and cheap, so a difference quotient costs no division
+ * and is exact for functions linear in s. */
 static inline double myr_perturbation(double s)
 {
-    return 1e-6 * fmax(fabs(s), 1e-3);
+    uint64_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    bits &= 0x7ff0000000000000ULL;
+    double p;
+    memcpy(&p, &bits, sizeof p);
+    p *= 0x1p-20;
+    return p > 0x1p-30 ? p : 0x1p-30;
+}
+
+static inline double myr_reciprocal_pow2(double h)
+{
+    uint64_t bits;
+    memcpy(&bits, &h, sizeof bits);
+    bits = 0x7fe0000000000000ULL - bits;
+    double r;
+    memcpy(&r, &bits, sizeof r);
+    return r;
 }
 
 #endif

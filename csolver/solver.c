@@ -17,45 +17,51 @@ static inline double myr_gather(const double *restrict S, const myr_idx *restric
 {
     double s = 0.0;
     for (myr_idx q = ptr[k]; q < ptr[k + 1]; q++) {
-        myr_idx i = idx[q];
-        s += i >= 0 ? S[i] : -S[~i];
+        s += S[idx[q]];
     }
     return s;
 }
 
-/* Build the linearised system (cap/dt - J) dv = F from the slots. */
+/* Build the linearised system (cap/dt - J) dv = F from the slots, row by
+ * row, and the matrix entries that sum several slots or hold fill-in. */
 static void myr_assemble(myr_ctx *c, double dt)
 {
     const double *restrict S = c->S;
+    const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static) nowait
     for (int64_t u = 0; u < c->n_unknowns; u++) {
         c->rhs[u] = myr_gather(S, c->in_ptr, c->in_idx, u);
-        c->diag[u] = c->cap[u] / dt - myr_gather(S, c->jd_ptr, c->jd_idx, u);
+        c->diag[u] = c->cap[u] * inv_dt - myr_gather(S, c->jd_ptr, c->jd_idx, u);
     }
+    double *restrict extra = c->S + c->n_slots;
     #pragma omp for schedule(static)
-    for (int64_t e = 0; e < c->n_edges; e++) {
-        c->offd[e] = -myr_gather(S, c->je_ptr, c->je_idx, e);
+    for (int64_t x = 0; x < c->n_xedge; x++) {
+        extra[x] = myr_gather(S, c->xe_ptr, c->xe_idx, x);
     }
 }
 
-/* Gaussian elimination in the precomputed order of each component (leaves
- * first on trees, so no fill-in), then back substitution; rhs becomes dv. */
+/* Gaussian elimination of each component in the precomputed order (leaves
+ * first on trees, so no fill-in), back substitution and the update of the
+ * potentials.  Off-diagonal entries are read as J (the matrix holds -J),
+ * hence the signs; each pivot's reciprocal replaces it in diag so that back
+ * substitution multiplies. */
 static void myr_solve(myr_ctx *c)
 {
-    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict offd = c->offd;
+    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict J = c->S;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         for (myr_idx p = lo; p < hi; p++) {
             const myr_idx k = c->order[p];
             const double inv = 1.0 / diag[k];
+            diag[k] = inv;
             for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
                 const myr_idx j = c->up_node[q];
-                const double f = offd[c->up_jk[q]] * inv;
-                diag[j] -= f * offd[c->up_kj[q]];
-                rhs[j] -= f * rhs[k];
+                const double f = J[c->up_jk[q]] * inv;      /* -a[j][k] / a[k][k] */
+                diag[j] -= f * J[c->up_kj[q]];
+                rhs[j] += f * rhs[k];
                 for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
-                    offd[c->fill_e[r]] -= f * offd[c->up_kj[c->fill_q[r]]];
+                    J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
                 }
             }
         }
@@ -63,9 +69,10 @@ static void myr_solve(myr_ctx *c)
             const myr_idx k = c->order[p];
             double s = rhs[k];
             for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
-                s -= offd[c->up_kj[q]] * rhs[c->up_node[q]];
+                s += J[c->up_kj[q]] * rhs[c->up_node[q]];
             }
-            rhs[k] = s / diag[k];
+            rhs[k] = s * diag[k];
+            c->Y[k] += rhs[k];
         }
     }
 }
@@ -76,10 +83,6 @@ static void myr_backward_euler_step(myr_ctx *c, double t, double dt)
     #pragma omp barrier
     myr_assemble(c, dt);
     myr_solve(c);
-    #pragma omp for schedule(static)
-    for (int64_t u = 0; u < c->n_unknowns; u++) {
-        c->Y[u] += c->rhs[u];
-    }
     myr_advance_states(c, c->Y, t + dt, dt);
     #pragma omp barrier
 }
@@ -125,7 +128,7 @@ static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
             for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
                 const myr_idx z = c->edge_col[e];
                 if (c->cap[z] == 0.0) {
-                    f += myr_gather(S, c->je_ptr, c->je_idx, e) * c->dz[z];
+                    f += S[c->edge_val[e]] * c->dz[z];
                 }
             }
         }
@@ -383,7 +386,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
         double d = myr_gather(S, c->jd_ptr, c->jd_idx, u), off = 0.0;
         for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
             const myr_idx w = c->edge_col[e];
-            const double j_uw = myr_gather(S, c->je_ptr, c->je_idx, e);
+            const double j_uw = S[c->edge_val[e]];
             if (c->cap[w] != 0.0) {
                 off += fabs(j_uw);
                 continue;
@@ -393,7 +396,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
                 continue;
             }
             for (myr_idx e2 = c->row_ptr[w]; e2 < c->row_ptr[w + 1]; e2++) {
-                const double coupled = j_uw * myr_gather(S, c->je_ptr, c->je_idx, e2) / j_ww;
+                const double coupled = j_uw * S[c->edge_val[e2]] / j_ww;
                 if (c->edge_col[e2] == u) {
                     d -= coupled;
                 } else {

@@ -45,8 +45,10 @@ class Contribution:
     targets: list[tuple[str, float]]       # (role, sign)
     signature: pycast.Signature
     reads: list[tuple[str, str]]            # (role, potential) it depends on
-    value_slot: int = -1                    # soff id
-    jac_slots: list[int] = field(default_factory=list)   # soff id per read
+    # soff ids, one per target: a target of sign -1 gets its own negated slots,
+    # so that every gather is a plain sum and a lone entry needs no gather
+    value_slots: list[int] = field(default_factory=list)
+    jac_slots: list[list[int]] = field(default_factory=list)     # [target][read]
 
 
 @dataclass
@@ -199,8 +201,8 @@ class Analysis:
         reads = [(f.path[0], f.path[1]) for f in sig.fields
                  if len(f.path) == 2 and f.path[0] in nodes and f.path[1] in nodes[f.path[0]].cls.potentials()]
         contribution = Contribution(attr, potential, targets, sig, reads)
-        contribution.value_slot = self.ids.take("soff")
-        contribution.jac_slots = [self.ids.take("soff") for _ in reads]
+        contribution.value_slots = [self.ids.take("soff") for _ in targets]
+        contribution.jac_slots = [[self.ids.take("soff") for _ in reads] for _ in targets]
         return contribution
 
 

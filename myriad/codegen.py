@@ -110,9 +110,13 @@ class _BlockKernels:
         b = self.b
         ptrs = []
         for k, con in enumerate(b.contributions):
-            ptrs.append(_field_ptr(f"s_{k}", "S", "soff", con.value_slot, True))
-            for j, jid in enumerate(con.jac_slots):
-                ptrs.append(_field_ptr(f"s_{k}_d{j}", "S", "soff", jid, True))
+            for t, sid in enumerate(con.value_slots):
+                ptrs.append(_field_ptr(f"s_{k}_{t}", "S", "soff", sid, True))
+                ptrs += [_field_ptr(f"s_{k}_{t}_d{j}", "S", "soff", jid, True)
+                         for j, jid in enumerate(con.jac_slots[t])]
+
+        def signed(sign, expr):
+            return expr if sign > 0 else cb.unop("-", expr)
 
         def body():
             out = []
@@ -120,14 +124,19 @@ class _BlockKernels:
                 out.append(cb.Comment(f"{b.cls.__name__}.{con.method}: value and d/d of "
                                       + (", ".join(f"{r}.{p}" for r, p in con.reads) or "nothing")))
                 out.append(cb.var(f"f_{k}", cb.DOUBLE, self._call(con.signature), const_=True))
-                out.append(cb.assign(cb.index(f"s_{k}", "i"), cb.ident(f"f_{k}")))
                 for j, (role, pot) in enumerate(con.reads):
                     h = f"h_{k}_{j}"
                     out.append(cb.var(h, cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{role}_{pot}")),
                                       const_=True))
                     plus = self._call(con.signature, perturb={(role, pot): h})
-                    out.append(cb.assign(cb.index(f"s_{k}_d{j}", "i"),
-                                         cb.binop("/", cb.binop("-", plus, cb.ident(f"f_{k}")), cb.ident(h))))
+                    out.append(cb.var(f"d_{k}_{j}", cb.DOUBLE,
+                                      cb.binop("*", cb.binop("-", plus, cb.ident(f"f_{k}")),
+                                               cb.call("myr_reciprocal_pow2", cb.ident(h))),
+                                      const_=True))
+                for t, (_, sign) in enumerate(con.targets):
+                    out.append(cb.assign(cb.index(f"s_{k}_{t}", "i"), signed(sign, cb.ident(f"f_{k}"))))
+                    out += [cb.assign(cb.index(f"s_{k}_{t}_d{j}", "i"), signed(sign, cb.ident(f"d_{k}_{j}")))
+                            for j in range(len(con.reads))]
             return out
 
         params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
@@ -144,7 +153,8 @@ class _BlockKernels:
             out.append(cb.var(f"h_{s}", cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{s}")), const_=True))
             plus = self._call(sig, perturb={(s,): f"h_{s}"})
             out.append(cb.var(f"r_{s}", cb.DOUBLE,
-                              cb.binop("/", cb.binop("-", plus, cb.ident(f"f_{s}")), cb.ident(f"h_{s}")),
+                              cb.binop("*", cb.binop("-", plus, cb.ident(f"f_{s}")),
+                                       cb.call("myr_reciprocal_pow2", cb.ident(f"h_{s}"))),
                               const_=True))
         return out
 

@@ -68,11 +68,22 @@ class Potential(Field):
     capacity: str = ""
 
 
+_DECLARED: dict[tuple[type, type], dict] = {}
+
+
 class _Declared:
     """Base of every declared class: collects its fields through the MRO."""
 
     @classmethod
     def declared(cls, kind: type) -> dict[str, Field]:
+        """Fields of one kind through the MRO (computed once per class: models have millions of instances)."""
+        key = (cls, kind)
+        if key not in _DECLARED:
+            _DECLARED[key] = cls._collect(kind)
+        return _DECLARED[key]
+
+    @classmethod
+    def _collect(cls, kind: type) -> dict[str, Field]:
         out: dict[str, Field] = {}
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from myriad.blocks import Analysis, MechBlock, block_key
-from myriad.elimination import Program, build_program
+from myriad.elimination import Program, build_program, elimination_rank
 from myriad.errors import ModelError
 from myriad.model import Model
 
@@ -44,6 +44,7 @@ class FlatModel:
     sources: dict = field(default_factory=dict)
     connections: dict = field(default_factory=dict)
     unknown_names: list = field(default_factory=list)
+    node_new: dict = field(default_factory=dict)        # node cls -> stored index of each instance
 
 
 def _csr(n: int, target: np.ndarray, value: np.ndarray):
@@ -62,8 +63,35 @@ def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
     return off, at
 
 
+def _node_numbering(model: Model, analysis: Analysis) -> dict[type, np.ndarray]:
+    """For each node class, its instances' indices in the order they are stored.
+
+    Nodes are numbered by their position in the elimination order of the graph
+    the couplings make, so that the solve and the gathers walk memory forward.
+    """
+    base, total = {}, 0
+    for cls in analysis.node_blocks:
+        base[cls] = total
+        total += len(model.nodes[cls])
+    rows, cols = [], []
+    for cls, inst in model.mechanisms.items():
+        if len(cls.roles) == 2 and inst.attached:
+            pairs = np.array([(base[a.cls] + a.index, base[b.cls] + b.index) for a, b in inst.attached])
+            rows.append(pairs[:, 0])
+            cols.append(pairs[:, 1])
+    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+    rank = elimination_rank(total, cat(rows), cat(cols))
+    return {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable")
+            for cls in analysis.node_blocks}
+
+
 def flatten(model: Model, analysis: Analysis) -> FlatModel:
     ids = analysis.ids
+    stored = _node_numbering(model, analysis)
+    node_new = {}
+    for cls, order in stored.items():
+        node_new[cls] = np.empty(len(order), dtype=np.int64)
+        node_new[cls][order] = np.arange(len(order))
     count = np.zeros(max(ids.count, 1), dtype=np.int64)
     ysizes, psizes = {}, {}
     node_ubase = {}
@@ -75,25 +103,28 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         count[block.count_id] = n
         for name, fid in block.potentials.items():
             ysizes[fid] = n
-            y_init[fid] = np.array([v.get(name, cls.potentials()[name].default) for v in inst.values])
+            default = cls.potentials()[name].default
+            y_init[fid] = np.array([inst.values[i].get(name, default) for i in stored[cls]])
         for name, fid in block.params.items():
             psizes[fid] = n
-            p_vals[fid] = np.array([v.get(name, cls.params()[name].default) for v in inst.values])
+            default = cls.params()[name].default
+            p_vals[fid] = np.array([inst.values[i].get(name, default) for i in stored[cls]])
     unknown_ids = [fid for b in analysis.node_blocks.values() for fid in b.potentials.values()]
 
-    # group mechanism instances into blocks
+    # group mechanism instances into blocks, each sorted by where its first node is stored
     members: dict[tuple, list[int]] = {}
     mech_index = {}
     for cls, inst in model.mechanisms.items():
-        where = np.zeros(len(inst), dtype=np.int64)
         blocks = []
         for i, attached in enumerate(inst.attached):
             key = block_key(cls, attached)
-            lst = members.setdefault(key, [])
-            where[i] = len(lst)
-            lst.append(i)
+            members.setdefault(key, []).append(i)
             blocks.append(key)
-        mech_index[cls] = (blocks, where)
+        mech_index[cls] = (blocks, np.zeros(len(inst), dtype=np.int64))
+    for (cls, _), rows in members.items():
+        attached = model.mechanisms[cls].attached
+        rows.sort(key=lambda i: node_new[attached[i][0].cls][attached[i][0].index])
+        mech_index[cls][1][rows] = np.arange(len(rows))
 
     for key, block in analysis.mech_blocks.items():
         cls = block.cls
@@ -102,10 +133,12 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         count[block.count_id] = len(rows)
         for name, fid in block.states.items():
             ysizes[fid] = len(rows)
-            y_init[fid] = np.array([inst.values[i].get(name, cls.states()[name].default) for i in rows])
+            default = cls.states()[name].default
+            y_init[fid] = np.array([inst.values[i].get(name, default) for i in rows])
         for name, fid in block.params.items():
             psizes[fid] = len(rows)
-            p_vals[fid] = np.array([inst.values[i].get(name, cls.params()[name].default) for i in rows])
+            default = cls.params()[name].default
+            p_vals[fid] = np.array([inst.values[i].get(name, default) for i in rows])
 
     # Y: unknowns first, in node-block order
     ordered = {fid: ysizes[fid] for fid in unknown_ids}
@@ -123,7 +156,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     for cls, block in analysis.node_blocks.items():
         for name, fid in block.potentials.items():
             node_ubase[(cls, name)] = int(yoff[fid])
-            unknown_names += [f"{cls.__name__}[{i}].{name}" for i in range(ysizes[fid])]
+            unknown_names += [f"{cls.__name__}[{i}].{name}" for i in stored[cls]]
 
     # slots and gathers
     ssizes = {}
@@ -135,46 +168,71 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         n = len(rows)
         node_of = {}
         for r, role in enumerate(block.cls.roles):
-            idx = np.array([inst.attached[i][r].index for i in rows], dtype=np.int32)
+            idx = np.array([node_new[inst.attached[i][r].cls][inst.attached[i][r].index] for i in rows],
+                           dtype=np.int32)
             ix[block.ix[role]] = idx
             node_of[role] = idx
         for con in block.contributions:
-            ssizes[con.value_slot] = n
-            for jid in con.jac_slots:
-                ssizes[jid] = n
+            for sid in con.value_slots:
+                ssizes[sid] = n
+            for jids in con.jac_slots:
+                for jid in jids:
+                    ssizes[jid] = n
         soff_partial, _ = _offsets(ssizes, ids.soff)
         for con in block.contributions:
-            slot = soff_partial[con.value_slot] + np.arange(n)
-            for role, sign in con.targets:
+            for t, (role, _) in enumerate(con.targets):
                 unk = node_ubase[(block.nodes[role].cls, con.potential)] + node_of[role]
-                signed = slot if sign > 0 else ~slot
-                inflow.append((unk, signed))
-                for (rrole, rpot), jid in zip(con.reads, con.jac_slots):
+                inflow.append((unk, soff_partial[con.value_slots[t]] + np.arange(n)))
+                for (rrole, rpot), jid in zip(con.reads, con.jac_slots[t]):
                     jslot = soff_partial[jid] + np.arange(n)
                     src = node_ubase[(block.nodes[rrole].cls, rpot)] + node_of[rrole]
-                    jsigned = jslot if sign > 0 else ~jslot
                     same = unk == src
-                    diag.append((unk[same], jsigned[same]))
-                    offd.append((unk[~same], src[~same], jsigned[~same]))
+                    diag.append((unk[same], jslot[same]))
+                    offd.append((unk[~same], src[~same], jslot[~same]))
     soff, n_slots = _offsets(ssizes, ids.soff)
 
     def cat(parts, k):
-        return np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.asarray(p[k], dtype=np.int64) for p in parts]) if parts else \
+            np.zeros(0, dtype=np.int64)
 
     gathers = {"in": _csr(n_unknowns, cat(inflow, 0), cat(inflow, 1)),
                "jd": _csr(n_unknowns, cat(diag, 0), cat(diag, 1))}
-    e_row, e_col, e_slot = cat(offd, 0), cat(offd, 1), cat(offd, 2)
+    e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
     program = build_program(n_unknowns, e_row, e_col)
-    key_all = program.rows.astype(np.int64) * max(n_unknowns, 1) + program.cols
-    edge_of = np.searchsorted(key_all, e_row * max(n_unknowns, 1) + e_col)
-    gathers["je"] = _csr(len(program.rows), edge_of, e_slot)
+    _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
 
     flat = FlatModel(analysis, n_unknowns, Y0, P, n_slots, yoff, poff, soff, count, ix,
-                     node_ubase, mech_index, gathers, program, unknown_names=unknown_names)
+                     node_ubase, mech_index, gathers, program, unknown_names=unknown_names,
+                     node_new=node_new)
     _flatten_events(model, flat)
     return flat
+
+
+def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers) -> None:
+    """Let each matrix entry with exactly one contributing slot be that slot.
+
+    Only entries with several contributors (parallel couplings) and fill-in get
+    storage of their own, after the slots in S, summed in the assembly phase.
+    The elimination program is rewritten to address S directly.
+    """
+    n = max(n_unknowns, 1)
+    edge_of = np.searchsorted(program.rows.astype(np.int64) * n + program.cols, e_row * n + e_col)
+    contributors = np.bincount(edge_of, minlength=len(program.rows))
+    direct = contributors == 1
+    value = np.zeros(len(program.rows), dtype=np.int64)
+    lone = direct[edge_of]
+    value[edge_of[lone]] = e_slot[lone]
+    extra = np.flatnonzero(~direct)
+    value[extra] = n_slots + np.arange(len(extra))
+    position = np.full(len(program.rows), -1, dtype=np.int64)
+    position[extra] = np.arange(len(extra))
+    gathers["xe"] = _csr(len(extra), position[edge_of[~lone]], e_slot[~lone])
+    gathers["edge_val"] = value.astype(np.int32)
+    program.up_kj = value[program.up_kj].astype(np.int32)
+    program.up_jk = value[program.up_jk].astype(np.int32)
+    program.fill_e = value[program.fill_e].astype(np.int32)
 
 
 def mech_location(flat: FlatModel, ref) -> tuple[MechBlock, int]:
@@ -193,7 +251,8 @@ def _flatten_events(model: Model, flat: FlatModel) -> None:
     flat.sources = {
         "n": n_src, "is_generator": is_gen, "times": gen_times,
         "det_src": np.array([s for s, _ in det], dtype=np.int32),
-        "det_y": np.array([flat.node_ubase[(d.node.cls, d.potential)] + d.node.index for _, d in det],
+        "det_y": np.array([flat.node_ubase[(d.node.cls, d.potential)] + flat.node_new[d.node.cls][d.node.index]
+                           for _, d in det],
                           dtype=np.int32),
         "det_thr": np.array([d.threshold for _, d in det], dtype=np.float64),
         "det_gid": np.array([d.gid for _, d in det], dtype=np.int64),

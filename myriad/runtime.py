@@ -25,7 +25,8 @@ _FIELDS = [
     ("Y", _D), ("P", _D), ("S", _D),
     ("yoff", _I64), ("poff", _I64), ("soff", _I64), ("count", _I64), ("ix", ctypes.POINTER(_I32)),
     ("in_ptr", _I32), ("in_idx", _I32), ("jd_ptr", _I32), ("jd_idx", _I32),
-    ("row_ptr", _I32), ("edge_col", _I32), ("je_ptr", _I32), ("je_idx", _I32),
+    ("row_ptr", _I32), ("edge_col", _I32), ("edge_val", _I32),
+    ("n_xedge", ctypes.c_int64), ("xe_ptr", _I32), ("xe_idx", _I32),
     ("n_comp", ctypes.c_int64), ("comp_ptr", _I32), ("order", _I32),
     ("up_ptr", _I32), ("up_node", _I32), ("up_kj", _I32), ("up_jk", _I32),
     ("fill_ptr", _I32), ("fill_q", _I32), ("fill_e", _I32),
@@ -38,7 +39,7 @@ _FIELDS = [
     ("method", ctypes.c_int32), ("threads", ctypes.c_int32), ("do_init", ctypes.c_int32),
     ("has_algebraic", ctypes.c_int32),
     ("dt", ctypes.c_double), ("t0", ctypes.c_double), ("nsteps", ctypes.c_int64),
-    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("offd", _D), ("K", _D), ("Yst", _D), ("Yacc", _D),
+    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("K", _D), ("Yst", _D), ("Yacc", _D),
     ("status", ctypes.c_int32), ("n_spikes", ctypes.c_int64), ("spk_t", _D), ("spk_gid", _I64),
     ("lost_events", ctypes.c_int64),
 ]

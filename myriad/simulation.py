@@ -104,10 +104,11 @@ class Simulation:
             if block is None or not 0 <= ref.index < flat.count[block.count_id]:
                 raise ModelError(f"{ref.cls.__name__}[{ref.index}] is not a node of this simulation "
                                  f"(was it added to the model after the Simulation was created?)")
+            stored = int(flat.node_new[ref.cls][ref.index])
             if name in block.params:
-                return self.P, int(flat.poff[block.params[name]]) + ref.index
+                return self.P, int(flat.poff[block.params[name]]) + stored
             if name in block.potentials:
-                return self.Y0, int(flat.yoff[block.potentials[name]]) + ref.index
+                return self.Y0, int(flat.yoff[block.potentials[name]]) + stored
             fields = [*block.potentials, *block.params]
         elif isinstance(ref, MechRef):
             if ref.cls not in flat.mech_index or not 0 <= ref.index < len(flat.mech_index[ref.cls][0]):
@@ -156,16 +157,19 @@ class Simulation:
         c.n_edges = len(flat.program.rows)
         self.Y = ctx.set_array("Y", self.Y0.copy())
         ctx.set_array("P", self.P)
-        ctx.set_array("S", np.zeros(flat.n_slots))
+        n_xedge = len(flat.gathers["xe"][0]) - 1
+        c.n_xedge = n_xedge
+        ctx.set_array("S", np.zeros(flat.n_slots + n_xedge))
         for name in ("yoff", "poff", "soff", "count"):
             ctx.set_array(name, getattr(flat, name))
         ctx.set_pointer_table("ix", flat.ix)
         g = flat.gathers
-        for name, key in (("in", "in"), ("jd", "jd"), ("je", "je")):
-            ctx.set_array(f"{name}_ptr", g[key][0])
-            ctx.set_array(f"{name}_idx", g[key][1])
+        for name in ("in", "jd", "xe"):
+            ctx.set_array(f"{name}_ptr", g[name][0])
+            ctx.set_array(f"{name}_idx", g[name][1])
         ctx.set_array("row_ptr", g["row"][0])
         ctx.set_array("edge_col", g["row"][1])
+        ctx.set_array("edge_val", g["edge_val"])
         prog = flat.program
         c.n_comp = len(prog.comp_ptr) - 1
         for name in ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e"):
@@ -173,7 +177,7 @@ class Simulation:
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
-        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("offd", c.n_edges),
+        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u),
                            ("K", n_y), ("Yst", n_y), ("Yacc", n_y)):
             ctx.set_array(name, np.zeros(size))
         c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1
