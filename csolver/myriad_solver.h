@@ -20,6 +20,9 @@
 
 typedef int32_t myr_idx;
 
+/* Row sums take their first MYR_WIDE terms from a fixed-width table. */
+#define MYR_WIDE 4
+
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
 enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2 };
 
@@ -42,12 +45,12 @@ typedef struct myr_ctx {
     myr_idx *const *ix;
 
     /* gathers: for each unknown the sum of its inflow slots and of its
-     * diagonal-Jacobian slots.  Off-diagonal entries are grouped by row
+     * diagonal-Jacobian slots (MYR_WIDE per row in *_wide, the rest in CSR).  Off-diagonal entries are grouped by row
      * (row_ptr, edge_col) and edge_val says where in S each one's value is:
      * its only contributing slot, or S[n_slots + x] for the entries that sum
      * several slots (xe lists) or hold fill-in. */
-    const myr_idx *in_ptr, *in_idx;
-    const myr_idx *jd_ptr, *jd_idx;
+    const myr_idx *in_wide, *in_ptr, *in_idx;
+    const myr_idx *jd_wide, *jd_ptr, *jd_idx;
     const myr_idx *row_ptr, *edge_col, *edge_val;
     int64_t n_xedge;
     const myr_idx *xe_ptr, *xe_idx;

@@ -12,6 +12,19 @@
 
 int64_t myr_ctx_size(void) { return (int64_t)sizeof(myr_ctx); }
 
+/* Sum of the slots listed for row k: MYR_WIDE fixed entries (padded with a
+ * slot that is always zero, so the common case has no loop), then the rest. */
+static inline double myr_sum(const double *restrict S, const myr_idx *restrict wide,
+                             const myr_idx *restrict ptr, const myr_idx *restrict idx, int64_t k)
+{
+    const myr_idx *w = wide + MYR_WIDE * k;
+    double s = (S[w[0]] + S[w[1]]) + (S[w[2]] + S[w[3]]);
+    for (myr_idx q = ptr[k]; q < ptr[k + 1]; q++) {
+        s += S[idx[q]];
+    }
+    return s;
+}
+
 static inline double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
                                 const myr_idx *restrict idx, int64_t k)
 {
@@ -30,8 +43,8 @@ static void myr_assemble(myr_ctx *c, double dt)
     const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static) nowait
     for (int64_t u = 0; u < c->n_unknowns; u++) {
-        c->rhs[u] = myr_gather(S, c->in_ptr, c->in_idx, u);
-        c->diag[u] = c->cap[u] * inv_dt - myr_gather(S, c->jd_ptr, c->jd_idx, u);
+        c->rhs[u] = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
+        c->diag[u] = c->cap[u] * inv_dt - myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
     }
     double *restrict extra = c->S + c->n_slots;
     #pragma omp for schedule(static)
@@ -51,6 +64,7 @@ static void myr_solve(myr_ctx *c)
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
+        const bool has_fill = c->fill_ptr[c->up_ptr[hi]] != c->fill_ptr[c->up_ptr[lo]];
         for (myr_idx p = lo; p < hi; p++) {
             const myr_idx k = c->order[p];
             const double inv = 1.0 / diag[k];
@@ -60,8 +74,10 @@ static void myr_solve(myr_ctx *c)
                 const double f = J[c->up_jk[q]] * inv;      /* -a[j][k] / a[k][k] */
                 diag[j] -= f * J[c->up_kj[q]];
                 rhs[j] += f * rhs[k];
-                for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
-                    J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
+                if (has_fill) {
+                    for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
+                        J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
+                    }
                 }
             }
         }
@@ -98,8 +114,8 @@ static void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
     for (int64_t u = 0; u < c->n_unknowns; u++) {
         double d = 0.0;
         if (c->cap[u] == 0.0) {
-            const double f = myr_gather(S, c->in_ptr, c->in_idx, u);
-            const double j = myr_gather(S, c->jd_ptr, c->jd_idx, u);
+            const double f = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
+            const double j = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
             d = j != 0.0 ? -f / j : 0.0;
             Yin[u] += d;
         }
@@ -123,7 +139,7 @@ static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
             c->K[u] = 0.0;
             continue;
         }
-        double f = myr_gather(S, c->in_ptr, c->in_idx, u);
+        double f = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
         if (c->has_algebraic) {
             for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
                 const myr_idx z = c->edge_col[e];
@@ -383,7 +399,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
         if (c->cap[u] == 0.0) {
             continue;
         }
-        double d = myr_gather(S, c->jd_ptr, c->jd_idx, u), off = 0.0;
+        double d = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u), off = 0.0;
         for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
             const myr_idx w = c->edge_col[e];
             const double j_uw = S[c->edge_val[e]];
@@ -391,7 +407,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
                 off += fabs(j_uw);
                 continue;
             }
-            const double j_ww = myr_gather(S, c->jd_ptr, c->jd_idx, w);
+            const double j_ww = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, w);
             if (j_ww == 0.0) {
                 continue;
             }

@@ -54,6 +54,22 @@ def _csr(n: int, target: np.ndarray, value: np.ndarray):
     return ptr.astype(np.int32), value[order].astype(np.int32)
 
 
+WIDE = 4   # MYR_WIDE in csolver/myriad_solver.h
+
+
+def _widen(ptr: np.ndarray, idx: np.ndarray, zero_slot: int):
+    """CSR rows -> (fixed-width table of the first WIDE entries padded with a
+    slot that stays zero, CSR of the rest)."""
+    n = len(ptr) - 1
+    row = np.repeat(np.arange(n), np.diff(ptr))
+    pos = np.arange(len(idx)) - ptr[row]
+    wide = np.full((n, WIDE), zero_slot, dtype=np.int32)
+    first = pos < WIDE
+    wide[row[first], pos[first]] = idx[first]
+    rest_ptr, rest_idx = _csr(n, row[~first], idx[~first])
+    return wide.ravel(), rest_ptr, rest_idx
+
+
 def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
     off = np.zeros(max(n_ids, 1), dtype=np.int64)
     at = 0
@@ -200,6 +216,9 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
     program = build_program(n_unknowns, e_row, e_col)
     _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers)
+    zero_slot = n_slots + len(gathers["xe"][0]) - 1
+    for name in ("in", "jd"):
+        gathers[name] = _widen(*gathers[name], zero_slot)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
 

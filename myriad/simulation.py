@@ -159,14 +159,16 @@ class Simulation:
         ctx.set_array("P", self.P)
         n_xedge = len(flat.gathers["xe"][0]) - 1
         c.n_xedge = n_xedge
-        ctx.set_array("S", np.zeros(flat.n_slots + n_xedge))
+        ctx.set_array("S", np.zeros(flat.n_slots + n_xedge + 1))      # + the slot that stays zero
         for name in ("yoff", "poff", "soff", "count"):
             ctx.set_array(name, getattr(flat, name))
         ctx.set_pointer_table("ix", flat.ix)
         g = flat.gathers
-        for name in ("in", "jd", "xe"):
-            ctx.set_array(f"{name}_ptr", g[name][0])
-            ctx.set_array(f"{name}_idx", g[name][1])
+        for name in ("in", "jd"):
+            for part, array in zip(("wide", "ptr", "idx"), g[name]):
+                ctx.set_array(f"{name}_{part}", array)
+        ctx.set_array("xe_ptr", g["xe"][0])
+        ctx.set_array("xe_idx", g["xe"][1])
         ctx.set_array("row_ptr", g["row"][0])
         ctx.set_array("edge_col", g["row"][1])
         ctx.set_array("edge_val", g["edge_val"])

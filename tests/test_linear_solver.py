@@ -66,3 +66,38 @@ def test_results_identical_for_one_and_two_threads_with_loops():
     one = _run(model, nodes, "backward_euler", 0.05, 50, threads=1)
     two = _run(model, nodes, "backward_euler", 0.05, 50, threads=2)
     assert np.array_equal(one, two)
+
+
+def test_backward_euler_on_a_chain_of_60000_nodes_matches_the_thomas_algorithm():
+    """Large enough that products of node indices overflow 32 bits."""
+    from myriad import Model
+    from tests.linear_models import Cell, Leak, Link
+
+    rng = np.random.default_rng(5)
+    n, dt = 60000, 0.05
+    c, u0 = rng.uniform(0.5, 2, n), rng.uniform(-1, 1, n)
+    gl, el, gk = rng.uniform(0.1, 1, n), rng.uniform(-1, 1, n), rng.uniform(0.5, 5, n - 1)
+    model = Model()
+    nodes = [model.add_node(Cell, c=float(c[i]), u=float(u0[i])) for i in range(n)]
+    for i in range(n):
+        model.add_mechanism(Leak, nodes[i], g=float(gl[i]), e=float(el[i]))
+    for i in range(n - 1):
+        model.add_mechanism(Link, (nodes[i], nodes[i + 1]), g=float(gk[i]))
+    sim = Simulation(model, dt=dt)
+    probes = [sim.record(nodes[i], "u") for i in (0, n // 2, n - 1)]
+    res = sim.run(dt)
+    diag = c / dt + gl
+    diag[:-1] += gk
+    diag[1:] += gk
+    rhs = c / dt * u0 + gl * el
+    off = -gk
+    for i in range(1, n):                      # Thomas algorithm
+        w = off[i - 1] / diag[i - 1]
+        diag[i] -= w * off[i - 1]
+        rhs[i] -= w * rhs[i - 1]
+    u = np.empty(n)
+    u[-1] = rhs[-1] / diag[-1]
+    for i in range(n - 2, -1, -1):
+        u[i] = (rhs[i] - off[i] * u[i + 1]) / diag[i]
+    for name, i in zip(probes, (0, n // 2, n - 1)):
+        assert abs(res[name][1] - u[i]) < 1e-10
