@@ -61,6 +61,10 @@ typedef struct myr_ctx {
     const myr_idx *comp_ptr, *order;
     const myr_idx *up_ptr, *up_node, *up_kj, *up_jk;
     const myr_idx *fill_ptr, *fill_q, *fill_e;
+    /* the same for components that are trees, by pivot position: parent
+     * (-1 at the root) and where a[k][parent], a[parent][k] are in S */
+    const int8_t *comp_tree;
+    const myr_idx *tree_parent, *tree_kj, *tree_jk;
 
     /* events: sources (threshold detectors and generators) with spike history */
     int64_t n_src;

@@ -57,14 +57,44 @@ static void myr_assemble(myr_ctx *c, double dt)
  * first on trees, so no fill-in), back substitution and the update of the
  * potentials.  Off-diagonal entries are read as J (the matrix holds -J),
  * hence the signs; each pivot's reciprocal replaces it in diag so that back
- * substitution multiplies. */
+ * substitution multiplies.  Trees take a path without inner loops. */
+static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
+{
+    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y;
+    const double *restrict J = c->S;
+    const myr_idx *restrict order = c->order, *restrict parent = c->tree_parent;
+    const myr_idx *restrict kj = c->tree_kj, *restrict jk = c->tree_jk;
+    for (myr_idx p = lo; p < hi; p++) {
+        const myr_idx k = order[p], j = parent[p];
+        const double inv = 1.0 / diag[k];
+        diag[k] = inv;
+        if (j >= 0) {
+            const double f = J[jk[p]] * inv;
+            diag[j] -= f * J[kj[p]];
+            rhs[j] += f * rhs[k];
+        }
+    }
+    for (myr_idx p = hi - 1; p >= lo; p--) {
+        const myr_idx k = order[p], j = parent[p];
+        double s = rhs[k];
+        if (j >= 0) {
+            s += J[kj[p]] * rhs[j];
+        }
+        rhs[k] = s * diag[k];
+        Y[k] += rhs[k];
+    }
+}
+
 static void myr_solve(myr_ctx *c)
 {
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict J = c->S;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
-        const bool has_fill = c->fill_ptr[c->up_ptr[hi]] != c->fill_ptr[c->up_ptr[lo]];
+        if (c->comp_tree[comp]) {
+            myr_solve_tree(c, lo, hi);
+            continue;
+        }
         for (myr_idx p = lo; p < hi; p++) {
             const myr_idx k = c->order[p];
             const double inv = 1.0 / diag[k];
@@ -74,10 +104,8 @@ static void myr_solve(myr_ctx *c)
                 const double f = J[c->up_jk[q]] * inv;      /* -a[j][k] / a[k][k] */
                 diag[j] -= f * J[c->up_kj[q]];
                 rhs[j] += f * rhs[k];
-                if (has_fill) {
-                    for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
-                        J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
-                    }
+                for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
+                    J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
                 }
             }
         }

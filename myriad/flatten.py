@@ -252,6 +252,35 @@ def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot,
     program.up_kj = value[program.up_kj].astype(np.int32)
     program.up_jk = value[program.up_jk].astype(np.int32)
     program.fill_e = value[program.fill_e].astype(np.int32)
+    gathers["tree"] = _tree_program(program)
+
+
+def _tree_program(program: Program):
+    """Per-pivot parent arrays for components that are trees (at most one
+    remaining neighbour per pivot, no fill), which the solver walks without
+    inner loops; returns (is_tree per component, parent, a[k][parent], a[parent][k])."""
+    ups = np.diff(program.up_ptr)
+    n = len(ups)
+    first = program.up_ptr[:-1]
+    has_up = ups == 1
+    parent = np.full(n, -1, dtype=np.int32)
+    kj = np.zeros(n, dtype=np.int32)
+    jk = np.zeros(n, dtype=np.int32)
+    parent[has_up] = program.up_node[first[has_up]]
+    kj[has_up] = program.up_kj[first[has_up]]
+    jk[has_up] = program.up_jk[first[has_up]]
+    simple = np.ones(n, dtype=bool)
+    simple &= ups <= 1
+    fills = np.zeros(n, dtype=bool)
+    if len(program.fill_q):
+        q_fill = np.diff(program.fill_ptr) > 0
+        owner = np.repeat(np.arange(n), ups)
+        fills[owner[q_fill]] = True
+    simple &= ~fills
+    comp_of = np.repeat(np.arange(len(program.comp_ptr) - 1), np.diff(program.comp_ptr))
+    bad = np.zeros(len(program.comp_ptr) - 1, dtype=bool)
+    bad[comp_of[~simple]] = True
+    return (~bad).astype(np.int8), parent, kj, jk
 
 
 def mech_location(flat: FlatModel, ref) -> tuple[MechBlock, int]:

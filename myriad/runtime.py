@@ -31,6 +31,7 @@ _FIELDS = [
     ("n_comp", ctypes.c_int64), ("comp_ptr", _I32), ("order", _I32),
     ("up_ptr", _I32), ("up_node", _I32), ("up_kj", _I32), ("up_jk", _I32),
     ("fill_ptr", _I32), ("fill_q", _I32), ("fill_e", _I32),
+    ("comp_tree", _I8), ("tree_parent", _I32), ("tree_kj", _I32), ("tree_jk", _I32),
     ("n_src", ctypes.c_int64), ("src_buf", _D), ("src_off", _I64), ("src_cap", _I64), ("src_count", _I64),
     ("n_det", ctypes.c_int64), ("det_src", _I32), ("det_y", _I32), ("det_thr", _D), ("det_gid", _I64),
     ("det_above", _I8), ("det_vprev", _D),

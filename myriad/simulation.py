@@ -176,6 +176,8 @@ class Simulation:
         c.n_comp = len(prog.comp_ptr) - 1
         for name in ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e"):
             ctx.set_array(name, getattr(prog, name))
+        for name, array in zip(("comp_tree", "tree_parent", "tree_kj", "tree_jk"), g["tree"]):
+            ctx.set_array(name, array)
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
