@@ -30,7 +30,6 @@ class Program:
     fill_e: np.ndarray
     rows: np.ndarray      # row of every edge (including fill), sorted by (row, col)
     cols: np.ndarray
-    fill_count: int
 
 
 def _components(n: int, adj: list[set]) -> np.ndarray:
@@ -116,7 +115,6 @@ def build_program(n: int, rows: np.ndarray, cols: np.ndarray) -> Program:
     for a, b in fill_edges:
         edges.add((a, b))
         edges.add((b, a))
-    fill = len(fill_edges)
 
     edge_list = sorted(edges)
     edge_id = {e: k for k, e in enumerate(edge_list)}
@@ -146,4 +144,4 @@ def build_program(n: int, rows: np.ndarray, cols: np.ndarray) -> Program:
 
     return Program(comp_ptr, order, arr(up_ptr), arr(up_node), arr(up_kj), arr(up_jk),
                    arr(fill_ptr), arr(fill_q), arr(fill_e),
-                   arr([e[0] for e in edge_list]), arr([e[1] for e in edge_list]), fill)
+                   arr([e[0] for e in edge_list]), arr([e[1] for e in edge_list]))
