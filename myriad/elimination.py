@@ -59,6 +59,25 @@ def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray) -> list[set]:
     return adj
 
 
+def _symbolic(order, adj: list[set]):
+    """Pivots (node, remaining neighbours) for a given order, and the fill edges it creates."""
+    work = [set(a) for a in adj]
+    pivots: list[tuple[int, list[int]]] = []
+    fill: list[tuple[int, int]] = []
+    for v in order:
+        nbrs = sorted(work[v])
+        pivots.append((v, nbrs))
+        for a in nbrs:
+            work[a].discard(v)
+        for x, a in enumerate(nbrs):
+            for b in nbrs[x + 1:]:
+                if b not in work[a]:
+                    work[a].add(b)
+                    work[b].add(a)
+                    fill.append((a, b))
+    return pivots, fill
+
+
 def _minimum_degree(n: int, adj: list[set]):
     """Pivots (node, remaining neighbours) in minimum-degree order, and the fill edges."""
     work = [set(a) for a in adj]
@@ -106,11 +125,18 @@ def elimination_rank(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return rank
 
 
-def build_program(n: int, rows: np.ndarray, cols: np.ndarray) -> Program:
-    """Order and elimination program for ``n`` unknowns coupled by edges (rows[i], cols[i])."""
+def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarray | None = None) -> Program:
+    """Elimination program for ``n`` unknowns coupled by edges (rows[i], cols[i]).
+
+    The order is minimum degree, or increasing ``priority`` when the caller
+    already knows a good one (any order is exact; a poor one only adds fill).
+    """
     adj = _adjacency(n, rows, cols)
     comp = _components(n, adj)
-    pivots, fill_edges = _minimum_degree(n, adj)
+    if priority is None:
+        pivots, fill_edges = _minimum_degree(n, adj)
+    else:
+        pivots, fill_edges = _symbolic(np.argsort(priority, kind="stable").tolist(), adj)
     edges = {(i, j) for i in range(n) for j in adj[i]}
     for a, b in fill_edges:
         edges.add((a, b))

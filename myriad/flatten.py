@@ -79,8 +79,9 @@ def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
     return off, at
 
 
-def _node_numbering(model: Model, analysis: Analysis) -> dict[type, np.ndarray]:
-    """For each node class, its instances' indices in the order they are stored.
+def _node_numbering(model: Model, analysis: Analysis) -> tuple[dict, dict]:
+    """For each node class, its instances' indices in the order they are stored,
+    and each stored node's position in the elimination order.
 
     Nodes are numbered by their position in the elimination order of the graph
     the couplings make, so that the solve and the gathers walk memory forward.
@@ -97,13 +98,14 @@ def _node_numbering(model: Model, analysis: Analysis) -> dict[type, np.ndarray]:
             cols.append(pairs[:, 1])
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
     rank = elimination_rank(total, cat(rows), cat(cols))
-    return {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable")
-            for cls in analysis.node_blocks}
+    stored = {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable")
+              for cls in analysis.node_blocks}
+    return stored, {cls: rank[base[cls] + order] for cls, order in stored.items()}
 
 
 def flatten(model: Model, analysis: Analysis) -> FlatModel:
     ids = analysis.ids
-    stored = _node_numbering(model, analysis)
+    stored, node_rank = _node_numbering(model, analysis)
     node_new = {}
     for cls, order in stored.items():
         node_new[cls] = np.empty(len(order), dtype=np.int64)
@@ -214,7 +216,11 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     gathers = {"in": _csr(n_unknowns, cat(inflow, 0), cat(inflow, 1)),
                "jd": _csr(n_unknowns, cat(diag, 0), cat(diag, 1))}
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
-    program = build_program(n_unknowns, e_row, e_col)
+    priority = np.zeros(n_unknowns)
+    for cls, block in analysis.node_blocks.items():
+        for k, fid in enumerate(block.potentials.values()):
+            priority[yoff[fid]:yoff[fid] + len(node_rank[cls])] = node_rank[cls] * len(block.potentials) + k
+    program = build_program(n_unknowns, e_row, e_col, priority)
     _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers)
     zero_slot = n_slots + len(gathers["xe"][0]) - 1
     for name in ("in", "jd"):
