@@ -64,8 +64,8 @@ class Simulation:
             raise ModelError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        if backend != "openmp":
-            raise ModelError(f"backend '{backend}' is not available yet; use --backend openmp")
+        if backend == "cuda":
+            raise ModelError(f"backend '{backend}' is not available yet; use --backend openmp or numba")
         if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
             raise ModelError(f"dt must be a positive number of ms, got {dt!r}")
         if not (isinstance(threads, int) and threads >= 1):
@@ -73,6 +73,7 @@ class Simulation:
         if not model.nodes:
             raise ModelError("the model has no nodes")
         self.model, self.method, self.dt, self.threads = model, method, float(dt), threads
+        self.backend = backend
         start = time.perf_counter()
         self.analysis = analyse(model)
         self.flat = flatten(model, self.analysis)
@@ -82,10 +83,19 @@ class Simulation:
         self.compile_s = 0.0
         self._records: list[_Record] = []
         self._lib: Library | None = None
+        self._numba = None
 
     # --- building ---------------------------------------------------------------
     def compile(self) -> "Simulation":
-        """Generate and compile the C code (cached by content; idempotent)."""
+        """Generate and compile the C code, or the numba module (cached by content; idempotent)."""
+        if self.backend == "numba":
+            if self._numba is None:
+                from myriad.numba_backend import Engine
+                start = time.perf_counter()
+                self._numba = Engine(self.analysis)
+                self.compile_s = time.perf_counter() - start
+                self.source = self._numba.source
+            return self
         if self._lib is None:
             start = time.perf_counter()
             source = generate(self.analysis)
@@ -228,7 +238,10 @@ class Simulation:
 
     def _check_rk4(self, ctx: Context) -> None:
         where = np.zeros(1, dtype=np.int64)
-        rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+        if self._numba is not None:
+            rate, where[0] = self._numba.rk4_rate(ctx)
+        else:
+            rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
         validate_rk4(self.flat, ctx.array("cap"))
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
         if rate * self.dt > RK4_STABILITY:
@@ -253,14 +266,21 @@ class Simulation:
         ctx = self._context(nsteps)
         if self.method == "rk4":
             self._check_rk4(ctx)
-        start = time.perf_counter()
-        status = self._lib.dll.myr_run(ctx.pointer())
-        run_s = time.perf_counter() - start
         c = ctx.c
-        n = c.n_spikes
-        times = np.ctypeslib.as_array(c.spk_t, shape=(n,)).copy() if n else np.zeros(0)
-        gids = np.ctypeslib.as_array(c.spk_gid, shape=(n,)).copy() if n else np.zeros(0, dtype=np.int64)
-        self._lib.dll.myr_release(ctx.pointer())
+        if self._numba is not None:
+            self.compile_s += self._numba.prepare(ctx)
+            start = time.perf_counter()
+            times, gids = self._numba.run(ctx)
+            run_s = time.perf_counter() - start
+            status = c.status
+        else:
+            start = time.perf_counter()
+            status = self._lib.dll.myr_run(ctx.pointer())
+            run_s = time.perf_counter() - start
+            n = c.n_spikes
+            times = np.ctypeslib.as_array(c.spk_t, shape=(n,)).copy() if n else np.zeros(0)
+            gids = np.ctypeslib.as_array(c.spk_gid, shape=(n,)).copy() if n else np.zeros(0, dtype=np.int64)
+            self._lib.dll.myr_release(ctx.pointer())
         if status == 1:
             raise SimulationError("out of memory while recording spikes")
         if status == 2:

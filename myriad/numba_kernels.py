@@ -1,0 +1,237 @@
+"""Python source of a model's kernels for the numba backend.
+
+The kernels are those of myriad/codegen.py, phase for phase: the same loads,
+the same calls of the translated methods, the same finite-difference
+Jacobians with power-of-two steps, written as Python for ``numba.njit``.
+Every kernel receives the model's data as one tuple
+``M = (P, yoff, poff, soff, count, ix, ixoff)``; ``ix`` is the context's
+per-role index arrays laid end to end (``ixoff`` says where each starts),
+because numba takes a flat array more readily than a list of them.
+"""
+from __future__ import annotations
+
+from myriad.blocks import Analysis, MechBlock, NodeBlock
+from myriad.numba_translate import array_fields, translate_unit
+
+MODEL = "P, yoff, poff, soff, count, ix, ixoff = M"
+
+HELPERS = '''
+@njit(cache=True)
+def perturbation(s):
+    """myr_perturbation: the power of two of s's exponent times 2^-20, at least 2^-30."""
+    if not math.isfinite(s):
+        return math.inf
+    m, e = math.frexp(s)
+    p = math.ldexp(1.0, e - 21) if m != 0.0 and e >= -1021 else 0.0
+    return p if p > 2.0 ** -30 else 2.0 ** -30
+
+
+@njit(cache=True)
+def exp_euler_increment(f, rate, dt):
+    x = rate * dt
+    if abs(x) < 1e-12:
+        return f * dt
+    return f * math.expm1(x) / rate
+'''
+
+
+def _indent(lines, depth):
+    return [("    " * depth + line) if line else line for line in lines]
+
+
+class _Block:
+    """Source of one mechanism block's kernels (see codegen._BlockKernels)."""
+
+    def __init__(self, block: MechBlock):
+        self.b = block
+
+    def _loads(self, sigs, base="Y"):
+        b = self.b
+        paths = sorted({f.path for s in sigs if s for f in s.fields})
+        decls = [MODEL, f"n = count[{b.count_id}]"]
+        decls += [f"ix_{r} = ix[ixoff[{b.ix[r]}]:ixoff[{b.ix[r] + 1}]]" for r in b.cls.roles]
+        loads = [f"nd_{r} = ix_{r}[i]" for r in b.cls.roles]
+        for path in paths:
+            if path == ("t",):
+                continue
+            if len(path) == 1 and path[0] in b.params:
+                decls.append(f"p_{path[0]} = P[poff[{b.params[path[0]]}]:]")
+            elif len(path) == 1:
+                decls.append(f"y_{path[0]} = {base}[yoff[{b.states[path[0]]}]:]")
+                loads.append(f"v_{path[0]} = y_{path[0]}[i]")
+            else:
+                role, name = path
+                node = b.nodes[role]
+                if name in node.potentials:
+                    decls.append(f"{role}_{name} = {base}[yoff[{node.potentials[name]}]:]")
+                    loads.append(f"v_{role}_{name} = {role}_{name}[nd_{role}]")
+                else:
+                    decls.append(f"{role}_{name} = P[poff[{node.params[name]}]:]")
+        return decls, loads
+
+    def _arg(self, field, perturb, arrays):
+        path = field.path
+        if path == ("t",):
+            return "t"
+        if len(path) == 1 and path[0] in self.b.params:
+            return f"p_{path[0]}[i]"
+        if len(path) == 1:
+            if path in arrays:
+                return f"y_{path[0]}[i:i + 1]"
+            local = f"v_{path[0]}"
+        else:
+            role, name = path
+            if name not in self.b.nodes[role].potentials:
+                return f"{role}_{name}[nd_{role}]"
+            local = f"v_{role}_{name}"
+        return f"({local} + {perturb[path]})" if path in perturb else local
+
+    def _call(self, sig, explicit=(), perturb=None, written=frozenset()):
+        arrays = array_fields(sig, written)
+        args = list(explicit) + [self._arg(f, perturb or {}, arrays) for f in sig.fields]
+        return f"{sig.cname}({', '.join(args)})"
+
+    def _kernel(self, suffix, params, sigs, body, extra=(), loop=True):
+        decls, loads = self._loads(sigs)
+        decls += list(extra)
+        inner = loads + body
+        lines = [f"def {self.b.name}_{suffix}({params}):"]
+        if loop:
+            lines += _indent(decls + ["for i in range(n):"], 1) + _indent(inner, 2)
+        else:
+            lines += _indent([d for d in decls if not d.startswith("n = ")] + inner, 1)
+        return "@njit(cache=True)\n" + "\n".join(lines) + "\n"
+
+    def currents(self):
+        b = self.b
+        slots, body = [], []
+        for k, con in enumerate(b.contributions):
+            for t, sid in enumerate(con.value_slots):
+                slots.append(f"s_{k}_{t} = S[soff[{sid}]:]")
+                slots += [f"s_{k}_{t}_d{j} = S[soff[{jid}]:]" for j, jid in enumerate(con.jac_slots[t])]
+            body.append(f"f_{k} = {self._call(con.signature)}")
+            for j, (role, pot) in enumerate(con.reads):
+                h = f"h_{k}_{j}"
+                body.append(f"{h} = perturbation(v_{role}_{pot})")
+                plus = self._call(con.signature, perturb={(role, pot): h})
+                body.append(f"d_{k}_{j} = ({plus} - f_{k}) * (1.0 / {h})")
+            for t, (_, sign) in enumerate(con.targets):
+                minus = "" if sign > 0 else "-"
+                body.append(f"s_{k}_{t}[i] = {minus}f_{k}")
+                body += [f"s_{k}_{t}_d{j}[i] = {minus}d_{k}_{j}" for j in range(len(con.reads))]
+        return self._kernel("currents", "Y, S, t, M", [c.signature for c in b.contributions], body,
+                            extra=slots)
+
+    def _state_rates(self):
+        out = []
+        for s, sig in self.b.derivatives.items():
+            out.append(f"f_{s} = {self._call(sig)}")
+            out.append(f"h_{s} = perturbation(v_{s})")
+            out.append(f"r_{s} = ({self._call(sig, perturb={(s,): f'h_{s}'})} - f_{s}) * (1.0 / h_{s})")
+        return out
+
+    def _state_sigs(self):
+        return list(self.b.derivatives.values()) + [_StateReader(self.b)]
+
+    def derivatives(self):
+        b = self.b
+        body = [f"k_{s}[i] = {self._call(sig)}" for s, sig in b.derivatives.items()]
+        extra = [f"k_{s} = K[yoff[{b.states[s]}]:]" for s in b.derivatives]
+        return self._kernel("derivatives", "Y, K, t, M", self._state_sigs(), body, extra=extra)
+
+    def advance(self):
+        body = self._state_rates()
+        body += [f"y_{s}[i] = v_{s} + exp_euler_increment(f_{s}, r_{s}, dt)" for s in self.b.derivatives]
+        return self._kernel("advance_states", "Y, t, dt, M", self._state_sigs(), body)
+
+    def state_jacobian(self):
+        b = self.b
+        body = self._state_rates() + [f"r_out_{s}[i] = r_{s}" for s in b.derivatives]
+        extra = [f"r_out_{s} = R[yoff[{b.states[s]}]:]" for s in b.derivatives]
+        return self._kernel("state_jacobian", "Y, R, t, M", self._state_sigs(), body, extra=extra)
+
+    def initialize(self, written):
+        sig = self.b.initialize
+        return self._kernel("initialize", "Y, t, M", [sig], [self._call(sig, written=written)])
+
+    def on_event(self, written):
+        sig = self.b.on_event
+        return self._kernel("on_event", "i, Y, weight, t, M", [sig],
+                            [self._call(sig, ["weight"], written=written)], loop=False)
+
+
+class _StateReader:
+    """A pseudo-signature that reads every state of a block (for state kernels)."""
+
+    def __init__(self, block: MechBlock):
+        self.fields = [_Path((s,)) for s in block.states]
+
+
+class _Path:
+    def __init__(self, path):
+        self.path = path
+        self.writable = False
+
+
+def _capacities(block: NodeBlock) -> str:
+    decls, loop = [MODEL, f"n = count[{block.count_id}]"], []
+    for pot, fid in block.potentials.items():
+        cap = block.capacity[pot]
+        target = f"cap[yoff[{fid}] + i]"
+        if isinstance(cap, str):
+            decls.append(f"p_{cap} = P[poff[{block.params[cap]}]:]")
+            loop.append(f"{target} = p_{cap}[i]")
+            continue
+        args = []
+        for f in cap.fields:
+            name = f.path[0]
+            if name in block.params:
+                line = f"p_{name} = P[poff[{block.params[name]}]:]"
+                args.append(f"p_{name}[i]")
+            else:
+                line = f"y_{name} = Y[yoff[{block.potentials[name]}]:]"
+                args.append(f"y_{name}[i]")
+            if line not in decls:
+                decls.append(line)
+        loop.append(f"{target} = {cap.cname}({', '.join(args)})")
+    lines = [f"def {block.name}_capacities(Y, cap, M):"] + _indent(decls + ["for i in range(n):"], 1) \
+        + _indent(loop, 2)
+    return "@njit(cache=True)\n" + "\n".join(lines) + "\n"
+
+
+def _dispatcher(name, params, calls):
+    body = calls or ["pass"]
+    return "@njit(cache=True)\n" + "\n".join([f"def {name}({params}):"] + _indent(body, 1)) + "\n"
+
+
+def generate(analysis: Analysis) -> str:
+    """The model's translated methods, block kernels and dispatchers (no imports, no solver)."""
+    written = {id(e.signature): e.written for e in analysis.unit._entries.values()}
+    parts = [HELPERS, translate_unit(analysis.unit)]
+    calls = {k: [] for k in ("cap", "init", "cur", "der", "adv", "jac", "ev")}
+    for block in analysis.node_blocks.values():
+        parts.append(_capacities(block))
+        calls["cap"].append(f"{block.name}_capacities(Y, cap, M)")
+    for k, block in enumerate(analysis.mech_blocks.values()):
+        kb = _Block(block)
+        parts.append(kb.currents())
+        calls["cur"].append(f"{block.name}_currents(Y, S, t, M)")
+        if block.states:
+            parts += [kb.derivatives(), kb.advance(), kb.state_jacobian()]
+            calls["der"].append(f"{block.name}_derivatives(Y, K, t, M)")
+            calls["adv"].append(f"{block.name}_advance_states(Y, t, dt, M)")
+            calls["jac"].append(f"{block.name}_state_jacobian(Y, R, t, M)")
+        if block.initialize:
+            parts.append(kb.initialize(written[id(block.initialize)]))
+            calls["init"].append(f"{block.name}_initialize(Y, t, M)")
+        if block.on_event:
+            parts.append(kb.on_event(written[id(block.on_event)]))
+            calls["ev"] += [f"if cls == {k}:", f"    {block.name}_on_event(inst, Y, weight, t, M)"]
+    parts += [_dispatcher("capacities", "Y, cap, M", calls["cap"]),
+              _dispatcher("initialize", "Y, t, M", calls["init"]),
+              _dispatcher("currents", "Y, S, t, M", calls["cur"]),
+              _dispatcher("derivatives", "Y, K, t, M", calls["der"]),
+              _dispatcher("advance_states", "Y, t, dt, M", calls["adv"]),
+              _dispatcher("state_jacobian", "Y, R, t, M", calls["jac"]),
+              _dispatcher("deliver", "cls, inst, Y, weight, t, M", calls["ev"])]
+    return "\n\n".join(parts)

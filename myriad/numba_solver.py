@@ -1,0 +1,305 @@
+"""csolver/solver.c in Python for numba: the tail of every generated model module.
+
+This file is not imported: myriad.numba_backend appends its text to the
+model's kernels (myriad.numba_kernels) so that the kernels it calls
+(``currents``, ``advance_states``, ``deliver``...) are that model's, frozen
+into one module per model hash that numba caches on disk.  Phases, sums and
+their order follow solver.c line for line; the run is single-threaded, so no
+phase needs a barrier and results cannot depend on a thread count.
+Array arguments come grouped in tuples:
+
+* ``G``: in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx, row_ptr, edge_col,
+  edge_val, xe_ptr, xe_idx (gathers)
+* ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
+  fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program)
+* ``V``: src_buf, src_off, src_cap, src_count, det_src, det_y, det_thr, det_gid,
+  det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
+  con_weight, con_cursor (events)
+* ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
+* ``W``: cap, diag, rhs, dz, K, Yst, Yacc (work arrays)
+* ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec
+"""
+# ruff: noqa: F821  (currents, deliver... are the model's kernels, defined above this text)
+
+WIDE = 4
+
+
+@njit(cache=True)
+def row_sum(S, wide, ptr, idx, k):
+    w = WIDE * k
+    s = (S[wide[w]] + S[wide[w + 1]]) + (S[wide[w + 2]] + S[wide[w + 3]])
+    for q in range(ptr[k], ptr[k + 1]):
+        s += S[idx[q]]
+    return s
+
+
+@njit(cache=True)
+def assemble(S, G, W, N, dt):
+    in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx = G[0], G[1], G[2], G[3], G[4], G[5]
+    xe_ptr, xe_idx = G[9], G[10]
+    cap, diag, rhs = W[0], W[1], W[2]
+    inv_dt = 1.0 / dt
+    for u in range(N[0]):
+        rhs[u] = row_sum(S, in_wide, in_ptr, in_idx, u)
+        diag[u] = cap[u] * inv_dt - row_sum(S, jd_wide, jd_ptr, jd_idx, u)
+    n_slots = N[2]
+    for x in range(N[3]):
+        s = 0.0
+        for q in range(xe_ptr[x], xe_ptr[x + 1]):
+            s += S[xe_idx[q]]
+        S[n_slots + x] = s
+
+
+@njit(cache=True)
+def solve_tree(Y, J, E, diag, rhs, lo, hi):
+    order, parent, kj, jk = E[1], E[10], E[11], E[12]
+    for p in range(lo, hi):
+        k, j = order[p], parent[p]
+        inv = 1.0 / diag[k]
+        diag[k] = inv
+        if j >= 0:
+            f = J[jk[p]] * inv
+            diag[j] -= f * J[kj[p]]
+            rhs[j] += f * rhs[k]
+    for p in range(hi - 1, lo - 1, -1):
+        k, j = order[p], parent[p]
+        s = rhs[k]
+        if j >= 0:
+            s += J[kj[p]] * rhs[j]
+        rhs[k] = s * diag[k]
+        Y[k] += rhs[k]
+
+
+@njit(cache=True)
+def solve(Y, J, E, W, N):
+    comp_ptr, order, up_ptr, up_node, up_kj, up_jk = E[0], E[1], E[2], E[3], E[4], E[5]
+    fill_ptr, fill_q, fill_e, comp_tree = E[6], E[7], E[8], E[9]
+    diag, rhs = W[1], W[2]
+    for comp in range(N[4]):
+        lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
+        if comp_tree[comp]:
+            solve_tree(Y, J, E, diag, rhs, lo, hi)
+            continue
+        for p in range(lo, hi):
+            k = order[p]
+            inv = 1.0 / diag[k]
+            diag[k] = inv
+            for q in range(up_ptr[p], up_ptr[p + 1]):
+                j = up_node[q]
+                f = J[up_jk[q]] * inv
+                diag[j] -= f * J[up_kj[q]]
+                rhs[j] += f * rhs[k]
+                for r in range(fill_ptr[q], fill_ptr[q + 1]):
+                    J[fill_e[r]] += f * J[up_kj[fill_q[r]]]
+        for p in range(hi - 1, lo - 1, -1):
+            k = order[p]
+            s = rhs[k]
+            for q in range(up_ptr[p], up_ptr[p + 1]):
+                s += J[up_kj[q]] * rhs[up_node[q]]
+            rhs[k] = s * diag[k]
+            Y[k] += rhs[k]
+
+
+@njit(cache=True)
+def backward_euler_step(Y, S, M, G, E, W, N, t, dt):
+    currents(Y, S, t + 0.5 * dt, M)
+    assemble(S, G, W, N, dt)
+    solve(Y, S, E, W, N)
+    advance_states(Y, t + dt, dt, M)
+
+
+@njit(cache=True)
+def project_algebraic(Yin, S, G, W, N):
+    cap, dz = W[0], W[3]
+    for u in range(N[0]):
+        d = 0.0
+        if cap[u] == 0.0:
+            f = row_sum(S, G[0], G[1], G[2], u)
+            j = row_sum(S, G[3], G[4], G[5], u)
+            d = -f / j if j != 0.0 else 0.0
+            Yin[u] += d
+        dz[u] = d
+
+
+@njit(cache=True)
+def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
+    row_ptr, edge_col, edge_val = G[6], G[7], G[8]
+    cap, dz, K = W[0], W[3], W[4]
+    currents(Yin, S, t, M)
+    if has_algebraic:
+        project_algebraic(Yin, S, G, W, N)
+    derivatives(Yin, K, t, M)
+    for u in range(N[0]):
+        if cap[u] == 0.0:
+            K[u] = 0.0
+            continue
+        f = row_sum(S, G[0], G[1], G[2], u)
+        if has_algebraic:
+            for e in range(row_ptr[u], row_ptr[u + 1]):
+                z = edge_col[e]
+                if cap[z] == 0.0:
+                    f += S[edge_val[e]] * dz[z]
+        K[u] = f / cap[u]
+
+
+@njit(cache=True)
+def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
+    K, Yst, Yacc = W[4], W[5], W[6]
+    n = N[1]
+    t_end = np.nextafter(t + dt, t)
+    rk4_derivative(Y, S, M, G, W, N, has_algebraic, t)
+    for i in range(n):
+        Yacc[i] = Y[i] + dt / 6.0 * K[i]
+        Yst[i] = Y[i] + 0.5 * dt * K[i]
+    rk4_derivative(Yst, S, M, G, W, N, has_algebraic, t + 0.5 * dt)
+    for i in range(n):
+        Yacc[i] += dt / 3.0 * K[i]
+        Yst[i] = Y[i] + 0.5 * dt * K[i]
+    rk4_derivative(Yst, S, M, G, W, N, has_algebraic, t + 0.5 * dt)
+    for i in range(n):
+        Yacc[i] += dt / 3.0 * K[i]
+        Yst[i] = Y[i] + dt * K[i]
+    rk4_derivative(Yst, S, M, G, W, N, has_algebraic, t_end)
+    for i in range(n):
+        Y[i] = Yacc[i] + dt / 6.0 * K[i]
+    if has_algebraic:
+        currents(Y, S, t + dt, M)
+        project_algebraic(Y, S, G, W, N)
+
+
+@njit(cache=True)
+def deliver_events(Y, M, V, N, t, dt):
+    """Events due by the middle of the coming step; returns how many were lost."""
+    src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
+    tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay, con_weight, con_cursor = \
+        V[10], V[11], V[12], V[13], V[14], V[15], V[16]
+    limit = t + 0.5 * dt
+    lost = 0
+    for g in range(N[6]):
+        for q in range(tgt_ptr[g], tgt_ptr[g + 1]):
+            s = con_src[q]
+            count, cap = src_count[s], src_cap[s]
+            cur = con_cursor[q]
+            if count - cur > cap:
+                lost += count - cur - cap
+                cur = count - cap
+            while cur < count:
+                ts = src_buf[src_off[s] + cur % cap]
+                if ts + con_delay[q] > limit:
+                    break
+                deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, M)
+                cur += 1
+            con_cursor[q] = cur
+    return lost
+
+
+@njit(cache=True)
+def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
+    """Upward threshold crossings, timed by linear interpolation; returns the spike arrays and count."""
+    src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
+    det_src, det_y, det_thr, det_gid, det_above, det_vprev = V[4], V[5], V[6], V[7], V[8], V[9]
+    for d in range(N[5]):
+        v, thr, vprev = Y[det_y[d]], det_thr[d], det_vprev[d]
+        if v > thr:
+            if not det_above[d]:
+                det_above[d] = 1
+                frac = (thr - vprev) / (v - vprev) if v > vprev else 1.0
+                frac = 0.0 if frac < 0.0 else (1.0 if frac > 1.0 else frac)
+                ts = t + frac * dt
+                s = det_src[d]
+                src_buf[src_off[s] + src_count[s] % src_cap[s]] = ts
+                src_count[s] += 1
+                if det_gid[d] >= 0:
+                    if n_spk == len(spk_t):
+                        spk_t = np.concatenate((spk_t, np.empty_like(spk_t)))
+                        spk_gid = np.concatenate((spk_gid, np.empty_like(spk_gid)))
+                    spk_t[n_spk] = ts
+                    spk_gid[n_spk] = det_gid[d]
+                    n_spk += 1
+        else:
+            det_above[d] = 0
+        det_vprev[d] = v
+    return spk_t, spk_gid, n_spk
+
+
+@njit(cache=True)
+def record(Y, R, N, step):
+    rec_y, rec_every, rec_off, rec_buf = R
+    for r in range(N[7]):
+        if step % rec_every[r] == 0:
+            rec_buf[rec_off[r] + step // rec_every[r]] = Y[rec_y[r]]
+
+
+@njit(cache=True)
+def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nsteps):
+    """myr_run: returns (spike times, gids, lost events)."""
+    cap = W[0]
+    det_y, det_thr, det_above, det_vprev = V[5], V[6], V[8], V[9]
+    spk_t = np.empty(1024)
+    spk_gid = np.empty(1024, dtype=np.int64)
+    n_spk = 0
+    lost = 0
+    if do_init:
+        initialize(Y, t0, M)
+    capacities(Y, cap, M)
+    if do_init and method == 1 and has_algebraic:
+        currents(Y, S, t0, M)
+        project_algebraic(Y, S, G, W, N)
+    if do_init:
+        for d in range(N[5]):
+            v = Y[det_y[d]]
+            det_vprev[d] = v
+            det_above[d] = v > det_thr[d]
+    record(Y, R, N, 0)
+    for n in range(nsteps):
+        t = t0 + n * dt
+        lost += deliver_events(Y, M, V, N, t, dt)
+        if method == 1:
+            rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
+        else:
+            backward_euler_step(Y, S, M, G, E, W, N, t, dt)
+        spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
+        record(Y, R, N, n + 1)
+    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost
+
+
+@njit(cache=True)
+def rk4_rate(Y, S, M, G, W, N, t0):
+    """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
+    jd_wide, jd_ptr, jd_idx, row_ptr, edge_col, edge_val = G[3], G[4], G[5], G[6], G[7], G[8]
+    cap, K = W[0], W[4]
+    best = 0.0
+    at = -1
+    initialize(Y, t0, M)
+    capacities(Y, cap, M)
+    currents(Y, S, t0, M)
+    for u in range(N[0]):
+        if cap[u] == 0.0:
+            continue
+        d = row_sum(S, jd_wide, jd_ptr, jd_idx, u)
+        off = 0.0
+        for e in range(row_ptr[u], row_ptr[u + 1]):
+            w = edge_col[e]
+            j_uw = S[edge_val[e]]
+            if cap[w] != 0.0:
+                off += abs(j_uw)
+                continue
+            j_ww = row_sum(S, jd_wide, jd_ptr, jd_idx, w)
+            if j_ww == 0.0:
+                continue
+            for e2 in range(row_ptr[w], row_ptr[w + 1]):
+                coupled = j_uw * S[edge_val[e2]] / j_ww
+                if edge_col[e2] == u:
+                    d -= coupled
+                else:
+                    off += abs(coupled)
+        r = (abs(d) + off) / cap[u]
+        if r > best:
+            best = r
+            at = u
+    state_jacobian(Y, K, t0, M)
+    for i in range(N[0], N[1]):
+        if abs(K[i]) > best:
+            best = abs(K[i])
+            at = i
+    return best, at
