@@ -55,7 +55,6 @@ def test_record_every_k_steps_and_mechanism_states():
     (dict(dt=-1.0), "dt must be a positive"),
     (dict(threads=0), "threads must be an integer"),
     (dict(backend="cuda"), "not available yet"),
-    (dict(backend="numba"), "not available yet"),
 ])
 def test_bad_settings_are_named(kwargs, match):
     net, _, _ = hh_soma.build()
