@@ -27,7 +27,12 @@ from myriad.numba_kernels import generate
 from myriad.runtime import Context
 
 SOLVER = Path(__file__).with_name("numba_solver.py")
-HEADER = "import math\n\nimport numpy as np\nfrom numba import njit\n\n"
+# IEEE division (inf or nan, as in C) instead of Python's ZeroDivisionError checks; helpers
+# that take arrays and run per row or per component are inlined, because a call costs a
+# reference count update per array argument.
+HEADER = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
+          "kernel = njit(cache=True, error_model='numpy')\n"
+          "inline = njit(cache=True, error_model='numpy', inline='always')\n\n")
 
 _GATHERS = ("in_wide", "in_ptr", "in_idx", "jd_wide", "jd_ptr", "jd_idx", "row_ptr", "edge_col",
             "edge_val", "xe_ptr", "xe_idx")

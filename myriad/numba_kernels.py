@@ -16,17 +16,14 @@ from myriad.numba_translate import array_fields, translate_unit
 MODEL = "P, yoff, poff, soff, count, ix, ixoff = M"
 
 HELPERS = '''
-@njit(cache=True)
+@kernel
 def perturbation(s):
     """myr_perturbation: the power of two of s's exponent times 2^-20, at least 2^-30."""
-    if not math.isfinite(s):
-        return math.inf
-    m, e = math.frexp(s)
-    p = math.ldexp(1.0, e - 21) if m != 0.0 and e >= -1021 else 0.0
+    p = np.int64(np.float64(s).view(np.int64) & 0x7FF0000000000000).view(np.float64) * 2.0 ** -20
     return p if p > 2.0 ** -30 else 2.0 ** -30
 
 
-@njit(cache=True)
+@kernel
 def exp_euler_increment(f, rate, dt):
     x = rate * dt
     if abs(x) < 1e-12:
@@ -100,7 +97,7 @@ class _Block:
             lines += _indent(decls + ["for i in range(n):"], 1) + _indent(inner, 2)
         else:
             lines += _indent([d for d in decls if not d.startswith("n = ")] + inner, 1)
-        return "@njit(cache=True)\n" + "\n".join(lines) + "\n"
+        return "@kernel\n" + "\n".join(lines) + "\n"
 
     def currents(self):
         b = self.b
@@ -196,12 +193,12 @@ def _capacities(block: NodeBlock) -> str:
         loop.append(f"{target} = {cap.cname}({', '.join(args)})")
     lines = [f"def {block.name}_capacities(Y, cap, M):"] + _indent(decls + ["for i in range(n):"], 1) \
         + _indent(loop, 2)
-    return "@njit(cache=True)\n" + "\n".join(lines) + "\n"
+    return "@kernel\n" + "\n".join(lines) + "\n"
 
 
 def _dispatcher(name, params, calls):
     body = calls or ["pass"]
-    return "@njit(cache=True)\n" + "\n".join([f"def {name}({params}):"] + _indent(body, 1)) + "\n"
+    return "@kernel\n" + "\n".join([f"def {name}({params}):"] + _indent(body, 1)) + "\n"
 
 
 def generate(analysis: Analysis) -> str:

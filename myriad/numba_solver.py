@@ -24,7 +24,7 @@ Array arguments come grouped in tuples:
 WIDE = 4
 
 
-@njit(cache=True)
+@inline
 def row_sum(S, wide, ptr, idx, k):
     w = WIDE * k
     s = (S[wide[w]] + S[wide[w + 1]]) + (S[wide[w + 2]] + S[wide[w + 3]])
@@ -33,7 +33,7 @@ def row_sum(S, wide, ptr, idx, k):
     return s
 
 
-@njit(cache=True)
+@kernel
 def assemble(S, G, W, N, dt):
     in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx = G[0], G[1], G[2], G[3], G[4], G[5]
     xe_ptr, xe_idx = G[9], G[10]
@@ -50,7 +50,7 @@ def assemble(S, G, W, N, dt):
         S[n_slots + x] = s
 
 
-@njit(cache=True)
+@inline
 def solve_tree(Y, J, E, diag, rhs, lo, hi):
     order, parent, kj, jk = E[1], E[10], E[11], E[12]
     for p in range(lo, hi):
@@ -70,7 +70,7 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
         Y[k] += rhs[k]
 
 
-@njit(cache=True)
+@kernel
 def solve(Y, J, E, W, N):
     comp_ptr, order, up_ptr, up_node, up_kj, up_jk = E[0], E[1], E[2], E[3], E[4], E[5]
     fill_ptr, fill_q, fill_e, comp_tree = E[6], E[7], E[8], E[9]
@@ -100,7 +100,7 @@ def solve(Y, J, E, W, N):
             Y[k] += rhs[k]
 
 
-@njit(cache=True)
+@kernel
 def backward_euler_step(Y, S, M, G, E, W, N, t, dt):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(S, G, W, N, dt)
@@ -108,7 +108,7 @@ def backward_euler_step(Y, S, M, G, E, W, N, t, dt):
     advance_states(Y, t + dt, dt, M)
 
 
-@njit(cache=True)
+@kernel
 def project_algebraic(Yin, S, G, W, N):
     cap, dz = W[0], W[3]
     for u in range(N[0]):
@@ -121,7 +121,7 @@ def project_algebraic(Yin, S, G, W, N):
         dz[u] = d
 
 
-@njit(cache=True)
+@kernel
 def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
     row_ptr, edge_col, edge_val = G[6], G[7], G[8]
     cap, dz, K = W[0], W[3], W[4]
@@ -142,7 +142,7 @@ def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
         K[u] = f / cap[u]
 
 
-@njit(cache=True)
+@kernel
 def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
     K, Yst, Yacc = W[4], W[5], W[6]
     n = N[1]
@@ -167,7 +167,7 @@ def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
         project_algebraic(Y, S, G, W, N)
 
 
-@njit(cache=True)
+@kernel
 def deliver_events(Y, M, V, N, t, dt):
     """Events due by the middle of the coming step; returns how many were lost."""
     src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
@@ -193,7 +193,7 @@ def deliver_events(Y, M, V, N, t, dt):
     return lost
 
 
-@njit(cache=True)
+@kernel
 def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
     """Upward threshold crossings, timed by linear interpolation; returns the spike arrays and count."""
     src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
@@ -222,7 +222,7 @@ def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
     return spk_t, spk_gid, n_spk
 
 
-@njit(cache=True)
+@kernel
 def record(Y, R, N, step):
     rec_y, rec_every, rec_off, rec_buf = R
     for r in range(N[7]):
@@ -230,7 +230,7 @@ def record(Y, R, N, step):
             rec_buf[rec_off[r] + step // rec_every[r]] = Y[rec_y[r]]
 
 
-@njit(cache=True)
+@kernel
 def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nsteps):
     """myr_run: returns (spike times, gids, lost events)."""
     cap = W[0]
@@ -263,7 +263,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost
 
 
-@njit(cache=True)
+@kernel
 def rk4_rate(Y, S, M, G, W, N, t0):
     """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
     jd_wide, jd_ptr, jd_idx, row_ptr, edge_col, edge_val = G[3], G[4], G[5], G[6], G[7], G[8]

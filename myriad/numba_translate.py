@@ -202,5 +202,5 @@ def translate_unit(unit) -> str:
         fun = by_entry[id(entry)]
         tree = _Rewriter(fun, functions).function()
         module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
-        out.append(f"# {entry.name}\n@njit(cache=True)\n{ast.unparse(module)}\n")
+        out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")
     return "\n".join(out)
