@@ -194,7 +194,7 @@ class _Rewriter(ast.NodeTransformer):
 
 
 def translate_unit(unit) -> str:
-    """Python source of every function in ``unit``, callees first, each under ``@njit``."""
+    """Python source of every function in ``unit``, callees first, each under ``@kernel`` (cached njit)."""
     functions = {key: _Function(key, entry) for key, entry in unit._entries.items()}
     by_entry = {id(f.entry): f for f in functions.values()}
     out = []
