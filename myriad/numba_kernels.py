@@ -203,7 +203,7 @@ def _dispatcher(name, params, calls):
 
 def generate(analysis: Analysis) -> str:
     """The model's translated methods, block kernels and dispatchers (no imports, no solver)."""
-    written = {id(e.signature): e.written for e in analysis.unit._entries.values()}
+    written = {id(t.signature): t.written for t in analysis.unit.translated()}
     parts = [HELPERS, translate_unit(analysis.unit)]
     calls = {k: [] for k in ("cap", "init", "cur", "der", "adv", "jac", "ev")}
     for block in analysis.node_blocks.values():

@@ -17,7 +17,7 @@ import math
 import types
 
 from pycast.source import FunctionSource
-from pycast.unit import _find_method
+from pycast import find_method
 
 _BUILTINS = {abs, min, max, float, int, bool, range}
 
@@ -37,7 +37,7 @@ class _Function:
         self.cls = key[1] if key[0] == "method" else None
         self.owner = None
         if self.cls is not None:
-            self.owner = _find_method(self.cls, self.fn.__name__)[0]
+            self.owner = find_method(self.cls, self.fn.__name__)[0]
             cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
             defining = cells.get("__class__")
             if defining is not None and defining.cell_contents in self.cls.__mro__:
@@ -177,7 +177,7 @@ class _Rewriter(ast.NodeTransformer):
 
     def _method(self, name, after):
         cls = self.fun.cls
-        fn = _find_method(cls, name, after)[1]
+        fn = find_method(cls, name, after)[1]
         return self.functions[("method", cls, fn)]
 
     def function(self) -> ast.FunctionDef:
@@ -195,11 +195,10 @@ class _Rewriter(ast.NodeTransformer):
 
 def translate_unit(unit) -> str:
     """Python source of every function in ``unit``, callees first, each under ``@kernel`` (cached njit)."""
-    functions = {key: _Function(key, entry) for key, entry in unit._entries.items()}
-    by_entry = {id(f.entry): f for f in functions.values()}
+    functions = {t.key: _Function(t.key, t) for t in unit.translated()}
     out = []
-    for entry in unit._order:
-        fun = by_entry[id(entry)]
+    for fun in functions.values():
+        entry = fun.entry
         tree = _Rewriter(fun, functions).function()
         module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
         out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")

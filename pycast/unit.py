@@ -49,7 +49,7 @@ def _fail(error, message: str, hint: str | None = None) -> TranslationError:
     return error(message, hint) if error is not None else TranslationError(message, hint=hint)
 
 
-def _find_method(cls: type, name: str, after: type | None = None):
+def find_method(cls: type, name: str, after: type | None = None):
     """(defining class, function) for ``name`` looked up on ``cls`` like an instance would."""
     mro = cls.__mro__
     if after is not None:
@@ -58,6 +58,21 @@ def _find_method(cls: type, name: str, after: type | None = None):
         if name in vars(klass):
             return klass, vars(klass)[name]
     return None, None
+
+
+@dataclass(frozen=True)
+class Translated:
+    """One translated function as another back end needs it to re-emit the same
+    function (e.g. as Python for numba) with the same signature.
+
+    ``key`` is ``("function", fn)`` or ``("method", cls, fn)``; ``written`` holds
+    the field paths the function or its callees assign.
+    """
+
+    key: tuple
+    name: str
+    signature: Signature
+    written: frozenset
 
 
 class _Linker:
@@ -74,7 +89,7 @@ class _Linker:
         return self.unit._function(fn, error)
 
     def method(self, name: str, via_super: bool, error) -> _Entry:
-        owner, fn = _find_method(self.cls, name, self.owner if via_super else None)
+        owner, fn = find_method(self.cls, name, self.owner if via_super else None)
         where = f"super() in {self.owner.__qualname__}" if via_super else self.cls.__qualname__
         if fn is None:
             raise error(f"{where} has no method '{name}'")
@@ -104,7 +119,7 @@ class Unit:
         ``resolve_field(path)`` returns the FieldBinding of ``self.<path>`` or
         raises LookupError with a message for the user.
         """
-        owner, fn = _find_method(cls, name)
+        owner, fn = find_method(cls, name)
         if fn is None:
             raise _fail(None, f"{cls.__qualname__} has no method '{name}'")
         return self._method(cls, owner, fn, name, resolve_field, None).signature
@@ -119,6 +134,10 @@ class Unit:
             out.append(entry.origin)
             out.append(entry.definition(static=id(entry.signature) not in public))
         return out
+
+    def translated(self) -> list[Translated]:
+        """Every translated function and method, callees first."""
+        return [Translated(key, e.name, e.signature, e.written) for key, e in self._entries.items()]
 
     @property
     def includes(self) -> list[str]:
@@ -149,7 +168,7 @@ class Unit:
         if defining is not None and defining.cell_contents in cls.__mro__:
             owner = defining.cell_contents
         cname = f"{cls.__name__}_{name}"
-        if _find_method(cls, name)[1] is not fn:
+        if find_method(cls, name)[1] is not fn:
             cname = f"{cls.__name__}_{owner.__name__}_{name}"
         return self._translate(("method", cls, fn), fn, cname, f"{owner.__qualname__}.{name}", error,
                                _Linker(self, cls, owner, resolve_field), is_method=True)
