@@ -23,7 +23,7 @@ from pathlib import Path
 
 from myriad.errors import BuildError
 
-CFLAGS = ["-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-shared"]
+CFLAGS = ["-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fPIC", "-shared"]
 
 
 @dataclass
