@@ -127,8 +127,8 @@ static void myr_backward_euler_step(myr_ctx *c, double t, double dt)
     #pragma omp barrier
     myr_assemble(c, dt);
     myr_solve(c);
+    /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
-    #pragma omp barrier
 }
 
 /* Zero-capacity unknowns (e.g. section-end nodes) are algebraic: one Newton
@@ -367,7 +367,9 @@ int32_t myr_run(myr_ctx *c)
                 myr_backward_euler_step(c, t, dt);
             }
             myr_detect(c, t, dt, mine);
-            myr_record(c, n + 1);
+            if (c->n_rec) {
+                myr_record(c, n + 1);
+            }
         }
     }
 
