@@ -56,8 +56,8 @@ _COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
 
 class CGenerator(c_generator.CGenerator):
     """pycparser's generator, taught to print :class:`Comment` nodes and to keep
-    the parentheses ``-Wparentheses`` asks for (comparisons inside comparisons,
-    ``&&`` inside ``||``)."""
+    the parentheses compilers ask for (comparisons inside comparisons, ``&&`` inside
+    ``||``, ``!`` on the left of a comparison)."""
 
     def __init__(self):
         super().__init__(reduce_parentheses=True)
@@ -72,12 +72,16 @@ class CGenerator(c_generator.CGenerator):
         return isinstance(n, Group) or super()._is_simple_node(n)
 
     def visit_BinaryOp(self, n: c_ast.BinaryOp) -> str:
-        # Parentheses compilers ask for (-Wparentheses) though precedence makes them redundant.
+        # Parentheses compilers ask for (-Wparentheses, -Wlogical-not-parentheses) though
+        # precedence makes them redundant.
         confusing = _COMPARISONS if n.op in _COMPARISONS else {"&&"} if n.op == "||" else ()
         if confusing:
             def grouped(side):
                 return Group(side) if isinstance(side, c_ast.BinaryOp) and side.op in confusing else side
-            n = c_ast.BinaryOp(n.op, grouped(n.left), grouped(n.right), n.coord)
+            left = grouped(n.left)
+            if n.op in _COMPARISONS and isinstance(left, c_ast.UnaryOp) and left.op == "!":
+                left = Group(left)
+            n = c_ast.BinaryOp(n.op, left, grouped(n.right), n.coord)
         return super().visit_BinaryOp(n)
 
     def visit_FileAST(self, n: c_ast.FileAST) -> str:

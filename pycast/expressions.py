@@ -136,6 +136,10 @@ class Expressions:
             self._whole = node
         return self._scalar(node)
 
+    def truth(self, node: ast.expr, *, whole: bool = False) -> Value:
+        """Python's truth value of ``node`` as a bool (the test of if or while)."""
+        return _truth(self.value(node, whole=whole))
+
     def statement(self, node: ast.Call) -> Value:
         """A call used as a statement (its result, if any, is dropped)."""
         self._whole = node
@@ -318,7 +322,9 @@ class Expressions:
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self._scalar(node.operand)
         if isinstance(node.op, ast.Not):
-            return Value(unop("!", operand.node), BOOL)
+            if operand.ctype == BOOL:
+                return Value(unop("!", operand.node), BOOL)
+            return _compare_zero("==", operand)
         if isinstance(node.op, ast.Invert):
             raise self._error(node, "the bitwise operator '~' is not supported",
                               "C ints are 32 bits wide while Python ints are unbounded")
@@ -361,7 +367,7 @@ class Expressions:
         return Value(tests, BOOL)
 
     def _IfExp(self, node: ast.IfExp) -> Value:
-        test = self._scalar(node.test)
+        test = _truth(self._scalar(node.test))
         body, orelse = self._scalar(node.body), self._scalar(node.orelse)
         return Value(ternary(test.node, body.node, orelse.node), join(body.ctype, orelse.ctype))
 
@@ -479,7 +485,7 @@ class Expressions:
 
     def _bool(self, node: ast.Call) -> Value:
         (arg,) = self._arguments(node, (1,))
-        return arg if arg.ctype == BOOL else Value(cast(BOOL, arg.node), BOOL)
+        return _truth(arg)
 
     def _user_call(self, callee: Callee, node: ast.Call) -> Value:
         params = callee.signature.args
@@ -502,6 +508,17 @@ class Expressions:
             args.append(arg.node)
         return Value(call(callee.signature.cname, *args, *callee.field_args),
                      callee.signature.return_type)
+
+
+def _truth(value: Value) -> Value:
+    """``value`` as a bool.  C tests a number for truth as Python does, but compilers warn
+    about tests such as ``a * b`` or ``c ? 1 : 2`` (-Wint-in-bool-context), so numbers
+    are compared with zero."""
+    return value if value.ctype == BOOL else _compare_zero("!=", value)
+
+
+def _compare_zero(op: str, value: Value) -> Value:
+    return Value(binop(op, value.node, const(0.0 if value.ctype == DOUBLE else 0)), BOOL)
 
 
 def _hashable(value) -> bool:

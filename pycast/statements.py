@@ -497,7 +497,7 @@ class FunctionTranslator:
         return [c_ast.Continue()]
 
     def _If(self, stmt: ast.If) -> list[c_ast.Node]:
-        test = self.exprs.value(stmt.test, whole=True).node
+        test = self.exprs.truth(stmt.test, whole=True).node
         before = self._assigned
         self._assigned = _copy(before)
         then = self._block(stmt.body)
@@ -507,7 +507,7 @@ class FunctionTranslator:
         return [if_(test, block(then), block(otherwise) if otherwise is not None else None)]
 
     def _While(self, stmt: ast.While) -> list[c_ast.Node]:
-        test = self.exprs.value(stmt.test, whole=True)
+        test = self.exprs.truth(stmt.test, whole=True)
         forever = isinstance(stmt.test, ast.Constant) and bool(stmt.test.value)
         before = self._assigned
         self._loops.append(_Loop())
