@@ -31,8 +31,10 @@ def _floordiv_int():
 
 
 def _mod_int():
+    # Every a % -1 is 0, and C's INT_MIN % -1 overflows (it traps on x86).
+    remainder = ternary(binop("==", ident("b"), const(-1)), const(0), binop("%", ident("a"), ident("b")))
     signs_differ = binop("!=", _negative("r", INT), _negative("b", INT))
-    return [var("r", INT, binop("%", ident("a"), ident("b"))),
+    return [var("r", INT, remainder),
             if_(binop("&&", binop("!=", ident("r"), const(0)), signs_differ),
                 [assign("r", binop("+", ident("r"), ident("b")))]),
             ret(ident("r"))]
