@@ -24,7 +24,13 @@ typedef int32_t myr_idx;
 #define MYR_WIDE 4
 
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
-enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2 };
+enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3 };
+
+/* The core's Krylov solve: rows per chunk of its deterministic dot products,
+ * and the number of work vectors and partial sums per chunk it uses. */
+#define MYR_CORE_CHUNK 64
+#define MYR_CORE_VECS 10
+#define MYR_CORE_SUMS 8
 
 typedef struct myr_ctx {
     /* sizes */
@@ -65,6 +71,19 @@ typedef struct myr_ctx {
      * (-1 at the root) and where a[k][parent], a[parent][k] are in S */
     const int8_t *comp_tree;
     const myr_idx *tree_parent, *tree_kj, *tree_jk;
+    /* the core: unknowns of too high degree to eliminate (dense coupling).
+     * Components with a core (comp_core) are eliminated onto it, the core's
+     * system is solved by Jacobi-preconditioned BiCGSTAB to a relative
+     * residual of core_tol, then the components are back-substituted.  Rows
+     * by core position; core_val says where in S each entry is (read as J). */
+    int64_t n_core;
+    const int8_t *comp_core;
+    const myr_idx *core_unknown, *core_ptr, *core_col, *core_val;
+    double *core_a;       /* [core entries] gathered once per step */
+    double *core_vec;     /* [MYR_CORE_VECS * n_core] */
+    double *core_sum;     /* [MYR_CORE_SUMS * chunks] */
+    double core_tol;
+    int64_t core_max_iter, core_iterations, core_failed_step;
 
     /* events: sources (threshold detectors and generators) with spike history */
     int64_t n_src;

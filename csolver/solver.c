@@ -85,9 +85,202 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
     }
 }
 
-static void myr_solve(myr_ctx *c)
+/* Forward elimination of pivots lo..hi of a general component (fill-in
+ * included); each pivot's reciprocal replaces it in diag. */
+static void myr_eliminate(myr_ctx *c, myr_idx lo, myr_idx hi)
 {
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict J = c->S;
+    for (myr_idx p = lo; p < hi; p++) {
+        const myr_idx k = c->order[p];
+        const double inv = 1.0 / diag[k];
+        diag[k] = inv;
+        for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
+            const myr_idx j = c->up_node[q];
+            const double f = J[c->up_jk[q]] * inv;      /* -a[j][k] / a[k][k] */
+            diag[j] -= f * J[c->up_kj[q]];
+            rhs[j] += f * rhs[k];
+            for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
+                J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
+            }
+        }
+    }
+}
+
+static void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
+{
+    const double *restrict J = c->S;
+    double *restrict rhs = c->rhs;
+    for (myr_idx p = hi - 1; p >= lo; p--) {
+        const myr_idx k = c->order[p];
+        double s = rhs[k];
+        for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
+            s += J[c->up_kj[q]] * rhs[c->up_node[q]];
+        }
+        rhs[k] = s * c->diag[k];
+        c->Y[k] += rhs[k];
+    }
+}
+
+/* y = A x on the core rows of chunk ch (A = diag - J off the diagonal). */
+static inline void myr_core_matvec(const myr_ctx *c, int64_t ch, const double *restrict x, double *restrict y)
+{
+    const int64_t lo = ch * MYR_CORE_CHUNK;
+    const int64_t hi = lo + MYR_CORE_CHUNK < c->n_core ? lo + MYR_CORE_CHUNK : c->n_core;
+    for (int64_t i = lo; i < hi; i++) {
+        double s = 0.0;
+        for (myr_idx e = c->core_ptr[i]; e < c->core_ptr[i + 1]; e++) {
+            s += c->core_a[e] * x[c->core_col[e]];
+        }
+        y[i] = c->diag[c->core_unknown[i]] * x[i] - s;
+    }
+}
+
+/* Sum of partial sum number `which` over all chunks, in chunk order: every
+ * thread computes the same value whatever the thread count. */
+static inline double myr_core_total(const myr_ctx *c, int64_t chunks, int which)
+{
+    double s = 0.0;
+    for (int64_t ch = 0; ch < chunks; ch++) {
+        s += c->core_sum[MYR_CORE_SUMS * ch + which];
+    }
+    return s;
+}
+
+#define MYR_CHUNK_ROWS(ch)                                                   \
+    for (int64_t i = (ch) * MYR_CORE_CHUNK,                                  \
+         i##_end = i + MYR_CORE_CHUNK < n ? i + MYR_CORE_CHUNK : n; i < i##_end; i++)
+
+/* Jacobi-preconditioned BiCGSTAB (van der Vorst 1992) on the core system,
+ * every thread taking chunks of rows; dot products are summed per chunk and
+ * then over chunks in order, so the iterates, the iteration count and hence
+ * the results are the same for any thread count.  Returns 0 on convergence
+ * (all threads agree).  The solution goes to rhs and is added to Y. */
+static int myr_core_solve(myr_ctx *c)
+{
+    const int64_t n = c->n_core, chunks = (n + MYR_CORE_CHUNK - 1) / MYR_CORE_CHUNK;
+    double *restrict vec = c->core_vec, *restrict sum = c->core_sum;
+    double *x = vec, *r = vec + n, *rh = vec + 2 * n, *p = vec + 3 * n, *v = vec + 4 * n;
+    double *sv = vec + 5 * n, *tv = vec + 6 * n, *ph = vec + 7 * n, *sh = vec + 8 * n, *minv = vec + 9 * n;
+    const double *restrict S = c->S;
+
+    #pragma omp for schedule(static)
+    for (int64_t ch = 0; ch < chunks; ch++) {
+        double bb = 0.0;
+        const int64_t lo = ch * MYR_CORE_CHUNK;
+        const int64_t hi = lo + MYR_CORE_CHUNK < n ? lo + MYR_CORE_CHUNK : n;
+        for (myr_idx e = c->core_ptr[lo]; e < c->core_ptr[hi]; e++) {
+            c->core_a[e] = S[c->core_val[e]];
+        }
+        MYR_CHUNK_ROWS(ch) {
+            const double b = c->rhs[c->core_unknown[i]];
+            minv[i] = 1.0 / c->diag[c->core_unknown[i]];
+            x[i] = 0.0;
+            r[i] = rh[i] = b;
+            p[i] = v[i] = 0.0;
+            bb += b * b;
+        }
+        sum[MYR_CORE_SUMS * ch] = bb;
+    }
+    const double bnorm2 = myr_core_total(c, chunks, 0);
+    const double goal = c->core_tol * c->core_tol * bnorm2;
+    double rho = bnorm2, alpha = 1.0, omega = 1.0, rho_old = 1.0;
+    int converged = bnorm2 == 0.0;
+    int64_t it = 0;
+    while (!converged && it < c->core_max_iter) {
+        it++;
+        const double beta = (rho / rho_old) * (alpha / omega);
+        #pragma omp for schedule(static)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            MYR_CHUNK_ROWS(ch) {
+                p[i] = r[i] + beta * (p[i] - omega * v[i]);
+                ph[i] = minv[i] * p[i];
+            }
+        }
+        #pragma omp for schedule(static)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            myr_core_matvec(c, ch, ph, v);
+            double d = 0.0;
+            MYR_CHUNK_ROWS(ch) {
+                d += rh[i] * v[i];
+            }
+            sum[MYR_CORE_SUMS * ch + 1] = d;
+        }
+        const double rhv = myr_core_total(c, chunks, 1);
+        if (rhv == 0.0) {
+            break;
+        }
+        alpha = rho / rhv;
+        #pragma omp for schedule(static)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            double d = 0.0;
+            MYR_CHUNK_ROWS(ch) {
+                sv[i] = r[i] - alpha * v[i];
+                sh[i] = minv[i] * sv[i];
+                d += sv[i] * sv[i];
+            }
+            sum[MYR_CORE_SUMS * ch + 2] = d;
+        }
+        if (myr_core_total(c, chunks, 2) <= goal) {
+            #pragma omp for schedule(static)
+            for (int64_t ch = 0; ch < chunks; ch++) {
+                MYR_CHUNK_ROWS(ch) {
+                    x[i] += alpha * ph[i];
+                }
+            }
+            converged = 1;
+            break;
+        }
+        #pragma omp for schedule(static)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            myr_core_matvec(c, ch, sh, tv);
+            double ts = 0.0, tt = 0.0;
+            MYR_CHUNK_ROWS(ch) {
+                ts += tv[i] * sv[i];
+                tt += tv[i] * tv[i];
+            }
+            sum[MYR_CORE_SUMS * ch + 3] = ts;
+            sum[MYR_CORE_SUMS * ch + 4] = tt;
+        }
+        const double tt = myr_core_total(c, chunks, 4);
+        omega = tt > 0.0 ? myr_core_total(c, chunks, 3) / tt : 0.0;
+        #pragma omp for schedule(static)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            double rr = 0.0, rhr = 0.0;
+            MYR_CHUNK_ROWS(ch) {
+                x[i] += alpha * ph[i] + omega * sh[i];
+                r[i] = sv[i] - omega * tv[i];
+                rr += r[i] * r[i];
+                rhr += rh[i] * r[i];
+            }
+            sum[MYR_CORE_SUMS * ch + 5] = rr;
+            sum[MYR_CORE_SUMS * ch + 6] = rhr;
+        }
+        converged = myr_core_total(c, chunks, 5) <= goal;
+        rho_old = rho;
+        rho = myr_core_total(c, chunks, 6);
+        if (omega == 0.0 || rho == 0.0) {
+            break;
+        }
+    }
+    #pragma omp for schedule(static)
+    for (int64_t ch = 0; ch < chunks; ch++) {
+        MYR_CHUNK_ROWS(ch) {
+            const myr_idx u = c->core_unknown[i];
+            c->rhs[u] = x[i];
+            c->Y[u] += x[i];
+        }
+    }
+    #pragma omp single nowait
+    c->core_iterations += it;
+    return !converged;
+}
+
+/* The exact solve of every component: trees without inner loops, other
+ * components by their elimination program; components with a core are
+ * eliminated onto it, wait for the core's solve, then back-substitute.
+ * Returns nonzero (in every thread) if the core's solve failed. */
+static int myr_solve(myr_ctx *c)
+{
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
@@ -95,40 +288,33 @@ static void myr_solve(myr_ctx *c)
             myr_solve_tree(c, lo, hi);
             continue;
         }
-        for (myr_idx p = lo; p < hi; p++) {
-            const myr_idx k = c->order[p];
-            const double inv = 1.0 / diag[k];
-            diag[k] = inv;
-            for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
-                const myr_idx j = c->up_node[q];
-                const double f = J[c->up_jk[q]] * inv;      /* -a[j][k] / a[k][k] */
-                diag[j] -= f * J[c->up_kj[q]];
-                rhs[j] += f * rhs[k];
-                for (myr_idx r = c->fill_ptr[q]; r < c->fill_ptr[q + 1]; r++) {
-                    J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];
-                }
-            }
-        }
-        for (myr_idx p = hi - 1; p >= lo; p--) {
-            const myr_idx k = c->order[p];
-            double s = rhs[k];
-            for (myr_idx q = c->up_ptr[p]; q < c->up_ptr[p + 1]; q++) {
-                s += J[c->up_kj[q]] * rhs[c->up_node[q]];
-            }
-            rhs[k] = s * diag[k];
-            c->Y[k] += rhs[k];
+        myr_eliminate(c, lo, hi);
+        if (!c->comp_core[comp]) {
+            myr_back_substitute(c, lo, hi);
         }
     }
+    if (!c->n_core) {
+        return 0;
+    }
+    const int failed = myr_core_solve(c);
+    #pragma omp for schedule(static)
+    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+        if (c->comp_core[comp]) {
+            myr_back_substitute(c, c->comp_ptr[comp], c->comp_ptr[comp + 1]);
+        }
+    }
+    return failed;
 }
 
-static void myr_backward_euler_step(myr_ctx *c, double t, double dt)
+static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
 {
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     #pragma omp barrier
     myr_assemble(c, dt);
-    myr_solve(c);
+    const int failed = myr_solve(c);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
+    return failed;
 }
 
 /* Zero-capacity unknowns (e.g. section-end nodes) are algebraic: one Newton
@@ -329,6 +515,8 @@ int32_t myr_run(myr_ctx *c)
     }
     c->status = MYR_OK;
     c->lost_events = 0;
+    c->core_iterations = 0;
+    c->core_failed_step = -1;
     const double dt = c->dt, t0 = c->t0;
 
     #pragma omp parallel num_threads(nthreads)
@@ -361,14 +549,20 @@ int32_t myr_run(myr_ctx *c)
         for (int64_t n = 0; n < c->nsteps; n++) {
             const double t = t0 + (double)n * dt;
             myr_deliver_events(c, t, dt);
+            int failed = 0;
             if (c->method == MYR_RK4) {
                 myr_rk4_step(c, t, dt);
             } else {
-                myr_backward_euler_step(c, t, dt);
+                failed = myr_backward_euler_step(c, t, dt);
             }
             myr_detect(c, t, dt, mine);
             if (c->n_rec) {
                 myr_record(c, n + 1);
+            }
+            if (failed) {       /* every thread takes this branch at the same step */
+                #pragma omp single
+                c->core_failed_step = n;
+                break;
             }
         }
     }
@@ -398,6 +592,8 @@ int32_t myr_run(myr_ctx *c)
     c->n_spikes = failed ? 0 : total;
     if (failed) {
         c->status = MYR_ERR_NOMEM;
+    } else if (c->core_failed_step >= 0) {
+        c->status = MYR_ERR_CORE;
     } else if (c->lost_events) {
         c->status = MYR_ERR_EVENTS_LOST;
     }

@@ -32,6 +32,7 @@ positive_float = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positi
 non_negative_float = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 finite_float = _checked(float, math.isfinite, "a finite number")
 positive_int = _checked(int, lambda v: v >= 1, "an integer >= 1")
+probability = _checked(float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]")
 
 
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:

@@ -258,6 +258,7 @@ def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot,
     program.up_kj = value[program.up_kj].astype(np.int32)
     program.up_jk = value[program.up_jk].astype(np.int32)
     program.fill_e = value[program.fill_e].astype(np.int32)
+    gathers["core_val"] = value[program.core_edge].astype(np.int32)
     gathers["tree"] = _tree_program(program)
 
 
@@ -284,7 +285,7 @@ def _tree_program(program: Program):
         fills[owner[q_fill]] = True
     simple &= ~fills
     comp_of = np.repeat(np.arange(len(program.comp_ptr) - 1), np.diff(program.comp_ptr))
-    bad = np.zeros(len(program.comp_ptr) - 1, dtype=bool)
+    bad = program.comp_core.astype(bool)
     bad[comp_of[~simple]] = True
     return (~bad).astype(np.int8), parent, kj, jk
 

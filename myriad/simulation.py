@@ -24,6 +24,11 @@ from myriad.runtime import Context, Library
 METHODS = {"backward_euler": 0, "rk4": 1}
 BACKENDS = ("openmp", "numba", "cuda")
 RK4_STABILITY = 2.785   # |z| on the negative real axis where RK4's amplification reaches 1
+#: the core's iterative solve: relative residual reached each step, iteration limit
+CORE_TOLERANCE = 1e-12
+CORE_MAX_ITERATIONS = 500
+#: MYR_CORE_CHUNK, MYR_CORE_VECS, MYR_CORE_SUMS in csolver/myriad_solver.h
+CORE_CHUNK, CORE_VECTORS, CORE_SUMS = 64, 10, 8
 
 
 @dataclass
@@ -89,6 +94,10 @@ class Simulation:
     def compile(self) -> "Simulation":
         """Generate and compile the C code, or the numba module (cached by content; idempotent)."""
         if self.backend == "numba":
+            if len(self.flat.program.core):
+                raise ModelError(f"the numba backend cannot solve densely coupled potentials yet "
+                                 f"({len(self.flat.program.core)} unknowns need the iterative core "
+                                 f"solve); use backend='openmp'")
             if self._numba is None:
                 from myriad.numba_backend import Engine
                 start = time.perf_counter()
@@ -188,6 +197,16 @@ class Simulation:
             ctx.set_array(name, getattr(prog, name))
         for name, array in zip(("comp_tree", "tree_parent", "tree_kj", "tree_jk"), g["tree"]):
             ctx.set_array(name, array)
+        n_core = len(prog.core)
+        c.n_core, c.core_tol, c.core_max_iter = n_core, CORE_TOLERANCE, CORE_MAX_ITERATIONS
+        ctx.set_array("comp_core", prog.comp_core)
+        for name in ("core_ptr", "core_col"):
+            ctx.set_array(name, getattr(prog, name))
+        ctx.set_array("core_unknown", prog.core)
+        ctx.set_array("core_val", g["core_val"])
+        ctx.set_array("core_a", np.zeros(len(prog.core_col)))
+        ctx.set_array("core_vec", np.zeros(CORE_VECTORS * n_core))
+        ctx.set_array("core_sum", np.zeros(CORE_SUMS * -(-n_core // CORE_CHUNK)))
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
@@ -283,6 +302,12 @@ class Simulation:
             self._lib.dll.myr_release(ctx.pointer())
         if status == 1:
             raise SimulationError("out of memory while recording spikes")
+        if status == 3:
+            step = c.core_failed_step
+            raise SimulationError(
+                f"the iterative solve of the densely coupled potentials did not reach a relative residual "
+                f"of {CORE_TOLERANCE:g} in {CORE_MAX_ITERATIONS} iterations at step {step} "
+                f"(t = {step * self.dt:g} ms); the coupled system is ill-conditioned there")
         if status == 2:
             raise SimulationError(f"{c.lost_events} events were lost: a source spiked more often than its "
                                   f"history buffer allows")

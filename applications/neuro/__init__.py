@@ -1,10 +1,13 @@
 """Compartmental neuroscience vocabulary built from Myriad nodes and mechanisms."""
 from applications.neuro.axial import Axial
+from applications.neuro.calcium import CalciumChannel, CalciumCompartment, CalciumDecay, CalciumDiffusion
 from applications.neuro.channels import HH, DensityChannel, Pas
 from applications.neuro.compartment import Compartment
+from applications.neuro.gap import GapJunction, GradedSynapse
 from applications.neuro.network import Network
-from applications.neuro.point import ExpSyn, IClamp, PointProcess
+from applications.neuro.point import Exp2Syn, ExpSyn, IClamp, PointProcess
 from applications.neuro.section import Location, Section
 
-__all__ = ["Axial", "HH", "DensityChannel", "Pas", "Compartment", "Network", "ExpSyn", "IClamp",
-           "PointProcess", "Location", "Section"]
+__all__ = ["Axial", "CalciumChannel", "CalciumCompartment", "CalciumDecay", "CalciumDiffusion", "HH",
+           "DensityChannel", "Pas", "Compartment", "GapJunction", "GradedSynapse", "Network", "Exp2Syn",
+           "ExpSyn", "IClamp", "PointProcess", "Location", "Section"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from myriad import MechRef, Model, ModelError, Simulation, SourceRef
 
+from applications.neuro.gap import GapJunction, GradedSynapse
 from applications.neuro.section import Location, Section
 
 
@@ -47,6 +48,14 @@ class Network:
                 raise ModelError(f"gid {source} has no spike source")
             source = self.gids[source]
         self.model.connect(source, target, delay, weight)
+
+    def gap_junction(self, a: Location, b: Location, g: float) -> MechRef:
+        """An ohmic electrical synapse of ``g`` uS between two locations (loops are fine)."""
+        return self.model.add_mechanism(GapJunction, (a.node(), b.node()), g=g)
+
+    def graded_synapse(self, pre: Location, post: Location, **params) -> MechRef:
+        """A graded chemical synapse driven by the voltage at ``pre`` onto ``post``."""
+        return self.model.add_mechanism(GradedSynapse, (pre.node(), post.node()), **params)
 
     def simulation(self, **options) -> Simulation:
         return Simulation(self.model, **options)

@@ -1,4 +1,6 @@
-"""Point processes: current clamp and the exponential synapse (NEURON's IClamp, ExpSyn)."""
+"""Point processes: current clamp and the event-driven synapses (NEURON's IClamp, ExpSyn, Exp2Syn)."""
+import math
+
 from myriad import Mechanism, Param, State
 
 
@@ -38,3 +40,37 @@ class ExpSyn(PointProcess):
 
     def on_event(self, weight):
         self.g = self.g + weight
+
+
+class Exp2Syn(PointProcess):
+    """NEURON's Exp2Syn: a conductance rising with ``tau1`` and decaying with
+    ``tau2`` (ms), normalised so that an event of weight w (uS) peaks at w."""
+
+    tau1 = Param(0.1, unit="ms")
+    tau2 = Param(10.0, unit="ms")
+    e = Param(0.0, unit="mV")
+    a = State(0.0, unit="uS")
+    b = State(0.0, unit="uS")
+
+    def rise(self):
+        """tau1, kept below tau2 as NEURON does (its ratio limit 0.9999)."""
+        return min(self.tau1, 0.9999 * self.tau2)
+
+    def peak_factor(self):
+        tau1 = self.rise()
+        tp = tau1 * self.tau2 / (self.tau2 - tau1) * math.log(self.tau2 / tau1)
+        return 1.0 / (math.exp(-tp / self.tau2) - math.exp(-tp / tau1))
+
+    def ddt_a(self):
+        return -self.a / self.rise()
+
+    def ddt_b(self):
+        return -self.b / self.tau2
+
+    def current(self):
+        return (self.b - self.a) * (self.node.v - self.e)
+
+    def on_event(self, weight):
+        f = self.peak_factor()
+        self.a = self.a + weight * f
+        self.b = self.b + weight * f

@@ -6,7 +6,9 @@ its parent (or, for a root section, a zero-area node of its own) and its 1-end
 is a zero-area node; the end nodes exist only once something uses them (a
 child, a point process, a recording), so a lone soma is one compartment.
 Neighbouring nodes are joined by the axial conductance of the cylinder
-between them (half a segment to an end node).
+between them (half a segment to an end node), and, for each diffusing species
+the section is given, by that species' diffusion coupling over the same
+cylinder.
 """
 from __future__ import annotations
 
@@ -42,7 +44,11 @@ class Section:
     """An unbranched cylinder: L and diam in um, Ra in ohm cm, cm in uF/cm2."""
 
     def __init__(self, model: Model, name: str = "section", *, L: float = 100.0, diam: float = 500.0,
-                 nseg: int = 1, Ra: float = 35.4, cm: float = 1.0):
+                 nseg: int = 1, Ra: float = 35.4, cm: float = 1.0, node_class=Compartment,
+                 diffusion: dict | None = None):
+        """``node_class`` is the compartment class of its nodes (e.g. one with
+        calcium); ``diffusion`` maps a diffusion coupling class (parameter ``k``,
+        um3/ms) to its species' diffusion coefficient D in um2/ms."""
         self.model, self.name = model, name
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
@@ -53,12 +59,14 @@ class Section:
         if not (isinstance(nseg, int) and nseg >= 1):
             raise ModelError(f"section '{name}': nseg must be an integer >= 1, got {nseg!r}")
         self.nseg, self.cm = nseg, cm
+        self.node_class = node_class
+        self.diffusion = {}
+        for cls, D in (diffusion or {}).items():
+            self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
-        area = math.pi * self.diam * self.L / nseg
-        self.centres = [model.add_node(Compartment, area=area, cm=cm) for _ in range(nseg)]
-        g_full = axial_conductance_us(self.Ra, self.L / nseg, self.diam)
+        self.centres = [self._add_node(math.pi * self.diam * self.L / nseg) for _ in range(nseg)]
         for a, b in zip(self.centres, self.centres[1:]):
-            model.add_mechanism(Axial, (a, b), g=g_full)
+            self._link(a, b, self.L / nseg)
         self._end0: NodeRef | None = None
         self._end1: NodeRef | None = None
 
@@ -70,9 +78,18 @@ class Section:
     def __repr__(self):
         return f"Section({self.name!r})"
 
-    @property
-    def half_conductance(self) -> float:
-        return axial_conductance_us(self.Ra, 0.5 * self.L / self.nseg, self.diam)
+    def _add_node(self, area: float) -> NodeRef:
+        values = {"area": area, "cm": self.cm}
+        if "volume" in self.node_class.params():
+            values["volume"] = area * self.diam / 4.0
+        return self.model.add_node(self.node_class, **values)
+
+    def _link(self, a: NodeRef, b: NodeRef, length: float) -> None:
+        """Join two nodes by the cylinder of this section's diameter between them."""
+        self.model.add_mechanism(Axial, (a, b), g=axial_conductance_us(self.Ra, length, self.diam))
+        cross_section = math.pi * 0.25 * self.diam * self.diam
+        for cls, D in self.diffusion.items():
+            self.model.add_mechanism(cls, (a, b), k=D * cross_section / length)
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""
@@ -86,7 +103,7 @@ class Section:
                 raise ModelError(f"connecting '{self.name}' to '{parent.section.name}' would make a loop")
             walk = walk.parent.section if walk.parent else None
         self.parent = parent
-        self.model.add_mechanism(Axial, (parent.node(), self.centres[0]), g=self.half_conductance)
+        self._link(parent.node(), self.centres[0], 0.5 * self.L / self.nseg)
         return self
 
     def insert(self, cls, **params) -> list[MechRef]:
@@ -99,12 +116,12 @@ class Section:
             if self.parent is not None:
                 return self.parent.node()
             if self._end0 is None:
-                self._end0 = self.model.add_node(Compartment, area=0.0, cm=self.cm)
-                self.model.add_mechanism(Axial, (self._end0, self.centres[0]), g=self.half_conductance)
+                self._end0 = self._add_node(0.0)
+                self._link(self._end0, self.centres[0], 0.5 * self.L / self.nseg)
             return self._end0
         if x == 1.0:
             if self._end1 is None:
-                self._end1 = self.model.add_node(Compartment, area=0.0, cm=self.cm)
-                self.model.add_mechanism(Axial, (self.centres[-1], self._end1), g=self.half_conductance)
+                self._end1 = self._add_node(0.0)
+                self._link(self.centres[-1], self._end1, 0.5 * self.L / self.nseg)
             return self._end1
         return self.centres[min(int(x * self.nseg), self.nseg - 1)]

@@ -21,3 +21,9 @@ def axial_conductance_us(Ra: float, length_um: float, diam_um: float) -> float:
     """
     radius = 0.5 * diam_um
     return 100.0 * math.pi * radius * radius / (Ra * length_um)
+
+#: Faraday's constant, C/mol
+FARADAY = 96485.33212
+#: nA of a divalent ion's current -> mM um3/ms of that ion
+#: (1 nA = 1e-9 C/s = 1e-9 / (2 F) mol/s; 1 mM um3/ms = 1e-18 mol / 1e-3 s = 1e-15 mol/s)
+DIVALENT_NA_TO_FLUX = 1e-9 / (2.0 * FARADAY) / 1e-15
