@@ -37,13 +37,15 @@ HEADER = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
 _GATHERS = ("in_wide", "in_ptr", "in_idx", "jd_wide", "jd_ptr", "jd_idx", "row_ptr", "edge_col",
             "edge_val", "xe_ptr", "xe_idx")
 _PROGRAM = ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e",
-            "comp_tree", "tree_parent", "tree_kj", "tree_jk")
+            "comp_tree", "tree_parent", "tree_kj", "tree_jk", "comp_core", "core_unknown", "core_ptr",
+            "core_col", "core_val", "core_a", "core_vec", "core_sum")
 _EVENTS = ("src_buf", "src_off", "src_cap", "src_count", "det_src", "det_y", "det_thr", "det_gid",
            "det_above", "det_vprev", "tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay",
            "con_weight", "con_cursor")
 _RECORDING = ("rec_y", "rec_every", "rec_off", "rec_buf")
 _WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc")
-_SIZES = ("n_unknowns", "n_y", "n_slots", "n_xedge", "n_comp", "n_det", "n_tgt", "n_rec")
+_SIZES = ("n_unknowns", "n_y", "n_slots", "n_xedge", "n_comp", "n_det", "n_tgt", "n_rec", "n_core",
+          "core_max_iter")
 
 
 def source(analysis: Analysis) -> str:
@@ -95,7 +97,8 @@ class Engine:
         return (ctx.array("Y"), ctx.array("S"), self._model(ctx), self._group(ctx, _GATHERS),
                 self._group(ctx, _PROGRAM), self._group(ctx, _EVENTS), self._group(ctx, _RECORDING),
                 self._group(ctx, _WORK), tuple(int(getattr(c, n)) for n in _SIZES),
-                int(c.method), int(c.do_init), int(c.has_algebraic), float(c.dt), float(c.t0), int(c.nsteps))
+                int(c.method), int(c.do_init), int(c.has_algebraic), float(c.dt), float(c.t0), int(c.nsteps),
+                float(c.core_tol))
 
     def prepare(self, ctx: Context) -> float:
         """Compile (or load from numba's cache) the solver for this context's types; seconds taken."""
@@ -105,9 +108,10 @@ class Engine:
 
     def run(self, ctx: Context):
         """Run the whole simulation (single-threaded); sets ``status`` and ``lost_events`` as myr_run does."""
-        times, gids, lost = self.module.run(*self._run_args(ctx))
-        ctx.c.lost_events = lost
-        ctx.c.status = 2 if lost else 0
+        times, gids, lost, iterations, failed_step = self.module.run(*self._run_args(ctx))
+        c = ctx.c
+        c.lost_events, c.core_iterations, c.core_failed_step = lost, iterations, failed_step
+        c.status = 3 if failed_step >= 0 else (2 if lost else 0)
         return times, gids
 
     def rk4_rate(self, ctx: Context) -> tuple[float, int]:

@@ -11,17 +11,21 @@ Array arguments come grouped in tuples:
 * ``G``: in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx, row_ptr, edge_col,
   edge_val, xe_ptr, xe_idx (gathers)
 * ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
-  fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program)
+  fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program),
+  comp_core, core_unknown, core_ptr, core_col, core_val, core_a, core_vec,
+  core_sum (the core's iterative solve)
 * ``V``: src_buf, src_off, src_cap, src_count, det_src, det_y, det_thr, det_gid,
   det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
   con_weight, con_cursor (events)
 * ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
 * ``W``: cap, diag, rhs, dz, K, Yst, Yacc (work arrays)
-* ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec
+* ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec,
+  n_core, core_max_iter
 """
 # ruff: noqa: F821  (currents, deliver... are the model's kernels, defined above this text)
 
 WIDE = 4
+CORE_CHUNK = 64     # MYR_CORE_CHUNK
 
 
 @inline
@@ -70,42 +74,146 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
         Y[k] += rhs[k]
 
 
+@inline
+def eliminate(J, E, diag, rhs, lo, hi):
+    order, up_ptr, up_node, up_kj, up_jk = E[1], E[2], E[3], E[4], E[5]
+    fill_ptr, fill_q, fill_e = E[6], E[7], E[8]
+    for p in range(lo, hi):
+        k = order[p]
+        inv = 1.0 / diag[k]
+        diag[k] = inv
+        for q in range(up_ptr[p], up_ptr[p + 1]):
+            j = up_node[q]
+            f = J[up_jk[q]] * inv
+            diag[j] -= f * J[up_kj[q]]
+            rhs[j] += f * rhs[k]
+            for r in range(fill_ptr[q], fill_ptr[q + 1]):
+                J[fill_e[r]] += f * J[up_kj[fill_q[r]]]
+
+
+@inline
+def back_substitute(Y, J, E, diag, rhs, lo, hi):
+    order, up_ptr, up_node, up_kj = E[1], E[2], E[3], E[4]
+    for p in range(hi - 1, lo - 1, -1):
+        k = order[p]
+        s = rhs[k]
+        for q in range(up_ptr[p], up_ptr[p + 1]):
+            s += J[up_kj[q]] * rhs[up_node[q]]
+        rhs[k] = s * diag[k]
+        Y[k] += rhs[k]
+
+
+@inline
+def core_matvec(E, diag, n, x, y):
+    core_unknown, core_ptr, core_col, core_a = E[14], E[15], E[16], E[18]
+    for i in range(n):
+        s = 0.0
+        for e in range(core_ptr[i], core_ptr[i + 1]):
+            s += core_a[e] * x[core_col[e]]
+        y[i] = diag[core_unknown[i]] * x[i] - s
+
+
+@inline
+def chunk_dot(a, b, n):
+    """sum(a * b) as solver.c forms it: per chunk of rows, then over chunks in order."""
+    total = 0.0
+    for lo in range(0, n, CORE_CHUNK):
+        d = 0.0
+        for i in range(lo, min(lo + CORE_CHUNK, n)):
+            d += a[i] * b[i]
+        total += d
+    return total
+
+
 @kernel
-def solve(Y, J, E, W, N):
-    comp_ptr, order, up_ptr, up_node, up_kj, up_jk = E[0], E[1], E[2], E[3], E[4], E[5]
-    fill_ptr, fill_q, fill_e, comp_tree = E[6], E[7], E[8], E[9]
+def core_solve(Y, J, E, W, N, tol):
+    """myr_core_solve: Jacobi-preconditioned BiCGSTAB; returns (failed, iterations)."""
+    core_unknown, core_ptr, core_val, core_a, vec = E[14], E[15], E[17], E[18], E[19]
+    diag, rhs = W[1], W[2]
+    n = N[8]
+    x, r, rh, p, v = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n], vec[3 * n:4 * n], vec[4 * n:5 * n]
+    sv, tv, ph, sh, minv = vec[5 * n:6 * n], vec[6 * n:7 * n], vec[7 * n:8 * n], vec[8 * n:9 * n], vec[9 * n:]
+    for e in range(core_ptr[n]):
+        core_a[e] = J[core_val[e]]
+    for i in range(n):
+        b = rhs[core_unknown[i]]
+        minv[i] = 1.0 / diag[core_unknown[i]]
+        x[i] = 0.0
+        r[i] = b
+        rh[i] = b
+        p[i] = 0.0
+        v[i] = 0.0
+    bnorm2 = chunk_dot(r, r, n)
+    goal = tol * tol * bnorm2
+    rho, alpha, omega, rho_old = bnorm2, 1.0, 1.0, 1.0
+    converged = bnorm2 == 0.0
+    it = 0
+    while not converged and it < N[9]:
+        it += 1
+        beta = (rho / rho_old) * (alpha / omega)
+        for i in range(n):
+            p[i] = r[i] + beta * (p[i] - omega * v[i])
+            ph[i] = minv[i] * p[i]
+        core_matvec(E, diag, n, ph, v)
+        rhv = chunk_dot(rh, v, n)
+        if rhv == 0.0:
+            break
+        alpha = rho / rhv
+        for i in range(n):
+            sv[i] = r[i] - alpha * v[i]
+            sh[i] = minv[i] * sv[i]
+        if chunk_dot(sv, sv, n) <= goal:
+            for i in range(n):
+                x[i] += alpha * ph[i]
+            converged = True
+            break
+        core_matvec(E, diag, n, sh, tv)
+        tt = chunk_dot(tv, tv, n)
+        omega = chunk_dot(tv, sv, n) / tt if tt > 0.0 else 0.0
+        for i in range(n):
+            x[i] += alpha * ph[i] + omega * sh[i]
+            r[i] = sv[i] - omega * tv[i]
+        converged = chunk_dot(r, r, n) <= goal
+        rho_old = rho
+        rho = chunk_dot(rh, r, n)
+        if omega == 0.0 or rho == 0.0:
+            break
+    for i in range(n):
+        u = core_unknown[i]
+        rhs[u] = x[i]
+        Y[u] += x[i]
+    return not converged, it
+
+
+@kernel
+def solve(Y, J, E, W, N, tol):
+    """myr_solve; returns (failed, core iterations)."""
+    comp_ptr, comp_tree, comp_core = E[0], E[9], E[13]
     diag, rhs = W[1], W[2]
     for comp in range(N[4]):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
         if comp_tree[comp]:
             solve_tree(Y, J, E, diag, rhs, lo, hi)
             continue
-        for p in range(lo, hi):
-            k = order[p]
-            inv = 1.0 / diag[k]
-            diag[k] = inv
-            for q in range(up_ptr[p], up_ptr[p + 1]):
-                j = up_node[q]
-                f = J[up_jk[q]] * inv
-                diag[j] -= f * J[up_kj[q]]
-                rhs[j] += f * rhs[k]
-                for r in range(fill_ptr[q], fill_ptr[q + 1]):
-                    J[fill_e[r]] += f * J[up_kj[fill_q[r]]]
-        for p in range(hi - 1, lo - 1, -1):
-            k = order[p]
-            s = rhs[k]
-            for q in range(up_ptr[p], up_ptr[p + 1]):
-                s += J[up_kj[q]] * rhs[up_node[q]]
-            rhs[k] = s * diag[k]
-            Y[k] += rhs[k]
+        eliminate(J, E, diag, rhs, lo, hi)
+        if not comp_core[comp]:
+            back_substitute(Y, J, E, diag, rhs, lo, hi)
+    if N[8] == 0:
+        return False, 0
+    failed, it = core_solve(Y, J, E, W, N, tol)
+    for comp in range(N[4]):
+        if comp_core[comp]:
+            back_substitute(Y, J, E, diag, rhs, comp_ptr[comp], comp_ptr[comp + 1])
+    return failed, it
 
 
 @kernel
-def backward_euler_step(Y, S, M, G, E, W, N, t, dt):
+def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(S, G, W, N, dt)
-    solve(Y, S, E, W, N)
+    failed, it = solve(Y, S, E, W, N, tol)
     advance_states(Y, t + dt, dt, M)
+    return failed, it
 
 
 @kernel
@@ -231,8 +339,8 @@ def record(Y, R, N, step):
 
 
 @kernel
-def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nsteps):
-    """myr_run: returns (spike times, gids, lost events)."""
+def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nsteps, tol):
+    """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1)."""
     cap = W[0]
     det_y, det_thr, det_above, det_vprev = V[5], V[6], V[8], V[9]
     spk_t = np.empty(1024)
@@ -251,16 +359,23 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
             det_vprev[d] = v
             det_above[d] = v > det_thr[d]
     record(Y, R, N, 0)
+    iterations = 0
+    failed_step = -1
     for n in range(nsteps):
         t = t0 + n * dt
         lost += deliver_events(Y, M, V, N, t, dt)
+        failed = False
         if method == 1:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
         else:
-            backward_euler_step(Y, S, M, G, E, W, N, t, dt)
+            failed, it = backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol)
+            iterations += it
         spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
         record(Y, R, N, n + 1)
-    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost
+        if failed:
+            failed_step = n
+            break
+    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step
 
 
 @kernel

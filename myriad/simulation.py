@@ -94,10 +94,6 @@ class Simulation:
     def compile(self) -> "Simulation":
         """Generate and compile the C code, or the numba module (cached by content; idempotent)."""
         if self.backend == "numba":
-            if len(self.flat.program.core):
-                raise ModelError(f"the numba backend cannot solve densely coupled potentials yet "
-                                 f"({len(self.flat.program.core)} unknowns need the iterative core "
-                                 f"solve); use backend='openmp'")
             if self._numba is None:
                 from myriad.numba_backend import Engine
                 start = time.perf_counter()

@@ -14,9 +14,11 @@ import sys
 import numpy as np
 import pytest
 
+import myriad.elimination as elimination
 from myriad import Param, State
 from applications import hh_soma, ringtest
 from applications.neuro import DensityChannel, IClamp, Network
+from tests.dense_models import gap_ring
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -114,7 +116,21 @@ def _user(backend, method, dt):
     return sim.run(40.0)
 
 
-CASES = {("hh", "backward_euler"): (_hh, 0.025), ("hh", "rk4"): (_hh, 0.01),
+def _gap_core(backend, method, dt):
+    """A gap-junction ring whose every node goes to the iterative core solve."""
+    saved, elimination.MAX_PIVOT_DEGREE = elimination.MAX_PIVOT_DEGREE, 1
+    try:
+        net, cells = gap_ring(ncell=6)
+        sim = net.simulation(method=method, dt=dt, backend=backend)
+        assert len(sim.flat.program.core) == 6
+    finally:
+        elimination.MAX_PIVOT_DEGREE = saved
+    sim.record(cells[3](0.5).node(), "v", label="v")
+    return sim.run(30.0)
+
+
+CASES = {("gap_core", "backward_euler"): (_gap_core, 0.025),
+         ("hh", "backward_euler"): (_hh, 0.025), ("hh", "rk4"): (_hh, 0.01),
          ("ring", "backward_euler"): (_ring, 0.025), ("ring", "rk4"): (_ring, 0.0005),
          ("user", "backward_euler"): (_user, 0.025), ("user", "rk4"): (_user, 0.01)}
 
