@@ -1,4 +1,4 @@
-"""The three CLIs' contracts (DESIGN.md): options, output formats, the final JSON line."""
+"""The CLIs' contracts (DESIGN.md): options, output formats, the final JSON line."""
 import json
 import os
 import subprocess
@@ -53,7 +53,19 @@ def test_ringtest_spike_file(tmp_path):
     assert record["compartments"] == 8 * (1 + 4 * 2)
 
 
+def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
+    files, records = [], []
+    for threads in ("1", "2"):
+        out = tmp_path / f"dense{threads}.dat"
+        records.append(_json(_cli("dense", "--ncell", "90", "--p", "0.95", "--tstop", "20",
+                                  "--threads", threads, "--out", str(out))))
+        files.append(out.read_bytes())
+    assert records[0]["core_unknowns"] == 90 and records[0]["compartments"] == 90 * 5
+    assert records[0]["nspikes"] > 0 and files[0] == files[1]
+
+
 @pytest.mark.parametrize("name,args,culprit", [
+    ("dense", ["--p", "1.5"], "--p"),
     ("hh_soma", ["--dt", "-1"], "--dt"),
     ("hh_soma", ["--tstop", "nan"], "--tstop"),
     ("ringtest", ["--ncompart", "0"], "--ncompart"),
