@@ -52,6 +52,18 @@ Quirks worth knowing (checked with NEURON 9.0.2):
   difference is O(dt).  Under CVODE the transfer happens at every right-hand
   side evaluation, so ``method="cvode"`` with tight tolerances is the
   accurate reference.
+* Setting up transfers: ``pc.setup_transfer()`` must be called before
+  ``h.cvode.active(1)`` (which otherwise fails with "setup_transfer() needs
+  to be called") and after ``pc.nthread(k)``.  ``pc.gid_clear()`` also clears
+  the transfer table; it is called before the targets are freed.
+* Cost on the dense model (fixed step, 2-core AMD EPYC, quiet machine):
+  ncell 1000, p 1 (999,000 GradedSyn + 999,000 HalfGap): build ~9-11 s,
+  ``stdinit`` ~1.8 s, peak RSS 1.53 GB, ~165 ms per step = 6.6-7.2 s of wall
+  time per simulated ms on 1 thread, 3.6-4.0 s on 2 threads (1.9x);
+  ncell 200: build 0.4 s, 107 MB, 250-285 ms per simulated ms on 1 thread,
+  95-140 on 2.  Per point process and step that is ~80 ns; a GradedSyn
+  whose ``vpre`` is not a transfer target costs ~35 ns, so about half of it
+  is the transfer itself.
 * ``dend(0.5)`` with an even ``nseg`` is not a node: NEURON puts a point
   process at x = 0.5 on segment ``int(0.5*nseg)``, e.g. the one centred at
   x = 0.625 for nseg = 4.  :func:`segment_center` gives that centre.
@@ -426,6 +438,11 @@ def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0,
     Returns a dict: ``t`` (0..tstop every dt), ``v`` (ncell x len(t)),
     ``spikes`` (per cell, list of upward 10 mV crossing times), ``steps``,
     ``compartments``, ``n_halfgap``, ``build_s``, ``run_s``.
+
+    With the defaults every cell fires exactly once, the spike going both ways
+    round the ring (CVODE: 6.389, 7.211, 8.042, 8.865, 9.332 ms for cells
+    0..4, cells 5..7 mirroring 3..1); it still goes round with g_gap 0.001 uS
+    or amp 0.1 nA.
     """
     ncell = int(ncell)
     if ncell < 1:
@@ -519,6 +536,10 @@ def run_graded_pair(g_syn=0.01, e_syn=0.0, vth=-20.0, vslope=5.0, tau=4.0, amp=0
     Returns ``t``, ``v`` (2 x len(t)), ``s`` (synapse state), ``i`` (synapse
     current, nA outward), ``spikes`` (per cell), ``steps``, ``compartments``,
     ``build_s``, ``run_s``.
+
+    With the defaults cell 0 fires 8 times in 100 ms and cell 1 6 times
+    (first spikes 6.18 and 8.32 ms), none with ``g_syn = 0``; cell 1 follows
+    1:1 from g_syn ~ 0.015 uS on (0.012: 7 of 8).
     """
     if tau <= 0 or vslope == 0:
         raise ValueError("tau must be > 0 and vslope != 0")
