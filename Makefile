@@ -26,6 +26,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench
+	$(VPY) -m benchmarks.dense_bench
 
 clean:
 	rm -rf $(VENV) $(OUT)
