@@ -60,6 +60,11 @@ typedef struct myr_ctx {
     const myr_idx *row_ptr, *edge_col, *edge_val;
     int64_t n_xedge;
     const myr_idx *xe_ptr, *xe_idx;
+    /* rows of the assembly in n_rowblk blocks of about equal work (slots to
+     * sum), so that a static schedule balances rows as unequal as a soma
+     * gap-coupled to every other cell and a dendrite node with one leak */
+    int64_t n_rowblk;
+    const myr_idx *rowblk_ptr;
 
     /* exact linear solve: elimination program per connected component;
      * up_kj, up_jk and fill_e address S */

@@ -42,9 +42,11 @@ static void myr_assemble(myr_ctx *c, double dt)
     const double *restrict S = c->S;
     const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static) nowait
-    for (int64_t u = 0; u < c->n_unknowns; u++) {
-        c->rhs[u] = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
-        c->diag[u] = c->cap[u] * inv_dt - myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
+    for (int64_t b = 0; b < c->n_rowblk; b++) {
+        for (myr_idx u = c->rowblk_ptr[b]; u < c->rowblk_ptr[b + 1]; u++) {
+            c->rhs[u] = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
+            c->diag[u] = c->cap[u] * inv_dt - myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
+        }
     }
     double *restrict extra = c->S + c->n_slots;
     #pragma omp for schedule(static)

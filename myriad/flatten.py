@@ -70,6 +70,20 @@ def _widen(ptr: np.ndarray, idx: np.ndarray, zero_slot: int):
     return wide.ravel(), rest_ptr, rest_idx
 
 
+ROW_BLOCKS = 1024
+
+
+def _row_blocks(slots_per_row: np.ndarray) -> np.ndarray:
+    """Boundaries of ROW_BLOCKS runs of rows with about equal work each (a row
+    costs its slots plus a fixed part); the same for every thread count."""
+    n = len(slots_per_row)
+    work = np.concatenate([[0], np.cumsum(slots_per_row + 4, dtype=np.int64)])
+    blocks = min(ROW_BLOCKS, max(n, 1))
+    bounds = np.searchsorted(work, np.linspace(0, work[-1], blocks + 1), side="left")
+    bounds[0], bounds[-1] = 0, n
+    return np.unique(bounds).astype(np.int32)
+
+
 def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
     off = np.zeros(max(n_ids, 1), dtype=np.int64)
     at = 0
@@ -215,6 +229,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
 
     gathers = {"in": _csr(n_unknowns, cat(inflow, 0), cat(inflow, 1)),
                "jd": _csr(n_unknowns, cat(diag, 0), cat(diag, 1))}
+    gathers["rowblk"] = _row_blocks(np.diff(gathers["in"][0]) + np.diff(gathers["jd"][0]))
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
     priority = np.zeros(n_unknowns)
     for cls, block in analysis.node_blocks.items():

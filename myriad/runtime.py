@@ -28,6 +28,7 @@ _FIELDS = [
     ("jd_wide", _I32), ("jd_ptr", _I32), ("jd_idx", _I32),
     ("row_ptr", _I32), ("edge_col", _I32), ("edge_val", _I32),
     ("n_xedge", ctypes.c_int64), ("xe_ptr", _I32), ("xe_idx", _I32),
+    ("n_rowblk", ctypes.c_int64), ("rowblk_ptr", _I32),
     ("n_comp", ctypes.c_int64), ("comp_ptr", _I32), ("order", _I32),
     ("up_ptr", _I32), ("up_node", _I32), ("up_kj", _I32), ("up_jk", _I32),
     ("fill_ptr", _I32), ("fill_q", _I32), ("fill_e", _I32),

@@ -182,6 +182,8 @@ class Simulation:
         for name in ("in", "jd"):
             for part, array in zip(("wide", "ptr", "idx"), g[name]):
                 ctx.set_array(f"{name}_{part}", array)
+        c.n_rowblk = len(g["rowblk"]) - 1
+        ctx.set_array("rowblk_ptr", g["rowblk"])
         ctx.set_array("xe_ptr", g["xe"][0])
         ctx.set_array("xe_idx", g["xe"][1])
         ctx.set_array("row_ptr", g["row"][0])
