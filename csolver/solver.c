@@ -148,9 +148,10 @@ static inline double myr_core_total(const myr_ctx *c, int64_t chunks, int which)
     return s;
 }
 
-#define MYR_CHUNK_ROWS(ch)                                                   \
+/* for each row i of chunk ch of an n-row core */
+#define MYR_CHUNK_ROWS(ch, n)                                                \
     for (int64_t i = (ch) * MYR_CORE_CHUNK,                                  \
-         i##_end = i + MYR_CORE_CHUNK < n ? i + MYR_CORE_CHUNK : n; i < i##_end; i++)
+         i_end = i + MYR_CORE_CHUNK < (n) ? i + MYR_CORE_CHUNK : (n); i < i_end; i++)
 
 /* Jacobi-preconditioned BiCGSTAB (van der Vorst 1992) on the core system,
  * every thread taking chunks of rows; dot products are summed per chunk and
@@ -173,7 +174,7 @@ static int myr_core_solve(myr_ctx *c)
         for (myr_idx e = c->core_ptr[lo]; e < c->core_ptr[hi]; e++) {
             c->core_a[e] = S[c->core_val[e]];
         }
-        MYR_CHUNK_ROWS(ch) {
+        MYR_CHUNK_ROWS(ch, n) {
             const double b = c->rhs[c->core_unknown[i]];
             minv[i] = 1.0 / c->diag[c->core_unknown[i]];
             x[i] = 0.0;
@@ -193,7 +194,7 @@ static int myr_core_solve(myr_ctx *c)
         const double beta = (rho / rho_old) * (alpha / omega);
         #pragma omp for schedule(static)
         for (int64_t ch = 0; ch < chunks; ch++) {
-            MYR_CHUNK_ROWS(ch) {
+            MYR_CHUNK_ROWS(ch, n) {
                 p[i] = r[i] + beta * (p[i] - omega * v[i]);
                 ph[i] = minv[i] * p[i];
             }
@@ -202,7 +203,7 @@ static int myr_core_solve(myr_ctx *c)
         for (int64_t ch = 0; ch < chunks; ch++) {
             myr_core_matvec(c, ch, ph, v);
             double d = 0.0;
-            MYR_CHUNK_ROWS(ch) {
+            MYR_CHUNK_ROWS(ch, n) {
                 d += rh[i] * v[i];
             }
             sum[MYR_CORE_SUMS * ch + 1] = d;
@@ -215,7 +216,7 @@ static int myr_core_solve(myr_ctx *c)
         #pragma omp for schedule(static)
         for (int64_t ch = 0; ch < chunks; ch++) {
             double d = 0.0;
-            MYR_CHUNK_ROWS(ch) {
+            MYR_CHUNK_ROWS(ch, n) {
                 sv[i] = r[i] - alpha * v[i];
                 sh[i] = minv[i] * sv[i];
                 d += sv[i] * sv[i];
@@ -225,7 +226,7 @@ static int myr_core_solve(myr_ctx *c)
         if (myr_core_total(c, chunks, 2) <= goal) {
             #pragma omp for schedule(static)
             for (int64_t ch = 0; ch < chunks; ch++) {
-                MYR_CHUNK_ROWS(ch) {
+                MYR_CHUNK_ROWS(ch, n) {
                     x[i] += alpha * ph[i];
                 }
             }
@@ -236,7 +237,7 @@ static int myr_core_solve(myr_ctx *c)
         for (int64_t ch = 0; ch < chunks; ch++) {
             myr_core_matvec(c, ch, sh, tv);
             double ts = 0.0, tt = 0.0;
-            MYR_CHUNK_ROWS(ch) {
+            MYR_CHUNK_ROWS(ch, n) {
                 ts += tv[i] * sv[i];
                 tt += tv[i] * tv[i];
             }
@@ -248,7 +249,7 @@ static int myr_core_solve(myr_ctx *c)
         #pragma omp for schedule(static)
         for (int64_t ch = 0; ch < chunks; ch++) {
             double rr = 0.0, rhr = 0.0;
-            MYR_CHUNK_ROWS(ch) {
+            MYR_CHUNK_ROWS(ch, n) {
                 x[i] += alpha * ph[i] + omega * sh[i];
                 r[i] = sv[i] - omega * tv[i];
                 rr += r[i] * r[i];
@@ -266,7 +267,7 @@ static int myr_core_solve(myr_ctx *c)
     }
     #pragma omp for schedule(static)
     for (int64_t ch = 0; ch < chunks; ch++) {
-        MYR_CHUNK_ROWS(ch) {
+        MYR_CHUNK_ROWS(ch, n) {
             const myr_idx u = c->core_unknown[i];
             c->rhs[u] = x[i];
             c->Y[u] += x[i];

@@ -9,12 +9,11 @@ import pytest
 import myriad.elimination as elimination
 from applications import dense
 from applications.neuro import (CalciumChannel, CalciumCompartment, CalciumDecay, CalciumDiffusion, Exp2Syn,
-                                Network, Pas)
+                                IClamp, Network, Pas)
 from tests.dense_models import gap_ring
 
 
 def test_two_passive_cells_joined_by_a_gap_junction_reach_the_closed_form_steady_state():
-    from applications.neuro import IClamp
     net = Network()
     cells = [net.section(f"c{i}", L=20.0, diam=20.0, nseg=1) for i in range(2)]
     for c in cells:
@@ -129,11 +128,10 @@ def test_diffusion_conserves_mass_and_matches_the_analytic_profile():
     x = (np.arange(nseg) + 0.5) * dx
     a, b = L / 2 - dx / 2, L / 2 + dx / 2
     width = math.sqrt(4.0 * D * tstop)
-    from math import erf
     exact = np.zeros(nseg)
     for shift in (-2 * L, 0.0, 2 * L):
         for lo, hi in ((a + shift, b + shift), (-b + shift, -a + shift)):
-            exact += 0.5 * c0 * np.array([erf((xi - lo) / width) - erf((xi - hi) / width) for xi in x])
+            exact += 0.5 * c0 * np.array([math.erf((xi - lo) / width) - math.erf((xi - hi) / width) for xi in x])
     got = profile[:, -1]
     assert np.abs(got - exact).max() < 0.01 * exact.max(), np.abs(got - exact).max() / exact.max()
 
