@@ -469,6 +469,29 @@ def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0,
         _assert_no_sections(h)
 
 
+def _clamp_record_run(h, pc, objs, somas, refs, delay, dur, amp, tstop, dt, method, atol, rtol,
+                      secondorder, t0):
+    """What the small models share: an IClamp on cell 0, spike counters on
+    every soma, ``refs`` recorded on the dt grid, the transfer set up, the run.
+    Returns (build_s, run_s, recorded traces, time grid)."""
+    stim = h.IClamp(somas[0](0.5))
+    stim.delay = delay
+    stim.dur = dur
+    stim.amp = amp
+    objs["stim"] = stim
+    objs["counters"] = [_spike_counter(h, s(0.5), s) for s in somas]
+    tgrid, nsteps = _grid(tstop, dt)
+    tvec = h.Vector(tgrid)
+    objs["tvec"] = tvec
+    vecs = _record_on_grid(h, refs, tvec, method)
+    objs["vecs"] = vecs
+    pc.setup_transfer()  # before cvode.active(1), which checks for it
+    _set_integrator(h, method, dt, atol, rtol, secondorder)
+    build_s = time.perf_counter() - t0
+    run_s = _run_to(h, tstop, method)
+    return build_s, run_s, _collect(h, vecs, refs, tstop, nsteps + 1), tgrid
+
+
 def _gap_ring_impl(h, pc, objs, ncell, g_gap, amp, delay, dur, tstop, dt, method, atol, rtol,
                    secondorder, membrane):
     t0 = time.perf_counter()
@@ -485,28 +508,14 @@ def _gap_ring_impl(h, pc, objs, ncell, g_gap, amp, delay, dur, tstop, dt, method
         gaps.append(_half_gap(h, pc, somas[a](0.5), g_gap, b))
         gaps.append(_half_gap(h, pc, somas[b](0.5), g_gap, a))
     objs["gaps"] = gaps
-    stim = h.IClamp(somas[0](0.5))
-    stim.delay = delay
-    stim.dur = dur
-    stim.amp = amp
-    objs["stim"] = stim
-    counters = [_spike_counter(h, s(0.5), s) for s in somas]
-    objs["counters"] = counters
-    tgrid, nsteps = _grid(tstop, dt)
-    tvec = h.Vector(tgrid)
-    objs["tvec"] = tvec
     refs = [s(0.5)._ref_v for s in somas]
-    vecs = _record_on_grid(h, refs, tvec, method)
-    objs["vecs"] = vecs
-    pc.setup_transfer()  # before cvode.active(1), which checks for it
-    _set_integrator(h, method, dt, atol, rtol, secondorder)
-    build_s = time.perf_counter() - t0
-    run_s = _run_to(h, tstop, method)
-    v = _collect(h, vecs, refs, tstop, nsteps + 1)
+    build_s, run_s, v, tgrid = _clamp_record_run(h, pc, objs, somas, refs, delay, dur, amp, tstop, dt,
+                                                 method, atol, rtol, secondorder, t0)
+    nsteps = len(tgrid) - 1
     return {
         "t": tgrid,
         "v": v,
-        "spikes": [[float(x) for x in vec] for _, vec in counters],
+        "spikes": [[float(x) for x in vec] for _, vec in objs["counters"]],
         "steps": nsteps,
         "compartments": ncell,
         "n_halfgap": len(gaps),
@@ -579,30 +588,16 @@ def _graded_pair_impl(h, pc, objs, g_syn, e_syn, vth, vslope, tau, amp, delay, d
     syn.tau = tau
     pc.target_var(syn, syn._ref_vpre, 0)
     objs["syn"] = syn
-    stim = h.IClamp(somas[0](0.5))
-    stim.delay = delay
-    stim.dur = dur
-    stim.amp = amp
-    objs["stim"] = stim
-    counters = [_spike_counter(h, s(0.5), s) for s in somas]
-    objs["counters"] = counters
-    tgrid, nsteps = _grid(tstop, dt)
-    tvec = h.Vector(tgrid)
-    objs["tvec"] = tvec
     refs = [somas[0](0.5)._ref_v, somas[1](0.5)._ref_v, syn._ref_s, syn._ref_i]
-    vecs = _record_on_grid(h, refs, tvec, method)
-    objs["vecs"] = vecs
-    pc.setup_transfer()  # before cvode.active(1), which checks for it
-    _set_integrator(h, method, dt, atol, rtol, secondorder)
-    build_s = time.perf_counter() - t0
-    run_s = _run_to(h, tstop, method)
-    rec = _collect(h, vecs, refs, tstop, nsteps + 1)
+    build_s, run_s, rec, tgrid = _clamp_record_run(h, pc, objs, somas, refs, delay, dur, amp, tstop, dt,
+                                                   method, atol, rtol, secondorder, t0)
+    nsteps = len(tgrid) - 1
     return {
         "t": tgrid,
         "v": rec[:2],
         "s": rec[2],
         "i": rec[3],
-        "spikes": [[float(x) for x in vec] for _, vec in counters],
+        "spikes": [[float(x) for x in vec] for _, vec in objs["counters"]],
         "steps": nsteps,
         "compartments": 2,
         "build_s": build_s,

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.ringtest_bench import _fmt, _last_json, _tail, compare_spikes, read_spikes
+from benchmarks.ringtest_bench import _fmt, _last_json, _tail, compare_spikes, read_spikes, report_spikes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -224,21 +224,7 @@ def main(argv=None):
             if engine == "myriad":
                 comparisons["myriad_t%d_vs_neuron" % k] = compare_spikes(
                     _truncate(spk, tcommon), ref)
-    for engine in ("myriad", "neuron"):
-        ks = sorted(k for (e, k) in spikes if e == engine)
-        if len(ks) > 1:
-            comparisons["%s_threads_identical" % engine] = all(
-                spikes[(engine, k)] == spikes[(engine, ks[0])] for k in ks[1:])
-    print("\nSpikes (t < %g ms):" % tcommon)
-    if not comparisons:
-        print("  no comparison possible (missing spike files)")
-    for name, c in comparisons.items():
-        if isinstance(c, dict):
-            print("  %s: gid multiset equal=%s, n=%d vs %d, max |dt|=%s ms, identical=%s"
-                  % (name, c["gid_multiset_equal"], c["n_test"], c["n_ref"],
-                     _fmt(c["max_abs_dt_ms"], ".4f"), c["identical"]))
-        else:
-            print("  %s: %s" % (name, c))
+    report_spikes(spikes, comparisons, "Spikes (t < %g ms):" % tcommon)
 
     result = {
         "benchmark": "dense",

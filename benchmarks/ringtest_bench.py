@@ -196,6 +196,25 @@ def print_table(rows):
             print("\n%s threads=%d FAILED: %s" % (r["engine"], r["threads"], r.get("error")))
 
 
+
+def report_spikes(spikes, comparisons, heading):
+    """Add each engine's thread-count invariance to ``comparisons`` and print them all."""
+    for engine in ("myriad", "neuron"):
+        ks = sorted(k for (e, k) in spikes if e == engine)
+        if len(ks) > 1:
+            comparisons["%s_threads_identical" % engine] = all(
+                spikes[(engine, k)] == spikes[(engine, ks[0])] for k in ks[1:])
+    print("\n" + heading)
+    if not comparisons:
+        print("  no comparison possible (missing spike files)")
+    for name, c in comparisons.items():
+        if isinstance(c, dict):
+            print("  %s: gid multiset equal=%s, n=%d vs %d, max |dt|=%s ms, identical=%s"
+                  % (name, c["gid_multiset_equal"], c["n_test"], c["n_ref"],
+                     _fmt(c["max_abs_dt_ms"], ".4f"), c["identical"]))
+        else:
+            print("  %s: %s" % (name, c))
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.ringtest_bench",
                                  description=__doc__.split("\n\n")[0])
@@ -274,25 +293,7 @@ def main(argv=None):
             if engine != "myriad":
                 continue
             comparisons["myriad_t%d_vs_neuron" % k] = compare_spikes(spk, ref)
-    myr = sorted(k for (e, k) in spikes if e == "myriad")
-    if len(myr) > 1:
-        comparisons["myriad_threads_identical"] = all(
-            spikes[("myriad", k)] == spikes[("myriad", myr[0])] for k in myr[1:])
-    neu = sorted(k for (e, k) in spikes if e == "neuron")
-    if len(neu) > 1:
-        comparisons["neuron_threads_identical"] = all(
-            spikes[("neuron", k)] == spikes[("neuron", neu[0])] for k in neu[1:])
-
-    print("\nSpikes:")
-    if not comparisons:
-        print("  no comparison possible (missing spike files)")
-    for name, c in comparisons.items():
-        if isinstance(c, dict):
-            print("  %s: gid multiset equal=%s, n=%d vs %d, max |dt|=%s ms, identical=%s"
-                  % (name, c["gid_multiset_equal"], c["n_test"], c["n_ref"],
-                     _fmt(c["max_abs_dt_ms"], ".4f"), c["identical"]))
-        else:
-            print("  %s: %s" % (name, c))
+    report_spikes(spikes, comparisons, "Spikes:")
 
     result = {
         "benchmark": "ringtest",
