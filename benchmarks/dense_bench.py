@@ -38,7 +38,8 @@ import sys
 import tempfile
 import time
 
-from benchmarks.ringtest_bench import _fmt, _last_json, _tail, compare_spikes, read_spikes, report_spikes
+from benchmarks.ringtest_bench import (_fmt, _last_json, _tail, compare_spikes, read_spikes, report_spikes,
+                                      speed_ratios)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -200,15 +201,7 @@ def main(argv=None):
           "tstop(neuron)=%(tstop_neuron)g" % params)
     print_table(rows)
 
-    by = {(r["engine"], r["threads"]): r for r in rows}
-    ratios = {}
-    for k in args.threads:
-        m, n = by.get(("myriad", k)), by.get(("neuron", k))
-        if m and n and m["status"] == "ok" and n["status"] == "ok" \
-                and m.get("ms_per_sim_ms") and n.get("ms_per_sim_ms"):
-            ratios[str(k)] = n["ms_per_sim_ms"] / m["ms_per_sim_ms"]
-        else:
-            ratios[str(k)] = None
+    ratios = speed_ratios(rows, args.threads, "ms_per_sim_ms", higher_is_faster=False)
     print("\nNEURON/Myriad wall time per simulated ms (>1 = Myriad faster):")
     for k in args.threads:
         print("  threads=%d: %s" % (k, _fmt(ratios[str(k)], ".2f")))

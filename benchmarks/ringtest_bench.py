@@ -197,6 +197,17 @@ def print_table(rows):
 
 
 
+
+def speed_ratios(rows, threads, key, higher_is_faster):
+    """Per thread count, how many times faster Myriad ran than NEURON by ``key`` (None if either failed)."""
+    by = {(r["engine"], r["threads"]): r for r in rows}
+    ratios = {}
+    for k in threads:
+        m, n = by.get(("myriad", k)), by.get(("neuron", k))
+        ok = m and n and m["status"] == "ok" and n["status"] == "ok" and m.get(key) and n.get(key)
+        ratios[str(k)] = ((m[key] / n[key]) if higher_is_faster else (n[key] / m[key])) if ok else None
+    return ratios
+
 def report_spikes(spikes, comparisons, heading):
     """Add each engine's thread-count invariance to ``comparisons`` and print them all."""
     for engine in ("myriad", "neuron"):
@@ -272,15 +283,7 @@ def main(argv=None):
           "ncompart=%(ncompart)d tstop=%(tstop)g dt=%(dt)g" % params)
     print_table(rows)
 
-    by = {(r["engine"], r["threads"]): r for r in rows}
-    ratios = {}
-    for k in args.threads:
-        m, n = by.get(("myriad", k)), by.get(("neuron", k))
-        if m and n and m["status"] == "ok" and n["status"] == "ok" \
-                and m.get("msteps_per_s") and n.get("msteps_per_s"):
-            ratios[str(k)] = m["msteps_per_s"] / n["msteps_per_s"]
-        else:
-            ratios[str(k)] = None
+    ratios = speed_ratios(rows, args.threads, "msteps_per_s", higher_is_faster=True)
     print("\nMyriad/NEURON throughput ratio (compartment-steps/s; >1 = Myriad faster):")
     for k in args.threads:
         print("  threads=%d: %s" % (k, _fmt(ratios[str(k)], ".2f")))
