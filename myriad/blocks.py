@@ -211,13 +211,8 @@ def analyse(model) -> Analysis:
     analysis = Analysis()
     for cls in model.nodes:
         analysis.node_block(cls)
-    for cls, inst in model.mechanisms.items():
-        seen = dict.fromkeys(tuple(ref.cls for ref in nodes) for nodes in inst.attached)
-        for node_classes in seen:
+    for cls in model.mechanisms:
+        for node_classes in model.class_combinations(cls):
             analysis.mech_block(cls, node_classes)
     return analysis
-
-
-def block_key(mech_cls, attached) -> tuple:
-    return (mech_cls, tuple(ref.cls for ref in attached))
 

@@ -1,11 +1,15 @@
 """Elimination order and program for the exact solve of the coupled potentials.
 
 The coupling graph of a compartmental model is a forest of trees, sometimes
-with loops added by gap junctions.  A minimum-degree order eliminates leaves
-first, which on a tree creates no fill-in (Hines' insight, found here from the
-graph rather than from the section structure); on loops it adds the fill the
-order needs, and the program records where that fill lives.  Components (cells
-not joined by anything) are independent and are solved by different threads.
+with loops added by gap junctions.  Eliminating leaves first creates no
+fill-in on a tree (Hines' insight, found here from the graph rather than from
+the section structure).  Leaves are peeled level by level with array
+operations, so consecutive pivots rarely depend on each other (latency hiding)
+and a model of a million compartments needs no per-node Python objects; what
+the peeling cannot remove (loops, and whatever hangs between them) is ordered
+by minimum degree, which adds the fill the loops need, and the program records
+where that fill lives.  Components (cells not joined by anything) are
+independent and are solved by different threads.
 
 Densely coupled nodes (every cell joined to every other by gap junctions) would
 fill in completely: eliminating n of them costs n^3/3 per step and n^3/3 of
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Pivots of higher degree than this are left to the core's iterative solve.
+#: Pivots of higher degree than this are left to the core's iterative solve (at least 1).
 MAX_PIVOT_DEGREE = 64
 
 
@@ -47,34 +51,92 @@ class Program:
     core_edge: np.ndarray  # the entry's edge number (position in rows/cols)
 
 
-def _components(n: int, adj: list[set]) -> np.ndarray:
-    comp = np.full(n, -1, dtype=np.int64)
-    label = 0
-    for start in range(n):
-        if comp[start] >= 0:
-            continue
-        comp[start] = label
-        stack = [start]
-        while stack:
-            v = stack.pop()
-            for w in adj[v]:
-                if comp[w] < 0:
-                    comp[w] = label
-                    stack.append(w)
-        label += 1
-    return comp
+@dataclass
+class _Graph:
+    """Symmetric adjacency without self-loops or duplicates, as CSR; ``key`` = row * n + col, sorted."""
+
+    n: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    key: np.ndarray
+
+    @classmethod
+    def of(cls, n: int, rows: np.ndarray, cols: np.ndarray) -> "_Graph":
+        a = np.concatenate([rows, cols]).astype(np.int64)
+        b = np.concatenate([cols, rows]).astype(np.int64)
+        keep = a != b
+        key = np.unique(a[keep] * max(n, 1) + b[keep])
+        src = key // max(n, 1)
+        return cls(n, np.searchsorted(src, np.arange(n + 1)), key % max(n, 1), key)
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, neighbour) for every edge out of ``nodes``."""
+        counts = self.indptr[nodes + 1] - self.indptr[nodes]
+        owner = np.repeat(nodes, counts)
+        starts = np.repeat(self.indptr[nodes] - np.cumsum(counts) + counts, counts)
+        return owner, self.indices[np.arange(len(owner)) + starts]
+
+    def components(self) -> np.ndarray:
+        comp = np.full(self.n, -1, dtype=np.int64)
+        indptr, indices = self.indptr.tolist(), self.indices.tolist()
+        label = 0
+        for start in range(self.n):
+            if comp[start] >= 0:
+                continue
+            comp[start] = label
+            stack = [start]
+            while stack:
+                v = stack.pop()
+                for w in indices[indptr[v]:indptr[v + 1]]:
+                    if comp[w] < 0:
+                        comp[w] = label
+                        stack.append(w)
+            label += 1
+        return comp
+
+    def sets(self, nodes) -> dict[int, set]:
+        """Adjacency restricted to ``nodes`` as Python sets (for the few nodes that need fill)."""
+        inside = np.zeros(self.n, dtype=bool)
+        inside[nodes] = True
+        return {v: {w for w in self.indices[self.indptr[v]:self.indptr[v + 1]].tolist() if inside[w]}
+                for v in np.asarray(nodes).tolist()}
 
 
-def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray) -> list[set]:
-    adj: list[set] = [set() for _ in range(n)]
-    for i, j in zip(rows.tolist(), cols.tolist()):
-        if i != j:
-            adj[i].add(j)
-            adj[j].add(i)
-    return adj
+def _peel(g: _Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eliminate leaves level by level.  Returns the peeled nodes in
+    elimination order, each one's remaining neighbour (-1: none), and the
+    mask of nodes left (every one has degree >= 2 among themselves)."""
+    deg = g.degree().copy()
+    nbr_sum = np.zeros(g.n, dtype=np.int64)          # the lone neighbour of a degree-1 node
+    owner, nbr = g.neighbours(np.arange(g.n))
+    np.add.at(nbr_sum, owner, nbr)
+    alive = np.ones(g.n, dtype=bool)
+    order, parent = [], []
+    frontier = np.flatnonzero(deg <= 1)
+    while len(frontier):
+        up = np.where(deg[frontier] == 1, nbr_sum[frontier], -1)
+        position = np.full(g.n, -1, dtype=np.int64)
+        position[frontier] = np.arange(len(frontier))
+        # an edge between two leaves of one level: the first eliminated keeps it
+        both = (up >= 0) & (position[np.maximum(up, 0)] >= 0)
+        up[both & (position[np.maximum(up, 0)] < np.arange(len(frontier)))] = -1
+        order.append(frontier)
+        parent.append(up)
+        alive[frontier] = False
+        owner, nbr = g.neighbours(frontier)
+        live = alive[nbr]
+        np.subtract.at(deg, nbr[live], 1)
+        np.subtract.at(nbr_sum, nbr[live], owner[live])
+        touched = np.unique(nbr[live])
+        frontier = touched[deg[touched] <= 1]
+    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+    return cat(order), cat(parent), alive
 
 
-def _eliminate(v: int, work: list[set], pivots: list, fill: list) -> list[int]:
+def _eliminate(v: int, work: dict, pivots: list, fill: list) -> list[int]:
     """Eliminate v from the graph: record it, join its neighbours (fill-in)."""
     nbrs = sorted(work[v])
     pivots.append((v, nbrs))
@@ -89,10 +151,32 @@ def _eliminate(v: int, work: list[set], pivots: list, fill: list) -> list[int]:
     return nbrs
 
 
-def _symbolic(order, adj: list[set]):
+def _minimum_degree(work: dict):
+    """Pivots (node, remaining neighbours) in minimum-degree order (first come
+    first served among equals), the fill edges, and the core (what remains once
+    every degree exceeds MAX_PIVOT_DEGREE)."""
+    heap = [(len(work[v]), v, v) for v in sorted(work)]
+    heapq.heapify(heap)
+    seq = len(heap) and max(work) + 1
+    done: set[int] = set()
+    pivots: list[tuple[int, list[int]]] = []
+    fill: list[tuple[int, int]] = []
+    while heap:
+        deg, _, v = heapq.heappop(heap)
+        if v in done or deg != len(work[v]):
+            continue
+        if deg > MAX_PIVOT_DEGREE:
+            break
+        done.add(v)
+        for a in _eliminate(v, work, pivots, fill):
+            heapq.heappush(heap, (len(work[a]), seq, a))
+            seq += 1
+    return pivots, fill, sorted(set(work) - done)
+
+
+def _symbolic(order, work: dict):
     """Pivots (node, remaining neighbours) for a given order, the fill edges it
     creates, and the core: the nodes whose degree exceeds MAX_PIVOT_DEGREE at their turn."""
-    work = [set(a) for a in adj]
     pivots: list[tuple[int, list[int]]] = []
     fill: list[tuple[int, int]] = []
     core = []
@@ -104,91 +188,95 @@ def _symbolic(order, adj: list[set]):
     return pivots, fill, sorted(core)
 
 
-def _minimum_degree(n: int, adj: list[set]):
-    """Pivots (node, remaining neighbours) in minimum-degree order, the fill
-    edges, and the core (what remains once every degree exceeds MAX_PIVOT_DEGREE)."""
-    work = [set(a) for a in adj]
-    # ties go first-come first-served, so the tree is peeled leaf level by leaf
-    # level and consecutive pivots rarely depend on each other (latency hiding)
-    heap = [(len(work[v]), v, v) for v in range(n)]
-    heapq.heapify(heap)
-    seq = n
-    done = np.zeros(n, dtype=bool)
-    pivots: list[tuple[int, list[int]]] = []
-    fill: list[tuple[int, int]] = []
-    while heap:
-        deg, _, v = heapq.heappop(heap)
-        if done[v] or deg != len(work[v]):
-            continue
-        if deg > MAX_PIVOT_DEGREE:
-            break
-        done[v] = True
-        for a in _eliminate(v, work, pivots, fill):
-            heapq.heappush(heap, (len(work[a]), seq, a))
-            seq += 1
-    return pivots, fill, np.flatnonzero(~done).tolist()
-
-
 def elimination_rank(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Position of every node in the elimination order, components kept together.
 
     Numbering nodes by this rank makes the solve walk memory in order, as
     NEURON's cache-efficient mode does.
     """
-    adj = _adjacency(n, rows, cols)
-    comp = _components(n, adj)
-    pivots, _, core = _minimum_degree(n, adj)
-    sequence = [p[0] for p in pivots] + core
+    g = _Graph.of(n, rows, cols)
+    peeled, _, rest = _peel(g)
+    pivots, _, core = _minimum_degree(g.sets(np.flatnonzero(rest)))
+    sequence = np.concatenate([peeled, np.array([p[0] for p in pivots] + core, dtype=np.int64)])
+    comp = g.components()
     rank = np.empty(n, dtype=np.int64)
-    rank[sorted(sequence, key=lambda v: comp[v])] = np.arange(n)
+    rank[sequence[np.argsort(comp[sequence], kind="stable")]] = np.arange(n)
     return rank
 
 
-def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarray | None = None) -> Program:
-    """Elimination program for ``n`` unknowns coupled by edges (rows[i], cols[i]).
+def _needs_fill(g: _Graph, priority: np.ndarray) -> np.ndarray:
+    """Nodes whose elimination in ``priority`` order may create or meet fill:
+    those with two or more later neighbours, and every later neighbour of such
+    a node, transitively.  The others have at most one neighbour left at their turn."""
+    owner, nbr = g.neighbours(np.arange(g.n))
+    later = priority[nbr] > priority[owner]
+    marked = np.bincount(owner[later], minlength=g.n) >= 2
+    frontier = np.flatnonzero(marked)
+    while len(frontier):
+        o, w = g.neighbours(frontier)
+        grow = w[(priority[w] > priority[o]) & ~marked[w]]
+        marked[grow] = True
+        frontier = np.unique(grow)
+    return marked
 
-    The order is minimum degree, or increasing ``priority`` when the caller
-    already knows a good one (any order is exact; a poor one only adds fill).
-    """
-    adj = _adjacency(n, rows, cols)
-    comp = _components(n, adj)
-    if priority is None:
-        pivots, fill_edges, core = _minimum_degree(n, adj)
-    else:
-        pivots, fill_edges, core = _symbolic(np.argsort(priority, kind="stable").tolist(), adj)
-    edges = {(i, j) for i in range(n) for j in adj[i]}
-    for a, b in fill_edges:
-        edges.add((a, b))
-        edges.add((b, a))
 
-    edge_list = sorted(edges)
-    edge_id = {e: k for k, e in enumerate(edge_list)}
-    pivots.sort(key=lambda p: comp[p[0]])     # stable: keeps the order within a component
-    order = np.array([p[0] for p in pivots], dtype=np.int32)
-    comp_sorted = comp[order] if n else np.zeros(0, dtype=np.int64)
+def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarray) -> Program:
+    """Elimination program for ``n`` unknowns coupled by edges (rows[i], cols[i]),
+    eliminated in increasing ``priority`` (grouped by component; any order is
+    exact, a poor one only adds fill)."""
+    g = _Graph.of(n, rows, cols)
+    priority = np.asarray(priority, dtype=np.float64)
+    comp = g.components()
+    marked = _needs_fill(g, priority)
+    simple = np.flatnonzero(~marked)
+    owner, nbr = g.neighbours(simple)
+    later = priority[nbr] > priority[owner]
+    parent = np.full(n, -1, dtype=np.int64)
+    parent[owner[later]] = nbr[later]
+    hard = np.flatnonzero(marked)
+    hard_pivots, fill, core = _symbolic(hard[np.argsort(priority[hard], kind="stable")].tolist(), g.sets(hard))
+
+    keys = g.key
+    if fill:
+        a, b = np.array(fill, dtype=np.int64).T
+        keys = np.union1d(keys, np.concatenate([a * max(n, 1) + b, b * max(n, 1) + a]))
+
+    def edge(i, j):
+        return np.searchsorted(keys, np.asarray(i, dtype=np.int64) * max(n, 1) + j)
+
+    core_arr = np.asarray(core, dtype=np.int64)
+    pivot_nodes = np.concatenate([simple, np.array([p[0] for p in hard_pivots], dtype=np.int64)])
+    pivot_nodes = pivot_nodes[np.lexsort((priority[pivot_nodes], comp[pivot_nodes]))]
     n_comp = int(comp.max()) + 1 if n else 0
-    comp_ptr = np.searchsorted(comp_sorted, np.arange(n_comp + 1)).astype(np.int32)
+    comp_ptr = np.searchsorted(comp[pivot_nodes], np.arange(n_comp + 1))
 
-    up_ptr, up_node, up_kj, up_jk = [0], [], [], []
-    fill_ptr, fill_q, fill_e = [0], [], []
-    for k, nbrs in pivots:
-        base = len(up_node)
-        for j in nbrs:
-            up_node.append(j)
-            up_kj.append(edge_id[(k, j)])
-            up_jk.append(edge_id[(j, k)])
-            for x, i in enumerate(nbrs):
-                if i != j:
-                    fill_q.append(base + x)
-                    fill_e.append(edge_id[(j, i)])
-            fill_ptr.append(len(fill_q))
-        up_ptr.append(len(up_node))
+    nbr_lists = {v: nbrs for v, nbrs in hard_pivots}
+    ups = np.where(parent[pivot_nodes] >= 0, 1, 0)
+    for p in np.flatnonzero(marked[pivot_nodes]):
+        ups[p] = len(nbr_lists[int(pivot_nodes[p])])
+    up_ptr = np.concatenate([[0], np.cumsum(ups)])
+    up_node = np.zeros(int(up_ptr[-1]), dtype=np.int64)
+    plain = np.flatnonzero(~marked[pivot_nodes] & (ups == 1))
+    up_node[up_ptr[plain]] = parent[pivot_nodes[plain]]
+    up_owner = np.repeat(pivot_nodes, ups)
+    fill_counts = np.zeros(len(up_node), dtype=np.int64)
+    fill_q, fill_e = [], []
+    for p in np.flatnonzero(marked[pivot_nodes]):
+        k, base = int(pivot_nodes[p]), int(up_ptr[p])
+        nbrs = nbr_lists[k]
+        up_node[base:base + len(nbrs)] = nbrs
+        for x, j in enumerate(nbrs):
+            others = [y for y in range(len(nbrs)) if y != x]
+            fill_counts[base + x] = len(others)
+            fill_q += [base + y for y in others]
+            fill_e += [(j, nbrs[y]) for y in others]
+    fill_ptr = np.concatenate([[0], np.cumsum(fill_counts)])
+    fill_e_arr = edge(*np.array(fill_e, dtype=np.int64).T) if fill_e else np.zeros(0, dtype=np.int64)
 
     def arr(values):
         return np.asarray(values, dtype=np.int32)
 
-    rows_arr, cols_arr = arr([e[0] for e in edge_list]), arr([e[1] for e in edge_list])
-    core_arr = np.asarray(core, dtype=np.int32)
+    rows_arr, cols_arr = keys // max(n, 1), keys % max(n, 1)
     position = np.full(n, -1, dtype=np.int64)
     position[core_arr] = np.arange(len(core_arr))
     inner = (position[rows_arr] >= 0) & (position[cols_arr] >= 0) if n else np.zeros(0, dtype=bool)
@@ -196,6 +284,7 @@ def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarr
     core_ptr = np.searchsorted(position[rows_arr[core_edge]], np.arange(len(core_arr) + 1))
     comp_core = np.zeros(n_comp, dtype=np.int8)
     comp_core[comp[core_arr]] = 1
-    return Program(comp_ptr, order, arr(up_ptr), arr(up_node), arr(up_kj), arr(up_jk),
-                   arr(fill_ptr), arr(fill_q), arr(fill_e), rows_arr, cols_arr,
-                   core_arr, comp_core, arr(core_ptr), arr(position[cols_arr[core_edge]]), arr(core_edge))
+    return Program(arr(comp_ptr), arr(pivot_nodes), arr(up_ptr), arr(up_node),
+                   arr(edge(up_owner, up_node)), arr(edge(up_node, up_owner)),
+                   arr(fill_ptr), arr(fill_q), arr(fill_e_arr), arr(rows_arr), arr(cols_arr),
+                   arr(core_arr), comp_core, arr(core_ptr), arr(position[cols_arr[core_edge]]), arr(core_edge))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from myriad.blocks import Analysis, MechBlock, block_key
+from myriad.blocks import Analysis, MechBlock
 from myriad.elimination import Program, build_program, elimination_rank
 from myriad.errors import ModelError
 from myriad.model import Model
@@ -104,17 +104,57 @@ def _node_numbering(model: Model, analysis: Analysis) -> tuple[dict, dict]:
     for cls in analysis.node_blocks:
         base[cls] = total
         total += len(model.nodes[cls])
+    code_base = np.array([base[cls] for cls in model.node_classes], dtype=np.int64)
     rows, cols = [], []
     for cls, inst in model.mechanisms.items():
-        if len(cls.roles) == 2 and inst.attached:
-            pairs = np.array([(base[a.cls] + a.index, base[b.cls] + b.index) for a, b in inst.attached])
-            rows.append(pairs[:, 0])
-            cols.append(pairs[:, 1])
+        if len(cls.roles) == 2 and len(inst):
+            for r, out in ((0, rows), (1, cols)):
+                code, index = inst.nodes(r)
+                out.append(code_base[code] + index)
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
     rank = elimination_rank(total, cat(rows), cat(cols))
     stored = {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable")
               for cls in analysis.node_blocks}
     return stored, {cls: rank[base[cls] + order] for cls, order in stored.items()}
+
+
+class _BlockOf:
+    """Per instance of one mechanism class, the key of its block."""
+
+    def __init__(self, keys: list, code: np.ndarray):
+        self.keys, self.code = keys, code
+
+    def __len__(self):
+        return len(self.code)
+
+    def __getitem__(self, i: int):
+        return self.keys[self.code[i]]
+
+
+def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
+    """Instances of each block (mechanism class x node classes), sorted by
+    where their first node is stored; and per mechanism class, each instance's
+    block and position in it."""
+    members, mech_index = {}, {}
+    for cls, inst in model.mechanisms.items():
+        codes = np.stack([inst.nodes(r)[0] for r in range(len(cls.roles))], axis=1)
+        combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
+        combo_of = combo_of.reshape(-1)
+        first_code, first_index = inst.nodes(0)
+        first_pos = np.zeros(len(inst), dtype=np.int64)
+        for c, ncls in enumerate(model.node_classes):
+            on = first_code == c
+            first_pos[on] = node_new[ncls][first_index[on]]
+        keys, where = [], np.zeros(len(inst), dtype=np.int64)
+        for k, combo in enumerate(combos):
+            key = (cls, tuple(model.node_classes[c] for c in combo))
+            rows = np.flatnonzero(combo_of == k)
+            rows = rows[np.argsort(first_pos[rows], kind="stable")]
+            members[key] = rows
+            where[rows] = np.arange(len(rows))
+            keys.append(key)
+        mech_index[cls] = (_BlockOf(keys, combo_of), where)
+    return members, mech_index
 
 
 def flatten(model: Model, analysis: Analysis) -> FlatModel:
@@ -135,42 +175,24 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         count[block.count_id] = n
         for name, fid in block.potentials.items():
             ysizes[fid] = n
-            default = cls.potentials()[name].default
-            y_init[fid] = np.array([inst.values[i].get(name, default) for i in stored[cls]])
+            y_init[fid] = inst.column(name, cls.potentials()[name].default)[stored[cls]]
         for name, fid in block.params.items():
             psizes[fid] = n
-            default = cls.params()[name].default
-            p_vals[fid] = np.array([inst.values[i].get(name, default) for i in stored[cls]])
+            p_vals[fid] = inst.column(name, cls.params()[name].default)[stored[cls]]
     unknown_ids = [fid for b in analysis.node_blocks.values() for fid in b.potentials.values()]
 
-    # group mechanism instances into blocks, each sorted by where its first node is stored
-    members: dict[tuple, list[int]] = {}
-    mech_index = {}
-    for cls, inst in model.mechanisms.items():
-        blocks = []
-        for i, attached in enumerate(inst.attached):
-            key = block_key(cls, attached)
-            members.setdefault(key, []).append(i)
-            blocks.append(key)
-        mech_index[cls] = (blocks, np.zeros(len(inst), dtype=np.int64))
-    for (cls, _), rows in members.items():
-        attached = model.mechanisms[cls].attached
-        rows.sort(key=lambda i: node_new[attached[i][0].cls][attached[i][0].index])
-        mech_index[cls][1][rows] = np.arange(len(rows))
-
+    members, mech_index = _group_mechanisms(model, node_new)
     for key, block in analysis.mech_blocks.items():
         cls = block.cls
         inst = model.mechanisms[cls]
-        rows = members.get(key, [])
+        rows = members[key]
         count[block.count_id] = len(rows)
         for name, fid in block.states.items():
             ysizes[fid] = len(rows)
-            default = cls.states()[name].default
-            y_init[fid] = np.array([inst.values[i].get(name, default) for i in rows])
+            y_init[fid] = inst.column(name, cls.states()[name].default)[rows]
         for name, fid in block.params.items():
             psizes[fid] = len(rows)
-            default = cls.params()[name].default
-            p_vals[fid] = np.array([inst.values[i].get(name, default) for i in rows])
+            p_vals[fid] = inst.column(name, cls.params()[name].default)[rows]
 
     # Y: unknowns first, in node-block order
     ordered = {fid: ysizes[fid] for fid in unknown_ids}
@@ -196,12 +218,11 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     inflow, diag, offd = [], [], []
     for key, block in analysis.mech_blocks.items():
         inst = model.mechanisms[block.cls]
-        rows = members.get(key, [])
+        rows = members[key]
         n = len(rows)
         node_of = {}
         for r, role in enumerate(block.cls.roles):
-            idx = np.array([node_new[inst.attached[i][r].cls][inst.attached[i][r].index] for i in rows],
-                           dtype=np.int32)
+            idx = node_new[block.nodes[role].cls][inst.nodes(r)[1][rows]].astype(np.int32)
             ix[block.ix[role]] = idx
             node_of[role] = idx
         for con in block.contributions:

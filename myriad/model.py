@@ -7,7 +7,10 @@ arrays.  References handed out (:class:`NodeRef`, :class:`MechRef`,
 from __future__ import annotations
 
 import math
+from array import array
 from typing import NamedTuple
+
+import numpy as np
 
 from myriad.declarations import Coupling, Mechanism, Node, is_number
 from myriad.errors import ModelError
@@ -42,15 +45,45 @@ class Connection(NamedTuple):
 
 
 class Instances:
-    """All instances of one class: their parameter/initial values and attachments."""
+    """All instances of one class, stored by column (a model may hold millions):
+    one array of doubles per field that any instance set (NaN where an instance
+    kept the declared default; given values are finite), and per role the
+    class code and index of the node it sits on."""
 
-    def __init__(self, cls):
+    def __init__(self, cls, n_roles: int):
         self.cls = cls
-        self.values: list[dict[str, float]] = []
-        self.attached: list[tuple[NodeRef, ...]] = []
+        self.n = 0
+        self.columns: dict[str, array] = {}
+        self.node_code = [array("h") for _ in range(n_roles)]
+        self.node_index = [array("q") for _ in range(n_roles)]
 
     def __len__(self):
-        return len(self.values)
+        return self.n
+
+    def append(self, values: dict[str, float], codes: tuple[int, ...], indices: tuple[int, ...]) -> int:
+        for name, value in values.items():
+            if name not in self.columns:
+                self.columns[name] = array("d", [math.nan]) * self.n
+        for name, column in self.columns.items():
+            column.append(values.get(name, math.nan))
+        for r, (code, index) in enumerate(zip(codes, indices)):
+            self.node_code[r].append(code)
+            self.node_index[r].append(index)
+        self.n += 1
+        return self.n - 1
+
+    def column(self, name: str, default: float) -> np.ndarray:
+        """Every instance's value of ``name`` (the default where none was given)."""
+        if name not in self.columns:
+            return np.full(self.n, default)
+        values = np.frombuffer(self.columns[name], dtype=np.float64).copy()
+        values[np.isnan(values)] = default
+        return values
+
+    def nodes(self, role: int) -> tuple[np.ndarray, np.ndarray]:
+        """(class code, index) of the node each instance has in ``role``."""
+        return (np.frombuffer(self.node_code[role], dtype=np.int16),
+                np.frombuffer(self.node_index[role], dtype=np.int64))
 
 
 def _values(cls, given: dict, what: str) -> dict[str, float]:
@@ -73,6 +106,7 @@ class Model:
     def __init__(self):
         self.nodes: dict[type, Instances] = {}
         self.mechanisms: dict[type, Instances] = {}
+        self.node_classes: list[type] = []        # node class of each class code
         self.detectors: list[tuple[int, Detector]] = []
         self.generators: list[tuple[int, tuple[float, ...]]] = []
         self.connections: list[Connection] = []
@@ -83,10 +117,11 @@ class Model:
             raise ModelError(f"add_node expects a Node subclass, got {cls!r}")
         if not cls.potentials():
             raise ModelError(f"{cls.__name__} declares no Potential")
-        inst = self.nodes.setdefault(cls, Instances(cls))
-        inst.values.append(_values(cls, values, f"node {cls.__name__}[{len(inst)}]"))
-        inst.attached.append(())
-        return NodeRef(cls, len(inst) - 1)
+        inst = self.nodes.get(cls)
+        if inst is None:
+            inst = self.nodes[cls] = Instances(cls, 0)
+            self.node_classes.append(cls)
+        return NodeRef(cls, inst.append(_values(cls, values, f"node {cls.__name__}[{len(inst)}]"), (), ()))
 
     def _check_node(self, ref, what: str) -> NodeRef:
         if not isinstance(ref, NodeRef) or ref.cls not in self.nodes or not 0 <= ref.index < len(self.nodes[ref.cls]):
@@ -102,12 +137,20 @@ class Model:
                 raise ModelError(f"{cls.__name__} is a Coupling: give (pre, post), got {nodes!r}")
         else:
             raise ModelError(f"add_mechanism expects a Mechanism or Coupling subclass, got {cls!r}")
-        inst = self.mechanisms.setdefault(cls, Instances(cls))
+        inst = self.mechanisms.get(cls)
+        if inst is None:
+            inst = self.mechanisms[cls] = Instances(cls, len(cls.roles))
         what = f"{cls.__name__}[{len(inst)}]"
         nodes = tuple(self._check_node(n, what) for n in nodes)
-        inst.values.append(_values(cls, values, what))
-        inst.attached.append(nodes)
-        return MechRef(cls, len(inst) - 1)
+        codes = tuple(self.node_classes.index(n.cls) for n in nodes)
+        return MechRef(cls, inst.append(_values(cls, values, what), codes, tuple(n.index for n in nodes)))
+
+    def class_combinations(self, cls) -> list[tuple[type, ...]]:
+        """The distinct node-class tuples the instances of mechanism ``cls`` sit on, in order of first use."""
+        inst = self.mechanisms[cls]
+        codes = np.stack([inst.nodes(r)[0] for r in range(len(cls.roles))], axis=1)
+        _, first = np.unique(codes, axis=0, return_index=True)
+        return [tuple(self.node_classes[c] for c in codes[i]) for i in sorted(first)]
 
     def add_detector(self, node: NodeRef, potential: str, threshold: float, gid: int = -1) -> SourceRef:
         """A source that emits an event whenever ``potential`` of ``node`` rises above ``threshold``."""
