@@ -450,14 +450,20 @@ def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0,
     if g_gap < 0:
         raise ValueError("g_gap must be >= 0")
     _check_common(dt, tstop, method, atol, rtol)
+    return _run_clean(hh_table, _gap_ring_impl, ncell, g_gap, amp, delay, dur, tstop, dt, method,
+                      atol, rtol, secondorder, membrane)
+
+
+def _run_clean(hh_table, impl, *args):
+    """``impl(h, pc, objs, *args)`` on a clean NEURON, which it leaves clean:
+    everything it builds goes into ``objs`` and is dropped afterwards."""
     h = load_mechanisms()
     _clean_slate(h)
     h.usetable_hh = int(bool(hh_table))
     pc = h.ParallelContext()
     objs = {}
     try:
-        return _gap_ring_impl(h, pc, objs, ncell, g_gap, amp, delay, dur, tstop, dt, method,
-                              atol, rtol, secondorder, membrane)
+        return impl(h, pc, objs, *args)
     except BaseException as exc:
         _drop_frames(exc)
         raise
@@ -553,23 +559,8 @@ def run_graded_pair(g_syn=0.01, e_syn=0.0, vth=-20.0, vslope=5.0, tau=4.0, amp=0
     if tau <= 0 or vslope == 0:
         raise ValueError("tau must be > 0 and vslope != 0")
     _check_common(dt, tstop, method, atol, rtol)
-    h = load_mechanisms()
-    _clean_slate(h)
-    h.usetable_hh = int(bool(hh_table))
-    pc = h.ParallelContext()
-    objs = {}
-    try:
-        return _graded_pair_impl(h, pc, objs, g_syn, e_syn, vth, vslope, tau, amp, delay, dur,
-                                 tstop, dt, method, atol, rtol, secondorder)
-    except BaseException as exc:
-        _drop_frames(exc)
-        raise
-    finally:
-        pc.gid_clear()
-        objs.clear()
-        h.cvode.condition_order(1)
-        _reset_globals(h)
-        _assert_no_sections(h)
+    return _run_clean(hh_table, _graded_pair_impl, g_syn, e_syn, vth, vslope, tau, amp, delay, dur,
+                      tstop, dt, method, atol, rtol, secondorder)
 
 
 def _graded_pair_impl(h, pc, objs, g_syn, e_syn, vth, vslope, tau, amp, delay, dur, tstop,

@@ -33,12 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
-from benchmarks.ringtest_bench import (_fmt, _last_json, _tail, compare_spikes, read_spikes, report_spikes,
+from benchmarks.ringtest_bench import (_fmt, compare_spikes, read_spikes, report_spikes, run_cli,
                                       speed_ratios)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,35 +62,12 @@ def run_one(engine, threads, params, tstop, workdir, timeout, myriad_module="app
     else:
         cmd = [sys.executable, "-m", "applications.neuron_dense", "dense"] + \
             _model_args(params, tstop) + ["--threads", str(threads), "--out", out]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["OMP_NUM_THREADS"] = str(threads)
     row = {"engine": engine, "threads": threads, "tstop": tstop, "status": "failed",
            "cmd": " ".join(cmd)}
     print("[dense_bench] running %s threads=%d tstop=%g ..." % (engine, threads, tstop),
           file=sys.stderr, flush=True)
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr
-        row["error"] = "timeout after %ss; stderr tail: %s" % (timeout, _tail(err))
-        return row, None
-    except OSError as exc:
-        row["error"] = "could not start: %s" % exc
-        return row, None
-    row["wall_s"] = time.perf_counter() - t0
-    summary = _last_json(proc.stdout)
-    if proc.returncode != 0 or summary is None:
-        row["error"] = "rc=%d; %s; stderr tail: %s" % (
-            proc.returncode,
-            "no JSON summary on last stdout line" if summary is None else "non-zero exit",
-            _tail(proc.stderr) or _tail(proc.stdout))
-        return row, None
-    missing = [k for k in ("compartments", "steps", "run_s", "peak_rss_mb") if k not in summary]
-    if missing:
-        row["error"] = "summary lacks %s: %s" % (missing, _tail(proc.stdout.splitlines()[-1]))
+    summary = run_cli(cmd, threads, timeout, row)
+    if summary is None:
         return row, None
     for key in ("compartments", "steps", "build_s", "compile_s", "init_s", "run_s",
                 "peak_rss_mb", "n_graded", "n_halfgap"):

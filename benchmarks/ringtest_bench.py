@@ -105,6 +105,39 @@ def compare_spikes(test, ref):
     }
 
 
+def run_cli(cmd, threads, timeout, row):
+    """Run one engine's CLI in a subprocess (own process: own peak RSS) with
+    ``threads`` OpenMP threads; returns its final JSON summary, or None with
+    ``row["error"]`` saying why."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["OMP_NUM_THREADS"] = str(threads)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        row["error"] = "timeout after %ss; stderr tail: %s" % (
+            timeout, _tail(exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr))
+        return None
+    except OSError as exc:
+        row["error"] = "could not start: %s" % exc
+        return None
+    row["wall_s"] = time.perf_counter() - t0
+    summary = _last_json(proc.stdout)
+    if proc.returncode != 0 or summary is None:
+        row["error"] = "rc=%d; %s; stderr tail: %s" % (
+            proc.returncode,
+            "no JSON summary on last stdout line" if summary is None else "non-zero exit",
+            _tail(proc.stderr) or _tail(proc.stdout))
+        return None
+    missing = [k for k in ("compartments", "steps", "run_s", "peak_rss_mb") if k not in summary]
+    if missing:
+        row["error"] = "summary lacks %s: %s" % (missing, _tail(proc.stdout.splitlines()[-1]))
+        return None
+    return summary
+
+
 def _model_args(p):
     return ["--nring", str(p["nring"]), "--ncell", str(p["ncell"]),
             "--nbranch", str(p["nbranch"]), "--ncompart", str(p["ncompart"]),
@@ -121,34 +154,11 @@ def run_one(engine, threads, params, workdir, timeout, backend="openmp",
     else:
         cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest"] + \
             _model_args(params) + ["--threads", str(threads), "--out", out]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["OMP_NUM_THREADS"] = str(threads)
     row = {"engine": engine, "threads": threads, "status": "failed", "cmd": " ".join(cmd)}
     print("[ringtest_bench] running %s threads=%d ..." % (engine, threads),
           file=sys.stderr, flush=True)
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        row["error"] = "timeout after %ss; stderr tail: %s" % (
-            timeout, _tail(exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr))
-        return row, None
-    except OSError as exc:
-        row["error"] = "could not start: %s" % exc
-        return row, None
-    row["wall_s"] = time.perf_counter() - t0
-    summary = _last_json(proc.stdout)
-    if proc.returncode != 0 or summary is None:
-        row["error"] = "rc=%d; %s; stderr tail: %s" % (
-            proc.returncode,
-            "no JSON summary on last stdout line" if summary is None else "non-zero exit",
-            _tail(proc.stderr) or _tail(proc.stdout))
-        return row, None
-    missing = [k for k in ("compartments", "steps", "run_s", "peak_rss_mb") if k not in summary]
-    if missing:
-        row["error"] = "summary lacks %s: %s" % (missing, _tail(proc.stdout.splitlines()[-1]))
+    summary = run_cli(cmd, threads, timeout, row)
+    if summary is None:
         return row, None
     for key in ("compartments", "steps", "build_s", "compile_s", "run_s", "peak_rss_mb"):
         row[key] = summary.get(key)
