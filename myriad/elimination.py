@@ -80,22 +80,24 @@ class _Graph:
         return owner, self.indices[np.arange(len(owner)) + starts]
 
     def components(self) -> np.ndarray:
-        comp = np.full(self.n, -1, dtype=np.int64)
-        indptr, indices = self.indptr.tolist(), self.indices.tolist()
-        label = 0
-        for start in range(self.n):
-            if comp[start] >= 0:
-                continue
-            comp[start] = label
-            stack = [start]
-            while stack:
-                v = stack.pop()
-                for w in indices[indptr[v]:indptr[v + 1]]:
-                    if comp[w] < 0:
-                        comp[w] = label
-                        stack.append(w)
-            label += 1
-        return comp
+        """Component label of every node, numbered by first node: hook each
+        edge's larger label onto the smaller, then jump pointers, until every
+        edge joins equal labels (a few rounds, arrays only)."""
+        n = max(self.n, 1)
+        a, b = self.key // n, self.key % n
+        label = np.arange(self.n)
+        while True:
+            low = np.minimum(label[a], label[b])
+            np.minimum.at(label, label[a], low)
+            np.minimum.at(label, label[b], low)
+            while True:
+                jumped = label[label]
+                if np.array_equal(jumped, label):
+                    break
+                label = jumped
+            if np.array_equal(label[a], label[b]):
+                break
+        return np.unique(label, return_inverse=True)[1].reshape(-1)
 
     def sets(self, nodes) -> dict[int, set]:
         """Adjacency restricted to ``nodes`` as Python sets (for the few nodes that need fill)."""
