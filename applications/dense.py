@@ -50,10 +50,10 @@ def build(ncell: int = 1000, p: float = 1.0, seed: int = 1, ncompart: int = 4, g
     partners = p * (ncell - 1)
     if partners > 0:
         g_syn, g_gap = gsyn_total / partners, ggap_total / partners
-        for i, j in np.argwhere(syn).tolist():
-            net.graded_synapse(somas[i], dends[j], g=g_syn, **GRADED)
-        for i, j in np.argwhere(gap).tolist():
-            net.gap_junction(somas[i], somas[j], g=g_gap)
+        pre, post = np.nonzero(syn)
+        net.graded_synapses([somas[i] for i in pre], [dends[j] for j in post], g=g_syn, **GRADED)
+        a, b = np.nonzero(gap)
+        net.gap_junctions([somas[i] for i in a], [somas[j] for j in b], g=g_gap)
     return net, {"amp": amp, "syn": syn, "gap": gap}
 
 

@@ -72,6 +72,20 @@ class Instances:
         self.n += 1
         return self.n - 1
 
+    def extend(self, columns: dict[str, np.ndarray], codes: list[np.ndarray], indices: list[np.ndarray],
+               n: int) -> range:
+        """Append ``n`` instances at once (columns already checked, one value per instance)."""
+        for name in columns:
+            if name not in self.columns:
+                self.columns[name] = array("d", [math.nan]) * self.n
+        for name, column in self.columns.items():
+            column.extend(columns[name].astype(np.float64) if name in columns else np.full(n, math.nan))
+        for r in range(len(codes)):
+            self.node_code[r].extend(codes[r].astype(np.int16))
+            self.node_index[r].extend(indices[r].astype(np.int64))
+        self.n += n
+        return range(self.n - n, self.n)
+
     def column(self, name: str, default: float) -> np.ndarray:
         """Every instance's value of ``name`` (the default where none was given)."""
         if name not in self.columns:
@@ -144,6 +158,49 @@ class Model:
         nodes = tuple(self._check_node(n, what) for n in nodes)
         codes = tuple(self.node_classes.index(n.cls) for n in nodes)
         return MechRef(cls, inst.append(_values(cls, values, what), codes, tuple(n.index for n in nodes)))
+
+    def add_mechanisms(self, cls, nodes, **values) -> range:
+        """Many instances of ``cls`` at once: ``nodes`` is a sequence of nodes
+        (Mechanism) or a pair of equally long sequences (pre nodes, post nodes)
+        for a Coupling; each value is a number or one number per instance.
+        Returns the new instances' indices (``MechRef(cls, i)``)."""
+        if isinstance(cls, type) and issubclass(cls, Mechanism):
+            per_role = [list(nodes)]
+        elif isinstance(cls, type) and issubclass(cls, Coupling):
+            if not (isinstance(nodes, tuple) and len(nodes) == 2 and len(nodes[0]) == len(nodes[1])):
+                raise ModelError(f"{cls.__name__} is a Coupling: give (pre nodes, post nodes) of equal length")
+            per_role = [list(nodes[0]), list(nodes[1])]
+        else:
+            raise ModelError(f"add_mechanisms expects a Mechanism or Coupling subclass, got {cls!r}")
+        n = len(per_role[0])
+        inst = self.mechanisms.get(cls)
+        if inst is None:
+            inst = self.mechanisms[cls] = Instances(cls, len(cls.roles))
+        codes, indices = [], []
+        for role, refs in zip(cls.roles, per_role):
+            bad = next((r for r in refs if not isinstance(r, NodeRef) or r.cls not in self.nodes), None)
+            if bad is not None:
+                raise ModelError(f"{cls.__name__} ({role}): {bad!r} is not a node of this model")
+            code_of = {c: k for k, c in enumerate(self.node_classes)}
+            code = np.array([code_of[r.cls] for r in refs], dtype=np.int16)
+            index = np.array([r.index for r in refs], dtype=np.int64)
+            sizes = np.array([len(self.nodes[c]) for c in self.node_classes], dtype=np.int64)
+            out = (index < 0) | (index >= sizes[code])
+            if out.any():
+                raise ModelError(f"{cls.__name__} ({role}): {refs[int(np.argmax(out))]!r} is not a node of this model")
+            codes.append(code)
+            indices.append(index)
+        _values(cls, {k: 0.0 for k in values}, f"{cls.__name__}[{len(inst)}..]")
+        columns = {}
+        for name, value in values.items():
+            if np.ndim(value) != 0 and len(value) != n:
+                raise ModelError(f"{cls.__name__}.{name}: give one number or {n} numbers, got {len(value)}")
+            column = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+            if not np.isfinite(column).all():
+                raise ModelError(f"{cls.__name__}.{name} must be finite numbers; "
+                                 f"instance {len(inst) + int(np.argmin(np.isfinite(column)))} is not")
+            columns[name] = column
+        return inst.extend(columns, codes, indices, n)
 
     def class_combinations(self, cls) -> list[tuple[type, ...]]:
         """The distinct node-class tuples the instances of mechanism ``cls`` sit on, in order of first use."""

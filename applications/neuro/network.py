@@ -57,5 +57,14 @@ class Network:
         """A graded chemical synapse driven by the voltage at ``pre`` onto ``post``."""
         return self.model.add_mechanism(GradedSynapse, (pre.node(), post.node()), **params)
 
+    def gap_junctions(self, a: list[Location], b: list[Location], g) -> range:
+        """Many gap junctions at once: a[i] to b[i] with g (uS, one or one per junction)."""
+        return self.model.add_mechanisms(GapJunction, ([x.node() for x in a], [x.node() for x in b]), g=g)
+
+    def graded_synapses(self, pre: list[Location], post: list[Location], **params) -> range:
+        """Many graded synapses at once: pre[i] onto post[i] (parameters one or one per synapse)."""
+        return self.model.add_mechanisms(GradedSynapse, ([x.node() for x in pre], [x.node() for x in post]),
+                                         **params)
+
     def simulation(self, **options) -> Simulation:
         return Simulation(self.model, **options)

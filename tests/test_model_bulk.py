@@ -1,0 +1,59 @@
+"""Model.add_mechanisms: many instances at once, the same model as one by one."""
+import numpy as np
+import pytest
+
+from myriad import MechRef, ModelError
+from applications import dense
+from applications.neuro import GapJunction, GradedSynapse
+
+
+def _traces(net):
+    sim = net.simulation(method="backward_euler", dt=0.025)
+    names = [sim.record(sec(0.5).node(), "v") for sec in net.sections]
+    res = sim.run(10.0)
+    return np.array([res[n] for n in names])
+
+
+def test_bulk_and_one_by_one_build_the_same_model():
+    bulk, drawn = dense.build(ncell=12, p=0.6, seed=3)
+    single, _ = dense.build(ncell=12, p=0.6, seed=3)
+    single.model.mechanisms.pop(GradedSynapse)
+    single.model.mechanisms.pop(GapJunction)
+    somas = [sec(0.5) for sec in single.sections[::2]]
+    dends = [sec(0.5) for sec in single.sections[1::2]]
+    n = 12
+    for i, j in np.argwhere(drawn["syn"]).tolist():
+        single.graded_synapse(somas[i], dends[j], g=0.002 / (0.6 * (n - 1)), **dense.GRADED)
+    for i, j in np.argwhere(drawn["gap"]).tolist():
+        single.gap_junction(somas[i], somas[j], g=0.005 / (0.6 * (n - 1)))
+    assert np.array_equal(_traces(bulk), _traces(single))
+
+
+def test_per_instance_values_and_defaults():
+    net, _ = dense.build(ncell=3, p=0.0)
+    somas = [sec(0.5) for sec in net.sections[::2]]
+    idx = net.graded_synapses(somas[:2], somas[1:], g=[0.1, 0.2])
+    sim = net.simulation()
+    refs = [MechRef(GradedSynapse, i) for i in idx]
+    assert [sim.get(r, "g") for r in refs] == [0.1, 0.2]
+    assert [sim.get(r, "tau") for r in refs] == [4.0, 4.0]
+
+
+@pytest.mark.parametrize("kwargs,culprit", [
+    ({"g": [0.1, 0.2, 0.3]}, "give one number or 2 numbers"),
+    ({"g": [0.1, float("nan")]}, "must be finite"),
+    ({"gbar": 1.0}, "no parameter or state 'gbar'"),
+])
+def test_bad_bulk_values_name_the_culprit(kwargs, culprit):
+    net, _ = dense.build(ncell=3, p=0.0)
+    somas = [sec(0.5) for sec in net.sections[::2]]
+    with pytest.raises(ModelError, match=culprit):
+        net.graded_synapses(somas[:2], somas[1:], **kwargs)
+
+
+def test_bulk_nodes_must_belong_to_the_model():
+    net, _ = dense.build(ncell=2, p=0.0)
+    other, _ = dense.build(ncell=5, p=0.0)
+    far = other.sections[8](0.5).node()
+    with pytest.raises(ModelError, match="is not a node of this model"):
+        net.model.add_mechanisms(GapJunction, ([net.sections[0](0.5).node()], [far]), g=0.1)
