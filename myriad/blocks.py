@@ -212,7 +212,7 @@ def analyse(model) -> Analysis:
     for cls in model.nodes:
         analysis.node_block(cls)
     for cls in model.mechanisms:
-        for node_classes in model.class_combinations(cls):
+        for node_classes in model.combinations(cls)[0]:
             analysis.mech_block(cls, node_classes)
     return analysis
 

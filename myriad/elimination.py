@@ -65,7 +65,8 @@ class _Graph:
         a = np.concatenate([rows, cols]).astype(np.int64)
         b = np.concatenate([cols, rows]).astype(np.int64)
         keep = a != b
-        key = np.unique(a[keep] * max(n, 1) + b[keep])
+        key = np.sort(a[keep] * max(n, 1) + b[keep])
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
         src = key // max(n, 1)
         return cls(n, np.searchsorted(src, np.arange(n + 1)), key % max(n, 1), key)
 

@@ -137,9 +137,7 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
     block and position in it."""
     members, mech_index = {}, {}
     for cls, inst in model.mechanisms.items():
-        codes = np.stack([inst.nodes(r)[0] for r in range(len(cls.roles))], axis=1)
-        combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
-        combo_of = combo_of.reshape(-1)
+        combos, combo_of = model.combinations(cls)
         first_code, first_index = inst.nodes(0)
         first_pos = np.zeros(len(inst), dtype=np.int64)
         for c, ncls in enumerate(model.node_classes):
@@ -147,7 +145,7 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
             first_pos[on] = node_new[ncls][first_index[on]]
         keys, where = [], np.zeros(len(inst), dtype=np.int64)
         for k, combo in enumerate(combos):
-            key = (cls, tuple(model.node_classes[c] for c in combo))
+            key = (cls, combo)
             rows = np.flatnonzero(combo_of == k)
             rows = rows[np.argsort(first_pos[rows], kind="stable")]
             members[key] = rows

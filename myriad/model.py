@@ -202,12 +202,19 @@ class Model:
             columns[name] = column
         return inst.extend(columns, codes, indices, n)
 
-    def class_combinations(self, cls) -> list[tuple[type, ...]]:
-        """The distinct node-class tuples the instances of mechanism ``cls`` sit on, in order of first use."""
+    def combinations(self, cls) -> tuple[list[tuple[type, ...]], np.ndarray]:
+        """The distinct node-class tuples the instances of mechanism ``cls`` sit
+        on, in order of first use, and which one each instance sits on."""
         inst = self.mechanisms[cls]
-        codes = np.stack([inst.nodes(r)[0] for r in range(len(cls.roles))], axis=1)
-        _, first = np.unique(codes, axis=0, return_index=True)
-        return [tuple(self.node_classes[c] for c in codes[i]) for i in sorted(first)]
+        key = np.zeros(len(inst), dtype=np.int64)
+        for r in range(len(cls.roles)):
+            key = key * len(self.node_classes) + inst.nodes(r)[0]
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        combos = [tuple(self.node_classes[inst.nodes(r)[0][i]] for r in range(len(cls.roles)))
+                  for i in np.sort(first)]
+        return combos, rank[which.reshape(-1)]
 
     def add_detector(self, node: NodeRef, potential: str, threshold: float, gid: int = -1) -> SourceRef:
         """A source that emits an event whenever ``potential`` of ``node`` rises above ``threshold``."""
