@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -28,6 +29,25 @@ class MechRef(NamedTuple):
 
 class SourceRef(NamedTuple):
     index: int
+
+
+class MechRefs(Sequence):
+    """Consecutive instances of one mechanism class (what a bulk add returns),
+    as refs made on demand: a model of millions keeps no ref objects."""
+
+    def __init__(self, cls, indices: range):
+        self.cls, self.indices = cls, indices
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [MechRef(self.cls, k) for k in self.indices[i]]
+        return MechRef(self.cls, self.indices[i])
+
+    def __repr__(self):
+        return f"{self.cls.__name__}[{self.indices.start}:{self.indices.stop}]"
 
 
 class Detector(NamedTuple):
@@ -114,6 +134,21 @@ def _values(cls, given: dict, what: str) -> dict[str, float]:
     return {k: float(v) for k, v in given.items()}
 
 
+def _columns(cls, given: dict, n: int, what: str) -> dict[str, np.ndarray]:
+    """Bulk values: each a number or ``n`` numbers, all finite, all declared."""
+    _values(cls, {k: 0.0 for k in given}, what)
+    columns = {}
+    for name, value in given.items():
+        if np.ndim(value) != 0 and len(value) != n:
+            raise ModelError(f"{what}: {cls.__name__}.{name}: give one number or {n} numbers, got {len(value)}")
+        column = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+        if not np.isfinite(column).all():
+            raise ModelError(f"{what}: {cls.__name__}.{name} must be finite numbers; "
+                             f"instance {int(np.argmin(np.isfinite(column)))} of these is not")
+        columns[name] = column
+    return columns
+
+
 class Model:
     """Nodes, mechanisms on them, couplings between them, and events."""
 
@@ -159,11 +194,11 @@ class Model:
         codes = tuple(self.node_classes.index(n.cls) for n in nodes)
         return MechRef(cls, inst.append(_values(cls, values, what), codes, tuple(n.index for n in nodes)))
 
-    def add_mechanisms(self, cls, nodes, **values) -> range:
+    def add_mechanisms(self, cls, nodes, **values) -> MechRefs:
         """Many instances of ``cls`` at once: ``nodes`` is a sequence of nodes
         (Mechanism) or a pair of equally long sequences (pre nodes, post nodes)
         for a Coupling; each value is a number or one number per instance.
-        Returns the new instances' indices (``MechRef(cls, i)``)."""
+        Returns the new instances' refs."""
         if isinstance(cls, type) and issubclass(cls, Mechanism):
             per_role = [list(nodes)]
         elif isinstance(cls, type) and issubclass(cls, Coupling):
@@ -190,17 +225,8 @@ class Model:
                 raise ModelError(f"{cls.__name__} ({role}): {refs[int(np.argmax(out))]!r} is not a node of this model")
             codes.append(code)
             indices.append(index)
-        _values(cls, {k: 0.0 for k in values}, f"{cls.__name__}[{len(inst)}..]")
-        columns = {}
-        for name, value in values.items():
-            if np.ndim(value) != 0 and len(value) != n:
-                raise ModelError(f"{cls.__name__}.{name}: give one number or {n} numbers, got {len(value)}")
-            column = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
-            if not np.isfinite(column).all():
-                raise ModelError(f"{cls.__name__}.{name} must be finite numbers; "
-                                 f"instance {len(inst) + int(np.argmin(np.isfinite(column)))} is not")
-            columns[name] = column
-        return inst.extend(columns, codes, indices, n)
+        columns = _columns(cls, values, n, f"{cls.__name__}[{len(inst)}..]")
+        return MechRefs(cls, inst.extend(columns, codes, indices, n))
 
     def combinations(self, cls) -> tuple[list[tuple[type, ...]], np.ndarray]:
         """The distinct node-class tuples the instances of mechanism ``cls`` sit

@@ -32,9 +32,9 @@ def test_bulk_and_one_by_one_build_the_same_model():
 def test_per_instance_values_and_defaults():
     net, _ = dense.build(ncell=3, p=0.0)
     somas = [sec(0.5) for sec in net.sections[::2]]
-    idx = net.graded_synapses(somas[:2], somas[1:], g=[0.1, 0.2])
+    refs = net.graded_synapses(somas[:2], somas[1:], g=[0.1, 0.2])
+    assert list(refs) == [MechRef(GradedSynapse, 0), MechRef(GradedSynapse, 1)]
     sim = net.simulation()
-    refs = [MechRef(GradedSynapse, i) for i in idx]
     assert [sim.get(r, "g") for r in refs] == [0.1, 0.2]
     assert [sim.get(r, "tau") for r in refs] == [4.0, 4.0]
 

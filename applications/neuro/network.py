@@ -7,7 +7,7 @@ synapses).
 """
 from __future__ import annotations
 
-from myriad import MechRef, Model, ModelError, Simulation, SourceRef
+from myriad import MechRef, MechRefs, Model, ModelError, Simulation, SourceRef
 
 from applications.neuro.gap import GapJunction, GradedSynapse
 from applications.neuro.section import Location, Section
@@ -57,11 +57,11 @@ class Network:
         """A graded chemical synapse driven by the voltage at ``pre`` onto ``post``."""
         return self.model.add_mechanism(GradedSynapse, (pre.node(), post.node()), **params)
 
-    def gap_junctions(self, a: list[Location], b: list[Location], g) -> range:
+    def gap_junctions(self, a: list[Location], b: list[Location], g) -> MechRefs:
         """Many gap junctions at once: a[i] to b[i] with g (uS, one or one per junction)."""
         return self.model.add_mechanisms(GapJunction, ([x.node() for x in a], [x.node() for x in b]), g=g)
 
-    def graded_synapses(self, pre: list[Location], post: list[Location], **params) -> range:
+    def graded_synapses(self, pre: list[Location], post: list[Location], **params) -> MechRefs:
         """Many graded synapses at once: pre[i] onto post[i] (parameters one or one per synapse)."""
         return self.model.add_mechanisms(GradedSynapse, ([x.node() for x in pre], [x.node() for x in post]),
                                          **params)
