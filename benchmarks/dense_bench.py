@@ -37,7 +37,7 @@ import sys
 import tempfile
 
 from benchmarks.ringtest_bench import (_fmt, compare_spikes, read_spikes, report_spikes, run_cli,
-                                      speed_ratios)
+                                      run_engines, speed_ratios)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -156,30 +156,17 @@ def main(argv=None):
     if any(t < 1 for t in args.threads):
         ap.error("--threads must be positive integers")
 
-    rows = []
-    spikes = {}
     with tempfile.TemporaryDirectory(prefix="dense_bench_") as work:
-        for engine in ("neuron", "myriad"):
-            if (engine == "neuron" and args.skip_neuron) or (
-                    engine == "myriad" and args.skip_myriad):
-                continue
-            tstop = params["tstop_neuron"] if engine == "neuron" else params["tstop"]
-            for k in args.threads:
-                row, spk = run_one(engine, k, params, tstop, work, args.timeout,
-                                   args.myriad_module, args.myriad_method or None,
-                                   args.backend)
-                rows.append(row)
-                if spk is not None:
-                    spikes[(engine, k)] = spk
+        rows, spikes = run_engines(args, lambda engine, k: run_one(
+            engine, k, params, params["tstop_neuron"] if engine == "neuron" else params["tstop"], work,
+            args.timeout, args.myriad_module, args.myriad_method or None, args.backend))
 
     print("\ndense ncell=%(ncell)d p=%(p)g dt=%(dt)g tstop(myriad)=%(tstop)g "
           "tstop(neuron)=%(tstop_neuron)g" % params)
     print_table(rows)
 
-    ratios = speed_ratios(rows, args.threads, "ms_per_sim_ms", higher_is_faster=False)
-    print("\nNEURON/Myriad wall time per simulated ms (>1 = Myriad faster):")
-    for k in args.threads:
-        print("  threads=%d: %s" % (k, _fmt(ratios[str(k)], ".2f")))
+    ratios = speed_ratios(rows, args.threads, "ms_per_sim_ms", higher_is_faster=False,
+                          title="NEURON/Myriad wall time per simulated ms (>1 = Myriad faster):")
 
     # spikes over the simulated time every run covered
     tcommon = min(params["tstop"], params["tstop_neuron"])

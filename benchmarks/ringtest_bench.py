@@ -208,14 +208,34 @@ def print_table(rows):
 
 
 
-def speed_ratios(rows, threads, key, higher_is_faster):
-    """Per thread count, how many times faster Myriad ran than NEURON by ``key`` (None if either failed)."""
+def run_engines(args, run):
+    """``run(engine, threads)`` for each engine not skipped (``--skip-neuron``,
+    ``--skip-myriad``) at each thread count; returns the rows and the spikes
+    by (engine, threads)."""
+    rows, spikes = [], {}
+    for engine in ("neuron", "myriad"):
+        if getattr(args, "skip_" + engine):
+            continue
+        for k in args.threads:
+            row, spk = run(engine, k)
+            rows.append(row)
+            if spk is not None:
+                spikes[(engine, k)] = spk
+    return rows, spikes
+
+
+def speed_ratios(rows, threads, key, higher_is_faster, title):
+    """Per thread count, how many times faster Myriad ran than NEURON by ``key``
+    (None if either failed), printed under ``title``."""
     by = {(r["engine"], r["threads"]): r for r in rows}
     ratios = {}
     for k in threads:
         m, n = by.get(("myriad", k)), by.get(("neuron", k))
         ok = m and n and m["status"] == "ok" and n["status"] == "ok" and m.get(key) and n.get(key)
         ratios[str(k)] = ((m[key] / n[key]) if higher_is_faster else (n[key] / m[key])) if ok else None
+    print("\n" + title)
+    for k in threads:
+        print("  threads=%d: %s" % (k, _fmt(ratios[str(k)], ".2f")))
     return ratios
 
 def report_spikes(spikes, comparisons, heading):
@@ -275,28 +295,16 @@ def main(argv=None):
     if any(t < 1 for t in args.threads):
         ap.error("--threads must be positive integers")
 
-    rows = []
-    spikes = {}
     with tempfile.TemporaryDirectory(prefix="ringtest_bench_") as work:
-        for engine in ("neuron", "myriad"):
-            if (engine == "neuron" and args.skip_neuron) or (
-                    engine == "myriad" and args.skip_myriad):
-                continue
-            for k in args.threads:
-                row, spk = run_one(engine, k, params, work, args.timeout, args.backend,
-                                   args.myriad_module)
-                rows.append(row)
-                if spk is not None:
-                    spikes[(engine, k)] = spk
+        rows, spikes = run_engines(args, lambda engine, k: run_one(
+            engine, k, params, work, args.timeout, args.backend, args.myriad_module))
 
     print("\nringtest nring=%(nring)d ncell=%(ncell)d nbranch=%(nbranch)d "
           "ncompart=%(ncompart)d tstop=%(tstop)g dt=%(dt)g" % params)
     print_table(rows)
 
-    ratios = speed_ratios(rows, args.threads, "msteps_per_s", higher_is_faster=True)
-    print("\nMyriad/NEURON throughput ratio (compartment-steps/s; >1 = Myriad faster):")
-    for k in args.threads:
-        print("  threads=%d: %s" % (k, _fmt(ratios[str(k)], ".2f")))
+    ratios = speed_ratios(rows, args.threads, "msteps_per_s", higher_is_faster=True,
+                          title="Myriad/NEURON throughput ratio (compartment-steps/s; >1 = Myriad faster):")
 
     comparisons = {}
     ref = spikes.get(("neuron", 1)) or next(

@@ -120,15 +120,20 @@ class Instances:
                 np.frombuffer(self.node_index[role], dtype=np.int64))
 
 
-def _values(cls, given: dict, what: str) -> dict[str, float]:
+def _check_names(cls, names, what: str) -> None:
     allowed = dict(cls.params())
     allowed.update(cls.states())
     if issubclass(cls, Node):
         allowed.update(cls.potentials())
-    for name, value in given.items():
+    for name in names:
         if name not in allowed:
             raise ModelError(f"{what}: {cls.__name__} has no parameter or state '{name}' "
                              f"(it has: {', '.join(allowed) or 'none'})")
+
+
+def _values(cls, given: dict, what: str) -> dict[str, float]:
+    _check_names(cls, given, what)
+    for name, value in given.items():
         if not is_number(value):
             raise ModelError(f"{what}: {cls.__name__}.{name} must be a finite number, got {value!r}")
     return {k: float(v) for k, v in given.items()}
@@ -136,7 +141,7 @@ def _values(cls, given: dict, what: str) -> dict[str, float]:
 
 def _columns(cls, given: dict, n: int, what: str) -> dict[str, np.ndarray]:
     """Bulk values: each a number or ``n`` numbers, all finite, all declared."""
-    _values(cls, {k: 0.0 for k in given}, what)
+    _check_names(cls, given, what)
     columns = {}
     for name, value in given.items():
         if np.ndim(value) != 0 and len(value) != n:
