@@ -10,6 +10,7 @@ import json
 import math
 import resource
 import sys
+import time
 from typing import Callable
 
 from myriad.errors import MyriadError
@@ -50,10 +51,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+#: time.perf_counter() when main_guard started the CLI body (after imports)
+_body_started = None
+
+
 def summary(sim, result, *, compartments: int, **extra) -> str:
+    """The JSON line; ``startup_s`` is the wall time from the start of the CLI body (model
+    building included, interpreter and imports excluded) to the start of the time loop."""
     record = {"compartments": compartments, "steps": len(result.t) - 1, "build_s": round(sim.build_s, 6),
               "compile_s": round(sim.compile_s, 6), "run_s": round(result.run_s, 6),
               "peak_rss_mb": round(peak_rss_mb(), 3)}
+    if _body_started is not None:
+        record["startup_s"] = round(result.loop_started - _body_started, 6)
     record.update(extra)
     return json.dumps(record)
 
@@ -61,6 +70,8 @@ def summary(sim, result, *, compartments: int, **extra) -> str:
 def main_guard(run: Callable[[], None], prog: str) -> None:
     """Run a CLI body; Myriad's and pycast's errors become one line and exit status 2."""
     from pycast import TranslationError
+    global _body_started
+    _body_started = time.perf_counter()
     try:
         run()
     except (MyriadError, TranslationError) as exc:

@@ -41,6 +41,8 @@ class Result:
     spike_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     spike_gids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     run_s: float = 0.0
+    #: time.perf_counter() when the time loop started (for start-up accounting)
+    loop_started: float = 0.0
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.traces[name]
@@ -311,7 +313,7 @@ class Simulation:
                                   f"history buffer allows")
         order = np.lexsort((gids, times))
         t = np.arange(nsteps + 1) * self.dt
-        result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s)
+        result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s, loop_started=start)
         buf = ctx.array("rec_buf")
         for rec, (off, rows) in zip(self._records, self._rec_rows):
             result.traces[rec.name] = buf[off:off + rows].copy()
