@@ -20,9 +20,6 @@
 
 typedef int32_t myr_idx;
 
-/* Row sums take their first MYR_WIDE terms from a fixed-width table. */
-#define MYR_WIDE 4
-
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
 enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3 };
 
@@ -50,14 +47,23 @@ typedef struct myr_ctx {
     const int64_t *count;
     myr_idx *const *ix;
 
-    /* gathers: for each unknown the sum of its inflow slots and of its
-     * diagonal-Jacobian slots (MYR_WIDE per row in *_wide, the rest in CSR).  Off-diagonal entries are grouped by row
-     * (row_ptr, edge_col) and edge_val says where in S each one's value is:
-     * its only contributing slot, or S[n_slots + x] for the entries that sum
-     * several slots (xe lists) or hold fill-in. */
-    const myr_idx *in_wide, *in_ptr, *in_idx;
-    const myr_idx *jd_wide, *jd_ptr, *jd_idx;
+    /* gathers (CSR by unknown): the inflow slots and diagonal-Jacobian slots
+     * of the contributions evaluated every step.  Off-diagonal entries are
+     * grouped by row (row_ptr, edge_col) and edge_val says where in S each
+     * one's value is: its only contributing slot, or S[n_slots + x] for the
+     * entries that sum several slots (xe lists) or hold fill-in. */
+    const myr_idx *in_ptr, *in_idx;
+    const myr_idx *jd_ptr, *jd_idx;
     const myr_idx *row_ptr, *edge_col, *edge_val;
+    /* linear contributions (affine in the potentials, constant coefficients),
+     * evaluated once per run by myr_linearise: per unknown the slots of their
+     * offsets and diagonal coefficients, and their off-diagonal coefficients
+     * (column, slot).  Gathered once per run into lin_c, lin_d [n_unknowns]
+     * and lin_val [per lin entry]; their inflow is then
+     * lin_c[u] + lin_d[u] v[u] + sum lin_val v[lin_col]. */
+    const myr_idx *lin_in_ptr, *lin_in_idx, *lin_jd_ptr, *lin_jd_idx;
+    const myr_idx *lin_ptr, *lin_col, *lin_slot;
+    double *lin_c, *lin_d, *lin_val;
     int64_t n_xedge;
     const myr_idx *xe_ptr, *xe_idx;
     /* rows of the assembly in n_rowblk blocks of about equal work (slots to
@@ -134,6 +140,7 @@ typedef struct myr_ctx {
 static void myr_capacities(const myr_ctx *c, const double *restrict Y, double *restrict cap);
 static void myr_initialize(const myr_ctx *c, double *restrict Y, double t);
 static void myr_currents(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
+static void myr_linearise(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
 static void myr_derivatives(const myr_ctx *c, const double *restrict Y, double *restrict K, double t);
 static void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
 static void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);

@@ -12,19 +12,6 @@
 
 int64_t myr_ctx_size(void) { return (int64_t)sizeof(myr_ctx); }
 
-/* Sum of the slots listed for row k: MYR_WIDE fixed entries (padded with a
- * slot that is always zero, so the common case has no loop), then the rest. */
-static inline double myr_sum(const double *restrict S, const myr_idx *restrict wide,
-                             const myr_idx *restrict ptr, const myr_idx *restrict idx, int64_t k)
-{
-    const myr_idx *w = wide + MYR_WIDE * k;
-    double s = (S[w[0]] + S[w[1]]) + (S[w[2]] + S[w[3]]);
-    for (myr_idx q = ptr[k]; q < ptr[k + 1]; q++) {
-        s += S[idx[q]];
-    }
-    return s;
-}
-
 static inline double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
                                 const myr_idx *restrict idx, int64_t k)
 {
@@ -35,23 +22,56 @@ static inline double myr_gather(const double *restrict S, const myr_idx *restric
     return s;
 }
 
-/* Build the linearised system (cap/dt - J) dv = F from the slots, row by
- * row, and the matrix entries that sum several slots or hold fill-in. */
+/* Once per run: evaluate the linear contributions (offset and coefficients,
+ * which depend on parameters only) and gather them per row, in fixed order. */
+static void myr_prepare_linear(myr_ctx *c)
+{
+    myr_linearise(c, c->Y, c->S, c->t0);
+    #pragma omp barrier
+    const double *restrict S = c->S;
+    #pragma omp for schedule(static)
+    for (int64_t u = 0; u < c->n_unknowns; u++) {
+        c->lin_c[u] = myr_gather(S, c->lin_in_ptr, c->lin_in_idx, u);
+        c->lin_d[u] = myr_gather(S, c->lin_jd_ptr, c->lin_jd_idx, u);
+        for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
+            c->lin_val[q] = S[c->lin_slot[q]];
+        }
+    }
+}
+
+/* The inflow into unknown u at potentials V: the linear contributions applied
+ * as a constant matrix, then the slots of the others. */
+static inline double myr_inflow(const myr_ctx *c, const double *restrict V, int64_t u)
+{
+    double s = c->lin_c[u] + c->lin_d[u] * V[u];
+    for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
+        s += c->lin_val[q] * V[c->lin_col[q]];
+    }
+    return s + myr_gather(c->S, c->in_ptr, c->in_idx, u);
+}
+
+/* d(inflow into u)/d(potential u) */
+static inline double myr_jdiag(const myr_ctx *c, int64_t u)
+{
+    return c->lin_d[u] + myr_gather(c->S, c->jd_ptr, c->jd_idx, u);
+}
+
+/* Build the linearised system (cap/dt - J) dv = F row by row, and the
+ * matrix entries that sum several slots or hold fill-in. */
 static void myr_assemble(myr_ctx *c, double dt)
 {
-    const double *restrict S = c->S;
     const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static) nowait
     for (int64_t b = 0; b < c->n_rowblk; b++) {
         for (myr_idx u = c->rowblk_ptr[b]; u < c->rowblk_ptr[b + 1]; u++) {
-            c->rhs[u] = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
-            c->diag[u] = c->cap[u] * inv_dt - myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
+            c->rhs[u] = myr_inflow(c, c->Y, u);
+            c->diag[u] = c->cap[u] * inv_dt - myr_jdiag(c, u);
         }
     }
     double *restrict extra = c->S + c->n_slots;
     #pragma omp for schedule(static)
     for (int64_t x = 0; x < c->n_xedge; x++) {
-        extra[x] = myr_gather(S, c->xe_ptr, c->xe_idx, x);
+        extra[x] = myr_gather(c->S, c->xe_ptr, c->xe_idx, x);
     }
 }
 
@@ -326,13 +346,12 @@ static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
  * Jacobian.  Flattening refuses RK4 when two algebraic unknowns are coupled. */
 static void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
 {
-    const double *restrict S = c->S;
     #pragma omp for schedule(static)
     for (int64_t u = 0; u < c->n_unknowns; u++) {
         double d = 0.0;
         if (c->cap[u] == 0.0) {
-            const double f = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
-            const double j = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u);
+            const double f = myr_inflow(c, Yin, u);
+            const double j = myr_jdiag(c, u);
             d = j != 0.0 ? -f / j : 0.0;
             Yin[u] += d;
         }
@@ -356,12 +375,20 @@ static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
             c->K[u] = 0.0;
             continue;
         }
-        double f = myr_sum(S, c->in_wide, c->in_ptr, c->in_idx, u);
+        double f = myr_inflow(c, Yin, u);
         if (c->has_algebraic) {
+            /* the slots saw the algebraic neighbours before their projection:
+             * correct them to first order; the linear part saw them after */
             for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
                 const myr_idx z = c->edge_col[e];
                 if (c->cap[z] == 0.0) {
                     f += S[c->edge_val[e]] * c->dz[z];
+                }
+            }
+            for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
+                const myr_idx z = c->lin_col[q];
+                if (c->cap[z] == 0.0) {
+                    f -= c->lin_val[q] * c->dz[z];
                 }
             }
         }
@@ -529,6 +556,7 @@ int32_t myr_run(myr_ctx *c)
         tid = omp_get_thread_num();
 #endif
         myr_spike_list *mine = &lists[tid];
+        myr_prepare_linear(c);
         if (c->do_init) {
             myr_initialize(c, c->Y, t0);
             #pragma omp barrier
@@ -621,6 +649,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
     const double *S = c->S;
     double best = 0.0;
     int64_t at = -1;
+    myr_prepare_linear(c);
     myr_initialize(c, c->Y, c->t0);
     myr_capacities(c, c->Y, c->cap);
     myr_currents(c, c->Y, c->S, c->t0);
@@ -628,7 +657,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
         if (c->cap[u] == 0.0) {
             continue;
         }
-        double d = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, u), off = 0.0;
+        double d = myr_jdiag(c, u), off = 0.0;
         for (myr_idx e = c->row_ptr[u]; e < c->row_ptr[u + 1]; e++) {
             const myr_idx w = c->edge_col[e];
             const double j_uw = S[c->edge_val[e]];
@@ -636,7 +665,7 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where)
                 off += fabs(j_uw);
                 continue;
             }
-            const double j_ww = myr_sum(S, c->jd_wide, c->jd_ptr, c->jd_idx, w);
+            const double j_ww = myr_jdiag(c, w);
             if (j_ww == 0.0) {
                 continue;
             }

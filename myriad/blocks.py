@@ -49,6 +49,11 @@ class Contribution:
     # so that every gather is a plain sum and a lone entry needs no gather
     value_slots: list[int] = field(default_factory=list)
     jac_slots: list[list[int]] = field(default_factory=list)     # [target][read]
+    # affine in the potentials it reads, with coefficients from parameters only
+    # (no states, no time): its Jacobian is constant during a run, so it is
+    # evaluated once per run, as an offset (value slots) and coefficients
+    # (Jacobian slots), and the solver applies it as a constant matrix
+    linear: bool = False
 
 
 @dataclass
@@ -201,6 +206,8 @@ class Analysis:
         reads = [(f.path[0], f.path[1]) for f in sig.fields
                  if len(f.path) == 2 and f.path[0] in nodes and f.path[1] in nodes[f.path[0]].cls.potentials()]
         contribution = Contribution(attr, potential, targets, sig, reads)
+        varying = [f for f in sig.fields if f.path == ("t",) or (len(f.path) == 1 and f.path[0] in cls.states())]
+        contribution.linear = not varying and self.unit.affine(sig, [(r, p) for r, p in reads])
         contribution.value_slots = [self.ids.take("soff") for _ in targets]
         contribution.jac_slots = [[self.ids.take("soff") for _ in reads] for _ in targets]
         return contribution

@@ -73,7 +73,7 @@ class _BlockKernels:
                     decls.append(_field_ptr(f"{role}_{name}", "P", "poff", node.params[name], False))
         return decls, loads
 
-    def _arg(self, field, perturb: dict, as_pointer: bool):
+    def _arg(self, field, at: dict, as_pointer: bool):
         path = field.path
         if path == ("t",):
             return cb.ident("t")
@@ -88,12 +88,11 @@ class _BlockKernels:
             if name not in self.b.nodes[role].potentials:
                 return cb.index(f"{role}_{name}", f"nd_{role}")
             local = cb.ident(f"v_{role}_{name}")
-        if path in perturb:
-            return cb.binop("+", local, cb.ident(perturb[path]))
-        return local
+        return at.get(path, local)
 
-    def _call(self, sig, explicit=(), perturb=None, as_pointer=False):
-        args = list(explicit) + [self._arg(f, perturb or {}, as_pointer) for f in sig.fields]
+    def _call(self, sig, explicit=(), at=None, as_pointer=False):
+        """A call of ``sig``; ``at`` replaces the loaded values of some fields by expressions."""
+        args = list(explicit) + [self._arg(f, at or {}, as_pointer) for f in sig.fields]
         return cb.call(sig.cname, *args)
 
     def _kernel(self, suffix: str, params, sigs, body_fn, y_base="Y", writable=False, loop=True):
@@ -106,44 +105,77 @@ class _BlockKernels:
         return cb.function(f"{self.b.name}_{suffix}", "void", params, body)
 
     # --- kernels --------------------------------------------------------------
-    def currents(self):
-        b = self.b
+    def _slot_pointers(self, contributions):
         ptrs = []
-        for k, con in enumerate(b.contributions):
+        for k, con in contributions:
             for t, sid in enumerate(con.value_slots):
                 ptrs.append(_field_ptr(f"s_{k}_{t}", "S", "soff", sid, True))
                 ptrs += [_field_ptr(f"s_{k}_{t}_d{j}", "S", "soff", jid, True)
                          for j, jid in enumerate(con.jac_slots[t])]
+        return ptrs
 
-        def signed(sign, expr):
-            return expr if sign > 0 else cb.unop("-", expr)
+    @staticmethod
+    def _store(k: int, con):
+        """Each target's value and Jacobian slots from ``f_k`` and ``d_k_j`` (negated for sign -1)."""
+        out = []
+        for t, (_, sign) in enumerate(con.targets):
+            def signed(expr):
+                return expr if sign > 0 else cb.unop("-", expr)
+            out.append(cb.assign(cb.index(f"s_{k}_{t}", "i"), signed(cb.ident(f"f_{k}"))))
+            out += [cb.assign(cb.index(f"s_{k}_{t}_d{j}", "i"), signed(cb.ident(f"d_{k}_{j}")))
+                    for j in range(len(con.reads))]
+        return out
+
+    def _slot_kernel(self, suffix: str, linear: bool, body_of):
+        contributions = [(k, con) for k, con in enumerate(self.b.contributions) if con.linear == linear]
+        if not contributions:
+            return None
 
         def body():
             out = []
-            for k, con in enumerate(b.contributions):
-                out.append(cb.Comment(f"{b.cls.__name__}.{con.method}: value and d/d of "
-                                      + (", ".join(f"{r}.{p}" for r, p in con.reads) or "nothing")))
-                out.append(cb.var(f"f_{k}", cb.DOUBLE, self._call(con.signature), const_=True))
-                for j, (role, pot) in enumerate(con.reads):
-                    h = f"h_{k}_{j}"
-                    out.append(cb.var(h, cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{role}_{pot}")),
-                                      const_=True))
-                    plus = self._call(con.signature, perturb={(role, pot): h})
-                    out.append(cb.var(f"d_{k}_{j}", cb.DOUBLE,
-                                      cb.binop("*", cb.binop("-", plus, cb.ident(f"f_{k}")),
-                                               cb.call("myr_reciprocal_pow2", cb.ident(h))),
-                                      const_=True))
-                for t, (_, sign) in enumerate(con.targets):
-                    out.append(cb.assign(cb.index(f"s_{k}_{t}", "i"), signed(sign, cb.ident(f"f_{k}"))))
-                    out += [cb.assign(cb.index(f"s_{k}_{t}_d{j}", "i"), signed(sign, cb.ident(f"d_{k}_{j}")))
-                            for j in range(len(con.reads))]
+            for k, con in contributions:
+                out += body_of(k, con) + self._store(k, con)
             return out
 
         params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
                   cb.param("S", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
-        fn = self._kernel("currents", params, [c.signature for c in b.contributions], body)
-        fn.body.block_items[1:1] = ptrs
+        fn = self._kernel(suffix, params, [con.signature for _, con in contributions], body)
+        fn.body.block_items[1:1] = self._slot_pointers(contributions)
         return fn
+
+    def currents(self):
+        """Value and finite-difference Jacobian of every contribution that is not linear, per step."""
+        def body_of(k, con):
+            out = [cb.Comment(f"{self.b.cls.__name__}.{con.method}: value and d/d of "
+                              + (", ".join(f"{r}.{p}" for r, p in con.reads) or "nothing")),
+                   cb.var(f"f_{k}", cb.DOUBLE, self._call(con.signature), const_=True)]
+            for j, (role, pot) in enumerate(con.reads):
+                h = f"h_{k}_{j}"
+                out.append(cb.var(h, cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{role}_{pot}")),
+                                  const_=True))
+                plus = self._call(con.signature, at={(role, pot): cb.binop("+", cb.ident(f"v_{role}_{pot}"),
+                                                                                 cb.ident(h))})
+                out.append(cb.var(f"d_{k}_{j}", cb.DOUBLE,
+                                  cb.binop("*", cb.binop("-", plus, cb.ident(f"f_{k}")),
+                                           cb.call("myr_reciprocal_pow2", cb.ident(h))),
+                                  const_=True))
+            return out
+        return self._slot_kernel("currents", False, body_of)
+
+    def linearise(self):
+        """Offset (all potentials 0) and coefficients (one potential 1) of every linear
+        contribution, once per run."""
+        def body_of(k, con):
+            zero = {(role, pot): cb.const(0.0) for role, pot in con.reads}
+            out = [cb.Comment(f"{self.b.cls.__name__}.{con.method} is affine in "
+                              + ", ".join(f"{r}.{p}" for r, p in con.reads) + ": offset and coefficients"),
+                   cb.var(f"f_{k}", cb.DOUBLE, self._call(con.signature, at=zero), const_=True)]
+            for j, read in enumerate(con.reads):
+                unit = cb.binop("-", self._call(con.signature, at={**zero, read: cb.const(1.0)}),
+                                cb.ident(f"f_{k}"))
+                out.append(cb.var(f"d_{k}_{j}", cb.DOUBLE, unit, const_=True))
+            return out
+        return self._slot_kernel("linearise", True, body_of)
 
     def _state_rates(self):
         """Derivative and diagonal rate of every state with a ddt_ method."""
@@ -151,7 +183,7 @@ class _BlockKernels:
         for s, sig in self.b.derivatives.items():
             out.append(cb.var(f"f_{s}", cb.DOUBLE, self._call(sig), const_=True))
             out.append(cb.var(f"h_{s}", cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{s}")), const_=True))
-            plus = self._call(sig, perturb={(s,): f"h_{s}"})
+            plus = self._call(sig, at={(s,): cb.binop("+", cb.ident(f"v_{s}"), cb.ident(f"h_{s}"))})
             out.append(cb.var(f"r_{s}", cb.DOUBLE,
                               cb.binop("*", cb.binop("-", plus, cb.ident(f"f_{s}")),
                                        cb.call("myr_reciprocal_pow2", cb.ident(f"h_{s}"))),
@@ -265,15 +297,17 @@ def generate(analysis: Analysis) -> str:
     ext = [cb.Comment("Generated by myriad.codegen: translated mechanism methods (pycast)")]
     ext += analysis.unit.definitions()
     ext.append(cb.Comment("Per-block kernels"))
-    calls = {k: [] for k in ("cap", "init", "cur", "der", "adv", "jac")}
+    calls = {k: [] for k in ("cap", "init", "cur", "lin", "der", "adv", "jac")}
     deliver_cases = []
     for block in analysis.node_blocks.values():
         ext.append(_capacities(block))
         calls["cap"].append(cb.call(f"{block.name}_capacities", cb.ident("c"), cb.ident("Y"), cb.ident("cap")))
     for k, block in enumerate(analysis.mech_blocks.values()):
         kb = _BlockKernels(block)
-        ext.append(kb.currents())
-        calls["cur"].append(cb.call(f"{block.name}_currents", *map(cb.ident, ("c", "Y", "S", "t"))))
+        for kernel, key in ((kb.currents(), "cur"), (kb.linearise(), "lin")):
+            if kernel is not None:
+                ext.append(kernel)
+                calls[key].append(cb.call(kernel.decl.name, *map(cb.ident, ("c", "Y", "S", "t"))))
         if block.states:
             ext += [kb.derivatives(), kb.advance(), kb.state_jacobian()]
             calls["der"].append(cb.call(f"{block.name}_derivatives", *map(cb.ident, ("c", "Y", "K", "t"))))
@@ -297,6 +331,8 @@ def generate(analysis: Analysis) -> str:
     ext.append(_dispatcher("myr_initialize", [ctx, p("Y", pointer=1), p("t")], calls["init"]))
     ext.append(_dispatcher("myr_currents", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
                            calls["cur"]))
+    ext.append(_dispatcher("myr_linearise", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
+                           calls["lin"]))
     ext.append(_dispatcher("myr_derivatives", [ctx, p("Y", pointer=1, const_target=True), p("K", pointer=1),
                                                p("t")], calls["der"]))
     ext.append(_dispatcher("myr_advance_states", [ctx, p("Y", pointer=1), p("t"), p("dt")], calls["adv"]))

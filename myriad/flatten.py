@@ -54,22 +54,6 @@ def _csr(n: int, target: np.ndarray, value: np.ndarray):
     return ptr.astype(np.int32), value[order].astype(np.int32)
 
 
-WIDE = 4   # MYR_WIDE in csolver/myriad_solver.h
-
-
-def _widen(ptr: np.ndarray, idx: np.ndarray, zero_slot: int):
-    """CSR rows -> (fixed-width table of the first WIDE entries padded with a
-    slot that stays zero, CSR of the rest)."""
-    n = len(ptr) - 1
-    row = np.repeat(np.arange(n), np.diff(ptr))
-    pos = np.arange(len(idx)) - ptr[row]
-    wide = np.full((n, WIDE), zero_slot, dtype=np.int32)
-    first = pos < WIDE
-    wide[row[first], pos[first]] = idx[first]
-    rest_ptr, rest_idx = _csr(n, row[~first], idx[~first])
-    return wide.ravel(), rest_ptr, rest_idx
-
-
 ROW_BLOCKS = 1024
 
 
@@ -213,7 +197,8 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     # slots and gathers
     ssizes = {}
     ix = [np.zeros(0, dtype=np.int32)] * max(ids.ix, 1)
-    inflow, diag, offd = [], [], []
+    inflow, diag, offd = {False: [], True: []}, {False: [], True: []}, []
+    lin_offd = []
     for key, block in analysis.mech_blocks.items():
         inst = model.mechanisms[block.cls]
         rows = members[key]
@@ -233,22 +218,29 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         for con in block.contributions:
             for t, (role, _) in enumerate(con.targets):
                 unk = node_ubase[(block.nodes[role].cls, con.potential)] + node_of[role]
-                inflow.append((unk, soff_partial[con.value_slots[t]] + np.arange(n)))
+                inflow[con.linear].append((unk, soff_partial[con.value_slots[t]] + np.arange(n)))
                 for (rrole, rpot), jid in zip(con.reads, con.jac_slots[t]):
                     jslot = soff_partial[jid] + np.arange(n)
                     src = node_ubase[(block.nodes[rrole].cls, rpot)] + node_of[rrole]
                     same = unk == src
-                    diag.append((unk[same], jslot[same]))
+                    diag[con.linear].append((unk[same], jslot[same]))
                     offd.append((unk[~same], src[~same], jslot[~same]))
+                    if con.linear:
+                        lin_offd.append((unk[~same], src[~same], jslot[~same]))
     soff, n_slots = _offsets(ssizes, ids.soff)
 
     def cat(parts, k):
         return np.concatenate([np.asarray(p[k], dtype=np.int64) for p in parts]) if parts else \
             np.zeros(0, dtype=np.int64)
 
-    gathers = {"in": _csr(n_unknowns, cat(inflow, 0), cat(inflow, 1)),
-               "jd": _csr(n_unknowns, cat(diag, 0), cat(diag, 1))}
-    gathers["rowblk"] = _row_blocks(np.diff(gathers["in"][0]) + np.diff(gathers["jd"][0]))
+    gathers = {"in": _csr(n_unknowns, cat(inflow[False], 0), cat(inflow[False], 1)),
+               "jd": _csr(n_unknowns, cat(diag[False], 0), cat(diag[False], 1)),
+               "lin_in": _csr(n_unknowns, cat(inflow[True], 0), cat(inflow[True], 1)),
+               "lin_jd": _csr(n_unknowns, cat(diag[True], 0), cat(diag[True], 1))}
+    l_row, l_col, l_slot = (cat(lin_offd, k) for k in range(3))
+    lin_ptr, lin_q = _csr(n_unknowns, l_row, np.arange(len(l_row)))
+    gathers["lin"] = (lin_ptr, l_col[lin_q].astype(np.int32), l_slot[lin_q].astype(np.int32))
+    gathers["rowblk"] = _row_blocks(np.diff(gathers["in"][0]) + np.diff(gathers["jd"][0]) + np.diff(lin_ptr))
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
     priority = np.zeros(n_unknowns)
     for cls, block in analysis.node_blocks.items():
@@ -256,9 +248,6 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
             priority[yoff[fid]:yoff[fid] + len(node_rank[cls])] = node_rank[cls] * len(block.potentials) + k
     program = build_program(n_unknowns, e_row, e_col, priority)
     _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers)
-    zero_slot = n_slots + len(gathers["xe"][0]) - 1
-    for name in ("in", "jd"):
-        gathers[name] = _widen(*gathers[name], zero_slot)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
 

@@ -34,8 +34,8 @@ HEADER = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
           "kernel = njit(cache=True, error_model='numpy')\n"
           "inline = njit(cache=True, error_model='numpy', inline='always')\n\n")
 
-_GATHERS = ("in_wide", "in_ptr", "in_idx", "jd_wide", "jd_ptr", "jd_idx", "row_ptr", "edge_col",
-            "edge_val", "xe_ptr", "xe_idx")
+_GATHERS = ("in_ptr", "in_idx", "jd_ptr", "jd_idx", "row_ptr", "edge_col", "edge_val", "xe_ptr", "xe_idx",
+            "lin_in_ptr", "lin_in_idx", "lin_jd_ptr", "lin_jd_idx", "lin_ptr", "lin_col", "lin_slot")
 _PROGRAM = ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e",
             "comp_tree", "tree_parent", "tree_kj", "tree_jk", "comp_core", "core_unknown", "core_ptr",
             "core_col", "core_val", "core_a", "core_vec", "core_sum")
@@ -43,7 +43,7 @@ _EVENTS = ("src_buf", "src_off", "src_cap", "src_count", "det_src", "det_y", "de
            "det_above", "det_vprev", "tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay",
            "con_weight", "con_cursor")
 _RECORDING = ("rec_y", "rec_every", "rec_off", "rec_buf")
-_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc")
+_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc", "lin_c", "lin_d", "lin_val")
 _SIZES = ("n_unknowns", "n_y", "n_slots", "n_xedge", "n_comp", "n_det", "n_tgt", "n_rec", "n_core",
           "core_max_iter")
 

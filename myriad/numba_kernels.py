@@ -66,7 +66,7 @@ class _Block:
                     decls.append(f"{role}_{name} = P[poff[{node.params[name]}]:]")
         return decls, loads
 
-    def _arg(self, field, perturb, arrays):
+    def _arg(self, field, at, arrays):
         path = field.path
         if path == ("t",):
             return "t"
@@ -81,11 +81,12 @@ class _Block:
             if name not in self.b.nodes[role].potentials:
                 return f"{role}_{name}[nd_{role}]"
             local = f"v_{role}_{name}"
-        return f"({local} + {perturb[path]})" if path in perturb else local
+        return at.get(path, local)
 
-    def _call(self, sig, explicit=(), perturb=None, written=frozenset()):
+    def _call(self, sig, explicit=(), at=None, written=frozenset()):
+        """A call of ``sig``; ``at`` replaces the loaded values of some fields by expressions."""
         arrays = array_fields(sig, written)
-        args = list(explicit) + [self._arg(f, perturb or {}, arrays) for f in sig.fields]
+        args = list(explicit) + [self._arg(f, at or {}, arrays) for f in sig.fields]
         return f"{sig.cname}({', '.join(args)})"
 
     def _kernel(self, suffix, params, sigs, body, extra=(), loop=True):
@@ -99,32 +100,50 @@ class _Block:
             lines += _indent([d for d in decls if not d.startswith("n = ")] + inner, 1)
         return "@kernel\n" + "\n".join(lines) + "\n"
 
-    def currents(self):
-        b = self.b
+    def _slot_kernel(self, suffix, linear, body_of):
+        """codegen._BlockKernels._slot_kernel: the contributions that are (not) linear."""
+        contributions = [(k, con) for k, con in enumerate(self.b.contributions) if con.linear == linear]
+        if not contributions:
+            return None
         slots, body = [], []
-        for k, con in enumerate(b.contributions):
+        for k, con in contributions:
             for t, sid in enumerate(con.value_slots):
                 slots.append(f"s_{k}_{t} = S[soff[{sid}]:]")
                 slots += [f"s_{k}_{t}_d{j} = S[soff[{jid}]:]" for j, jid in enumerate(con.jac_slots[t])]
-            body.append(f"f_{k} = {self._call(con.signature)}")
-            for j, (role, pot) in enumerate(con.reads):
-                h = f"h_{k}_{j}"
-                body.append(f"{h} = perturbation(v_{role}_{pot})")
-                plus = self._call(con.signature, perturb={(role, pot): h})
-                body.append(f"d_{k}_{j} = ({plus} - f_{k}) * (1.0 / {h})")
+            body += body_of(k, con)
             for t, (_, sign) in enumerate(con.targets):
                 minus = "" if sign > 0 else "-"
                 body.append(f"s_{k}_{t}[i] = {minus}f_{k}")
                 body += [f"s_{k}_{t}_d{j}[i] = {minus}d_{k}_{j}" for j in range(len(con.reads))]
-        return self._kernel("currents", "Y, S, t, M", [c.signature for c in b.contributions], body,
+        return self._kernel(suffix, "Y, S, t, M", [con.signature for _, con in contributions], body,
                             extra=slots)
+
+    def currents(self):
+        def body_of(k, con):
+            out = [f"f_{k} = {self._call(con.signature)}"]
+            for j, (role, pot) in enumerate(con.reads):
+                h = f"h_{k}_{j}"
+                out.append(f"{h} = perturbation(v_{role}_{pot})")
+                plus = self._call(con.signature, at={(role, pot): f"(v_{role}_{pot} + {h})"})
+                out.append(f"d_{k}_{j} = ({plus} - f_{k}) * (1.0 / {h})")
+            return out
+        return self._slot_kernel("currents", False, body_of)
+
+    def linearise(self):
+        def body_of(k, con):
+            zero = {read: "0.0" for read in con.reads}
+            out = [f"f_{k} = {self._call(con.signature, at=zero)}"]
+            out += [f"d_{k}_{j} = {self._call(con.signature, at={**zero, read: '1.0'})} - f_{k}"
+                    for j, read in enumerate(con.reads)]
+            return out
+        return self._slot_kernel("linearise", True, body_of)
 
     def _state_rates(self):
         out = []
         for s, sig in self.b.derivatives.items():
             out.append(f"f_{s} = {self._call(sig)}")
             out.append(f"h_{s} = perturbation(v_{s})")
-            out.append(f"r_{s} = ({self._call(sig, perturb={(s,): f'h_{s}'})} - f_{s}) * (1.0 / h_{s})")
+            out.append(f"r_{s} = ({self._call(sig, at={(s,): f'(v_{s} + h_{s})'})} - f_{s}) * (1.0 / h_{s})")
         return out
 
     def _state_sigs(self):
@@ -205,14 +224,16 @@ def generate(analysis: Analysis) -> str:
     """The model's translated methods, block kernels and dispatchers (no imports, no solver)."""
     written = {id(t.signature): t.written for t in analysis.unit.translated()}
     parts = [HELPERS, translate_unit(analysis.unit)]
-    calls = {k: [] for k in ("cap", "init", "cur", "der", "adv", "jac", "ev")}
+    calls = {k: [] for k in ("cap", "init", "cur", "lin", "der", "adv", "jac", "ev")}
     for block in analysis.node_blocks.values():
         parts.append(_capacities(block))
         calls["cap"].append(f"{block.name}_capacities(Y, cap, M)")
     for k, block in enumerate(analysis.mech_blocks.values()):
         kb = _Block(block)
-        parts.append(kb.currents())
-        calls["cur"].append(f"{block.name}_currents(Y, S, t, M)")
+        for kernel, suffix, key in ((kb.currents(), "currents", "cur"), (kb.linearise(), "linearise", "lin")):
+            if kernel is not None:
+                parts.append(kernel)
+                calls[key].append(f"{block.name}_{suffix}(Y, S, t, M)")
         if block.states:
             parts += [kb.derivatives(), kb.advance(), kb.state_jacobian()]
             calls["der"].append(f"{block.name}_derivatives(Y, K, t, M)")
@@ -227,6 +248,7 @@ def generate(analysis: Analysis) -> str:
     parts += [_dispatcher("capacities", "Y, cap, M", calls["cap"]),
               _dispatcher("initialize", "Y, t, M", calls["init"]),
               _dispatcher("currents", "Y, S, t, M", calls["cur"]),
+              _dispatcher("linearise", "Y, S, t, M", calls["lin"]),
               _dispatcher("derivatives", "Y, K, t, M", calls["der"]),
               _dispatcher("advance_states", "Y, t, dt, M", calls["adv"]),
               _dispatcher("state_jacobian", "Y, R, t, M", calls["jac"]),

@@ -8,8 +8,9 @@ their order follow solver.c line for line; the run is single-threaded, so no
 phase needs a barrier and results cannot depend on a thread count.
 Array arguments come grouped in tuples:
 
-* ``G``: in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx, row_ptr, edge_col,
-  edge_val, xe_ptr, xe_idx (gathers)
+* ``G``: in_ptr, in_idx, jd_ptr, jd_idx, row_ptr, edge_col, edge_val, xe_ptr,
+  xe_idx, lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_col,
+  lin_slot (gathers)
 * ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
   fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program),
   comp_core, core_unknown, core_ptr, core_col, core_val, core_a, core_vec,
@@ -18,40 +19,63 @@ Array arguments come grouped in tuples:
   det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
   con_weight, con_cursor (events)
 * ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
-* ``W``: cap, diag, rhs, dz, K, Yst, Yacc (work arrays)
+* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val (work arrays)
 * ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec,
   n_core, core_max_iter
 """
 # ruff: noqa: F821  (currents, deliver... are the model's kernels, defined above this text)
 
-WIDE = 4
 CORE_CHUNK = 64     # MYR_CORE_CHUNK
 
 
 @inline
-def row_sum(S, wide, ptr, idx, k):
-    w = WIDE * k
-    s = (S[wide[w]] + S[wide[w + 1]]) + (S[wide[w + 2]] + S[wide[w + 3]])
+def gather(S, ptr, idx, k):
+    s = 0.0
     for q in range(ptr[k], ptr[k + 1]):
         s += S[idx[q]]
     return s
 
 
 @kernel
-def assemble(S, G, W, N, dt):
-    in_wide, in_ptr, in_idx, jd_wide, jd_ptr, jd_idx = G[0], G[1], G[2], G[3], G[4], G[5]
-    xe_ptr, xe_idx = G[9], G[10]
+def prepare_linear(Y, S, M, G, W, N, t0):
+    """myr_prepare_linear: the linear contributions' offsets and coefficients, once per run."""
+    lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_slot = G[9], G[10], G[11], G[12], G[13], G[15]
+    lin_c, lin_d, lin_val = W[7], W[8], W[9]
+    linearise(Y, S, t0, M)
+    for u in range(N[0]):
+        lin_c[u] = gather(S, lin_in_ptr, lin_in_idx, u)
+        lin_d[u] = gather(S, lin_jd_ptr, lin_jd_idx, u)
+        for q in range(lin_ptr[u], lin_ptr[u + 1]):
+            lin_val[q] = S[lin_slot[q]]
+
+
+@inline
+def inflow(S, V, G, W, u):
+    """myr_inflow: the linear contributions as a constant matrix, then the other slots."""
+    lin_ptr, lin_col = G[13], G[14]
+    lin_c, lin_d, lin_val = W[7], W[8], W[9]
+    s = lin_c[u] + lin_d[u] * V[u]
+    for q in range(lin_ptr[u], lin_ptr[u + 1]):
+        s += lin_val[q] * V[lin_col[q]]
+    return s + gather(S, G[0], G[1], u)
+
+
+@inline
+def jdiag(S, G, W, u):
+    return W[8][u] + gather(S, G[2], G[3], u)
+
+
+@kernel
+def assemble(Y, S, G, W, N, dt):
+    xe_ptr, xe_idx = G[7], G[8]
     cap, diag, rhs = W[0], W[1], W[2]
     inv_dt = 1.0 / dt
     for u in range(N[0]):
-        rhs[u] = row_sum(S, in_wide, in_ptr, in_idx, u)
-        diag[u] = cap[u] * inv_dt - row_sum(S, jd_wide, jd_ptr, jd_idx, u)
+        rhs[u] = inflow(S, Y, G, W, u)
+        diag[u] = cap[u] * inv_dt - jdiag(S, G, W, u)
     n_slots = N[2]
     for x in range(N[3]):
-        s = 0.0
-        for q in range(xe_ptr[x], xe_ptr[x + 1]):
-            s += S[xe_idx[q]]
-        S[n_slots + x] = s
+        S[n_slots + x] = gather(S, xe_ptr, xe_idx, x)
 
 
 @inline
@@ -210,7 +234,7 @@ def solve(Y, J, E, W, N, tol):
 @kernel
 def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
-    assemble(S, G, W, N, dt)
+    assemble(Y, S, G, W, N, dt)
     failed, it = solve(Y, S, E, W, N, tol)
     advance_states(Y, t + dt, dt, M)
     return failed, it
@@ -222,8 +246,8 @@ def project_algebraic(Yin, S, G, W, N):
     for u in range(N[0]):
         d = 0.0
         if cap[u] == 0.0:
-            f = row_sum(S, G[0], G[1], G[2], u)
-            j = row_sum(S, G[3], G[4], G[5], u)
+            f = inflow(S, Yin, G, W, u)
+            j = jdiag(S, G, W, u)
             d = -f / j if j != 0.0 else 0.0
             Yin[u] += d
         dz[u] = d
@@ -231,8 +255,8 @@ def project_algebraic(Yin, S, G, W, N):
 
 @kernel
 def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
-    row_ptr, edge_col, edge_val = G[6], G[7], G[8]
-    cap, dz, K = W[0], W[3], W[4]
+    row_ptr, edge_col, edge_val, lin_ptr, lin_col = G[4], G[5], G[6], G[13], G[14]
+    cap, dz, K, lin_val = W[0], W[3], W[4], W[9]
     currents(Yin, S, t, M)
     if has_algebraic:
         project_algebraic(Yin, S, G, W, N)
@@ -241,12 +265,16 @@ def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
         if cap[u] == 0.0:
             K[u] = 0.0
             continue
-        f = row_sum(S, G[0], G[1], G[2], u)
+        f = inflow(S, Yin, G, W, u)
         if has_algebraic:
             for e in range(row_ptr[u], row_ptr[u + 1]):
                 z = edge_col[e]
                 if cap[z] == 0.0:
                     f += S[edge_val[e]] * dz[z]
+            for q in range(lin_ptr[u], lin_ptr[u + 1]):
+                z = lin_col[q]
+                if cap[z] == 0.0:
+                    f -= lin_val[q] * dz[z]
         K[u] = f / cap[u]
 
 
@@ -347,6 +375,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     spk_gid = np.empty(1024, dtype=np.int64)
     n_spk = 0
     lost = 0
+    prepare_linear(Y, S, M, G, W, N, t0)
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
@@ -381,17 +410,18 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
 @kernel
 def rk4_rate(Y, S, M, G, W, N, t0):
     """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
-    jd_wide, jd_ptr, jd_idx, row_ptr, edge_col, edge_val = G[3], G[4], G[5], G[6], G[7], G[8]
+    row_ptr, edge_col, edge_val = G[4], G[5], G[6]
     cap, K = W[0], W[4]
     best = 0.0
     at = -1
+    prepare_linear(Y, S, M, G, W, N, t0)
     initialize(Y, t0, M)
     capacities(Y, cap, M)
     currents(Y, S, t0, M)
     for u in range(N[0]):
         if cap[u] == 0.0:
             continue
-        d = row_sum(S, jd_wide, jd_ptr, jd_idx, u)
+        d = jdiag(S, G, W, u)
         off = 0.0
         for e in range(row_ptr[u], row_ptr[u + 1]):
             w = edge_col[e]
@@ -399,7 +429,7 @@ def rk4_rate(Y, S, M, G, W, N, t0):
             if cap[w] != 0.0:
                 off += abs(j_uw)
                 continue
-            j_ww = row_sum(S, jd_wide, jd_ptr, jd_idx, w)
+            j_ww = jdiag(S, G, W, w)
             if j_ww == 0.0:
                 continue
             for e2 in range(row_ptr[w], row_ptr[w + 1]):

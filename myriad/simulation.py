@@ -181,9 +181,12 @@ class Simulation:
             ctx.set_array(name, getattr(flat, name))
         ctx.set_pointer_table("ix", flat.ix)
         g = flat.gathers
-        for name in ("in", "jd"):
-            for part, array in zip(("wide", "ptr", "idx"), g[name]):
+        for name in ("in", "jd", "lin_in", "lin_jd"):
+            for part, array in zip(("ptr", "idx"), g[name]):
                 ctx.set_array(f"{name}_{part}", array)
+        for part, array in zip(("ptr", "col", "slot"), g["lin"]):
+            ctx.set_array(f"lin_{part}", array)
+        ctx.set_array("lin_val", np.zeros(len(g["lin"][1])))
         c.n_rowblk = len(g["rowblk"]) - 1
         ctx.set_array("rowblk_ptr", g["rowblk"])
         ctx.set_array("xe_ptr", g["xe"][0])
@@ -210,7 +213,7 @@ class Simulation:
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
-        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u),
+        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("lin_c", n_u), ("lin_d", n_u),
                            ("K", n_y), ("Yst", n_y), ("Yacc", n_y)):
             ctx.set_array(name, np.zeros(size))
         c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pycparser import c_ast
 
 from pycast import runtime
+from pycast.affine import AFFINE, AffineAnalysis
 from pycast.cbuild import Comment, function
 from pycast.errors import TranslationError
 from pycast.names import RESERVED, fresh
@@ -138,6 +139,15 @@ class Unit:
     def translated(self) -> list[Translated]:
         """Every translated function and method, callees first."""
         return [Translated(key, e.name, e.signature, e.written) for key, e in self._entries.items()]
+
+    def affine(self, signature: Signature, varying) -> bool:
+        """Whether the translated function's return value is affine in the fields whose
+        paths are in ``varying``, with offset and coefficients that depend only on its
+        other fields and arguments (see :mod:`pycast.affine`; conservative)."""
+        varying = set(varying)
+        functions = {e.signature.cname: ([p.name for p in e.params], e.body) for e in self._order}
+        classes = {f.cname: AFFINE for f in signature.fields if f.path in varying}
+        return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
 
     @property
     def includes(self) -> list[str]:
