@@ -261,14 +261,17 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
 def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers) -> None:
     """Let each matrix entry with exactly one contributing slot be that slot.
 
-    Only entries with several contributors (parallel couplings) and fill-in get
-    storage of their own, after the slots in S, summed in the assembly phase.
-    The elimination program is rewritten to address S directly.
+    Entries with several contributors (parallel couplings) and entries that
+    elimination updates (fill-in) get storage of their own, after the slots in
+    S, summed in the assembly phase: a slot a linear contribution wrote once
+    per run must never be overwritten.  The elimination program is rewritten
+    to address S directly.
     """
     n = max(n_unknowns, 1)
     edge_of = np.searchsorted(program.rows.astype(np.int64) * n + program.cols, e_row * n + e_col)
     contributors = np.bincount(edge_of, minlength=len(program.rows))
     direct = contributors == 1
+    direct[program.fill_e] = False
     value = np.zeros(len(program.rows), dtype=np.int64)
     lone = direct[edge_of]
     value[edge_of[lone]] = e_slot[lone]
