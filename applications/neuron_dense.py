@@ -29,9 +29,18 @@ cell's soma(0.5) voltage is one source with ``sgid`` = cell index.
 
 The mod files are compiled by :func:`compile_mechanisms` with ``nrnivmodl``
 into a per-user cache (``$MYRIAD_CACHE_DIR`` or ``~/.cache/myriad``, directory
-``nrnmech-<hash>``; the hash covers the mod files, the NEURON version and the
-machine) built in a temporary directory and renamed atomically, and loaded
-once per process by :func:`load_mechanisms`.
+``nrnmech-<hash>``; the hash covers the mod files, the NEURON version, the
+machine and whether CoreNEURON's copy is built too) built in a temporary
+directory and renamed atomically, and loaded once per process by
+:func:`load_mechanisms`.
+
+CoreNEURON (``run_dense(coreneuron=True)``, CLI ``dense --coreneuron``) runs
+the dense model in NEURON's optimised engine, in memory and on the CPU:
+the mod files are then built with ``nrnivmodl -coreneuron`` (a separate
+cache entry; the NEURON side is the same) and ``$CORENEURONLIB`` names the
+CoreNEURON mechanism library, which NEURON otherwise looks for only under
+``./x86_64``.  CoreNEURON handles the ``source_var``/``target_var``
+transfers; its spikes equal NEURON's.
 
 Like :mod:`applications.neuron_models` (whose global-state helpers this module
 shares), ``neuron`` is imported lazily, and every ``run_*`` function (and
@@ -105,6 +114,7 @@ from applications.neuron_models import (
     _peak_rss_mb,
     _positive_float,
     _positive_int,
+    _psolve,
     _reset_globals,
     _spike_vectors,
 )
@@ -170,8 +180,8 @@ def _mod_files(mod_dir=MOD_DIR):
     return names
 
 
-def _mech_hash(mod_dir=MOD_DIR):
-    """Content hash of the mod files + NEURON version + machine."""
+def _mech_hash(mod_dir=MOD_DIR, coreneuron=False):
+    """Content hash of the mod files + NEURON version + machine (+ CoreNEURON build)."""
     try:
         import neuron  # noqa: WPS433
 
@@ -180,6 +190,8 @@ def _mech_hash(mod_dir=MOD_DIR):
         version = "?"
     dig = hashlib.sha256()
     dig.update(("neuron=%s;machine=%s;" % (version, platform.machine())).encode())
+    if coreneuron:
+        dig.update(b"coreneuron;")
     for name in _mod_files(mod_dir):
         with open(os.path.join(mod_dir, name), "rb") as fh:
             data = fh.read()
@@ -194,19 +206,28 @@ def _cache_root():
     return root
 
 
-def _built_library(path):
-    """Path of libnrnmech.so under a nrnivmodl output directory, or None."""
+def _built_library(path, name="libnrnmech.so"):
+    """Path of library ``name`` under a nrnivmodl output directory, or None."""
     arches = [platform.machine(), "x86_64", "aarch64", "arm64", "i686", "powerpc", "umac"]
     for arch in arches:
         for sub in ("", ".libs"):
-            lib = os.path.join(path, arch, sub, "libnrnmech.so")
+            lib = os.path.join(path, arch, sub, name)
             if os.path.isfile(lib) and os.path.getsize(lib) > 0:
                 return lib
     return None
 
 
-def compile_mechanisms(mod_dir=MOD_DIR, cache_dir=None):
+def _built(path, coreneuron):
+    """Whether ``path`` holds a complete build (both libraries for CoreNEURON)."""
+    return bool(_built_library(path) and (
+        not coreneuron or _built_library(path, "libcorenrnmech.so")))
+
+
+def compile_mechanisms(mod_dir=MOD_DIR, cache_dir=None, coreneuron=False):
     """Compile ``mod_dir/*.mod`` with nrnivmodl (cached); return the directory.
+
+    ``coreneuron``: ``nrnivmodl -coreneuron``, which builds CoreNEURON's
+    ``libcorenrnmech.so`` next to NEURON's library (in its own cache entry).
 
     The result lives in ``<cache>/nrnmech-<hash>`` where ``<cache>`` is
     ``cache_dir``, else ``$MYRIAD_CACHE_DIR``, else ``~/.cache/myriad``.  It is
@@ -216,27 +237,28 @@ def compile_mechanisms(mod_dir=MOD_DIR, cache_dir=None):
     """
     root = cache_dir or _cache_root()
     os.makedirs(root, mode=0o700, exist_ok=True)
-    target = os.path.join(root, "nrnmech-" + _mech_hash(mod_dir))
-    if _built_library(target):
+    target = os.path.join(root, "nrnmech-" + _mech_hash(mod_dir, coreneuron))
+    if _built(target, coreneuron):
         return target
     nrnivmodl = _find_nrnivmodl()
     tmp = tempfile.mkdtemp(prefix=".nrnmech-build-", dir=root)
     try:
         for name in _mod_files(mod_dir):
             shutil.copyfile(os.path.join(mod_dir, name), os.path.join(tmp, name))
-        proc = subprocess.run([nrnivmodl, "."], cwd=tmp, capture_output=True, text=True)
-        if proc.returncode != 0 or not _built_library(tmp):
+        proc = subprocess.run([nrnivmodl] + (["-coreneuron"] if coreneuron else []) + ["."],
+                              cwd=tmp, capture_output=True, text=True)
+        if proc.returncode != 0 or not _built(tmp, coreneuron):
             raise RuntimeError(
                 "nrnivmodl failed (exit %d) compiling %s:\n%s\n%s" % (
                     proc.returncode, mod_dir, proc.stdout[-6000:], proc.stderr[-6000:]))
         os.chmod(tmp, 0o700)
-        if os.path.isdir(target) and not _built_library(target):
+        if os.path.isdir(target) and not _built(target, coreneuron):
             # damaged earlier build: move it aside, then take its place
             shutil.rmtree(target, ignore_errors=True)
         try:
             os.rename(tmp, target)
         except OSError as exc:
-            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not _built_library(target):
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not _built(target, coreneuron):
                 raise
             # another process won the race; use its build
         else:
@@ -244,23 +266,28 @@ def compile_mechanisms(mod_dir=MOD_DIR, cache_dir=None):
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    if not _built_library(target):  # pragma: no cover
+    if not _built(target, coreneuron):  # pragma: no cover
         raise RuntimeError("compiled mechanisms missing from %s" % target)
     return target
 
 
-def load_mechanisms(mod_dir=MOD_DIR, cache_dir=None):
+def load_mechanisms(mod_dir=MOD_DIR, cache_dir=None, coreneuron=False):
     """Compile (if needed) and load HalfGap/GradedSyn once per process; return ``h``.
 
     If the mechanisms are already known to NEURON (loaded earlier by this
     function, or auto-loaded from an ``x86_64`` directory in the working
-    directory), nothing is loaded again.
+    directory), nothing is loaded again.  ``coreneuron``: also build
+    CoreNEURON's library and point ``$CORENEURONLIB`` at it.
     """
     global _LOADED_DIR
     h = _h()
+    if coreneuron:
+        path = compile_mechanisms(mod_dir, cache_dir, coreneuron=True)
+        os.environ["CORENEURONLIB"] = _built_library(path, "libcorenrnmech.so")
     if _LOADED_DIR is not None or _mechanisms_present(h):
         return h
-    path = compile_mechanisms(mod_dir, cache_dir)
+    if not coreneuron:
+        path = compile_mechanisms(mod_dir, cache_dir)
     import neuron  # noqa: WPS433
 
     if not neuron.load_mechanisms(path, warn_if_already_loaded=False):
@@ -669,7 +696,7 @@ class DenseNetwork:
 
     def __init__(self, ncell=1000, p=1.0, seed=1, ncompart=4, gsyn_total=0.002,
                  ggap_total=0.005, amp_lo=0.15, amp_hi=0.35, dt=0.025, threads=1,
-                 hh_table=False):
+                 hh_table=False, coreneuron=False):
         ncell, ncompart, threads = int(ncell), int(ncompart), int(threads)
         for name, val in (("ncell", ncell), ("ncompart", ncompart), ("threads", threads)):
             if val < 1:
@@ -678,7 +705,8 @@ class DenseNetwork:
             raise ValueError("p must be in [0, 1]")
         if not (dt > 0) or math.isinf(dt):
             raise ValueError("dt must be positive")
-        self.h = h = load_mechanisms()
+        self.h = h = load_mechanisms(coreneuron=coreneuron)
+        self.coreneuron = bool(coreneuron)
         _clean_slate(h)
         self._closed = False
         self._ce_saved = int(h.cvode.cache_efficient())
@@ -800,11 +828,10 @@ class DenseNetwork:
         t0 = time.perf_counter()
         h.stdinit()
         init_s = time.perf_counter() - t0
-        t1 = time.perf_counter()
         c1 = time.process_time()
-        pc.psolve(tstop)
-        run_s = time.perf_counter() - t1
+        timing = _psolve(h, pc, tstop, self.coreneuron)
         run_cpu_s = time.process_time() - c1
+        run_s = timing["run_s"]
         steps = int(round(h.t / self.dt))
         tt = np.array(tvec.as_numpy(), dtype=float)
         gg = np.rint(np.array(idvec.as_numpy(), dtype=float)).astype(np.int64)
@@ -822,6 +849,7 @@ class DenseNetwork:
             "n_graded": self.n_graded,
             "n_halfgap": self.n_halfgap,
             "peak_rss_mb": _peak_rss_mb(),
+            **timing,
         }
 
     def close(self):
@@ -848,7 +876,7 @@ class DenseNetwork:
 
 
 def build_dense(ncell=1000, p=1.0, seed=1, ncompart=4, gsyn_total=0.002, ggap_total=0.005,
-                amp_lo=0.15, amp_hi=0.35, dt=0.025, threads=1, hh_table=False):
+                amp_lo=0.15, amp_hi=0.35, dt=0.025, threads=1, hh_table=False, coreneuron=False):
     """Build the dense model; returns a :class:`DenseNetwork` (close it!).
 
     ``ncell`` ball-and-stick cells: soma L = diam = 20 um, nseg 1, hh; dend
@@ -860,26 +888,31 @@ def build_dense(ncell=1000, p=1.0, seed=1, ncompart=4, gsyn_total=0.002, ggap_to
     soma(0.5) v of i for every syn[i, j], i != j; gap junction
     (g = ggap_total / (p (ncell - 1))) between soma(0.5) of i and j for every
     gap[i, j], i < j.  Spikes: soma(0.5) v crossing 10 mV, gid = cell index.
-    Fixed step ``dt``, backward Euler, ``threads`` NEURON threads.
+    Fixed step ``dt``, backward Euler, ``threads`` NEURON threads; run in
+    CoreNEURON if ``coreneuron``.
     """
     return DenseNetwork(ncell=ncell, p=p, seed=seed, ncompart=ncompart,
                         gsyn_total=gsyn_total, ggap_total=ggap_total, amp_lo=amp_lo,
-                        amp_hi=amp_hi, dt=dt, threads=threads, hh_table=hh_table)
+                        amp_hi=amp_hi, dt=dt, threads=threads, hh_table=hh_table,
+                        coreneuron=coreneuron)
 
 
 def run_dense(ncell=1000, p=1.0, seed=1, ncompart=4, gsyn_total=0.002, ggap_total=0.005,
-              amp_lo=0.15, amp_hi=0.35, tstop=10.0, dt=0.025, threads=1, hh_table=False):
+              amp_lo=0.15, amp_hi=0.35, tstop=10.0, dt=0.025, threads=1, hh_table=False,
+              coreneuron=False):
     """Build (:func:`build_dense`), run ``tstop`` ms with ``pc.psolve`` and clean up.
 
     Returns ``spikes`` (list of (t, gid) sorted by t then gid),
     ``compartments``, ``steps``, ``build_s``, ``init_s`` (stdinit), ``run_s``
-    (psolve alone), ``run_cpu_s`` (process CPU time of psolve, all threads),
+    (the time loop alone), ``psolve_s`` (wall time of psolve; with CoreNEURON
+    also ``transfer_s``, see ``neuron_models._psolve``), ``run_cpu_s``
+    (process CPU time of psolve, all threads),
     ``ms_per_simulated_ms`` (= 1000 run_s / tstop),
     ``threads``, ``n_graded``, ``n_halfgap``, ``peak_rss_mb`` (process peak).
     """
     with build_dense(ncell=ncell, p=p, seed=seed, ncompart=ncompart, gsyn_total=gsyn_total,
                      ggap_total=ggap_total, amp_lo=amp_lo, amp_hi=amp_hi, dt=dt,
-                     threads=threads, hh_table=hh_table) as net:
+                     threads=threads, hh_table=hh_table, coreneuron=coreneuron) as net:
         return net.run(tstop)
 
 
@@ -937,6 +970,8 @@ def _build_parser():
     d.add_argument("--amp-hi", type=float, default=0.35)
     d.add_argument("--threads", type=int, default=1)
     d.add_argument("--hh-table", type=int, choices=(0, 1), default=1)
+    d.add_argument("--coreneuron", action="store_true",
+                   help="run in CoreNEURON (in memory, CPU, --threads threads)")
     common(d, 10.0, 0.025, method=False)
     return ap, {"gap_ring": g, "graded_pair": s, "dense": d}
 
@@ -991,7 +1026,8 @@ def main(argv=None):
         res = run_dense(ncell=args.ncell, p=args.p, seed=args.seed, ncompart=args.ncompart,
                         gsyn_total=args.gsyn_total, ggap_total=args.ggap_total,
                         amp_lo=args.amp_lo, amp_hi=args.amp_hi, tstop=args.tstop,
-                        dt=args.dt, threads=args.threads, hh_table=bool(args.hh_table))
+                        dt=args.dt, threads=args.threads, hh_table=bool(args.hh_table),
+                        coreneuron=args.coreneuron)
         if args.out:
             with open(args.out, "w") as fh:
                 fh.write("".join("%.6f %d\n" % (t, g) for t, g in res["spikes"]))
@@ -999,9 +1035,12 @@ def main(argv=None):
                  "init_s": res["init_s"], "run_cpu_s": res["run_cpu_s"],
                  "ncell": args.ncell, "p": args.p,
                  "tstop": args.tstop, "dt": args.dt}
+        extra.update((k, res[k]) for k in ("psolve_s", "transfer_s", "run_s_is_psolve")
+                     if k in res)
         threads = args.threads
         nspikes = len(res["spikes"])
-    summary = {"engine": "neuron", "model": args.model,
+    engine = "coreneuron" if getattr(args, "coreneuron", False) else "neuron"
+    summary = {"engine": engine, "model": args.model,
                "compartments": res["compartments"], "steps": res["steps"],
                "build_s": res["build_s"], "compile_s": 0.0, "run_s": res["run_s"],
                "peak_rss_mb": _peak_rss_mb(), "threads": threads, "nspikes": nspikes,

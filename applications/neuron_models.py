@@ -32,6 +32,11 @@ Quirks worth knowing (checked with NEURON 9.0.2):
   (the same equations in both simulators); the CLI keeps NEURON's default
   (``--hh-table {0,1}``, default 1) so that benchmarks time NEURON as users run it.
 
+CoreNEURON (``run_ringtest(coreneuron=True)``, CLI ``--coreneuron``) runs the
+same model in NEURON's optimised engine, in memory and on the CPU, with the
+same ``pc.nthread`` threads (see :func:`_psolve` for how its time loop is
+timed).  Its spikes equal NEURON's on the ring.
+
 Analytic helper: :func:`cable_steady_state` gives the exact steady state of
 the sealed finite passive cable with current injected at x = 0.
 
@@ -43,17 +48,24 @@ CLI::
     python -m applications.neuron_models cable --nseg 101 --out cable.csv
 
 The last stdout line is one JSON object with ``engine``, ``compartments``,
-``steps``, ``build_s``, ``run_s``, ``peak_rss_mb``, ``threads``, ``nspikes``.
+``steps``, ``build_s``, ``run_s``, ``peak_rss_mb``, ``threads``, ``nspikes``;
+``ringtest`` adds ``psolve_s`` (wall time of ``pc.psolve``) and ``startup_s``
+(set-up before the time loop: ``build_s``, plus ``transfer_s`` under
+CoreNEURON).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
+import os
+import re
 import resource
 import sys
+import tempfile
 import time
 
 __all__ = [
@@ -97,6 +109,13 @@ def _clean_slate(h):
     pc.nthread(1)
     h.cvode.active(0)
     h.secondorder = 0
+    _coreneuron_off()
+
+
+def _coreneuron_off():
+    from neuron import coreneuron  # noqa: WPS433
+
+    coreneuron.enable = False
 
 
 def _reset_globals(h, dt_saved=0.025):
@@ -107,6 +126,7 @@ def _reset_globals(h, dt_saved=0.025):
     h.secondorder = 0
     h.dt = dt_saved
     h.usetable_hh = 1
+    _coreneuron_off()
 
 
 def _assert_no_sections(h):
@@ -346,6 +366,94 @@ def _cable_impl(h, nseg, dt, tstop, method):
     return out
 
 
+#: $CORENEURONLIB at this process's first CoreNEURON psolve ("" = NEURON's
+#: built-in mechanisms): CoreNEURON loads its mechanism library only once
+_CORENEURON_LIB = None
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr(what):
+    """While the block runs, fd 1 (C stdio's stdout too) is a temporary file;
+    afterwards its text is copied to stderr and left in the yielded list.
+    ``what`` names the writer in the line on stderr that gives the file's path
+    first, so that its text can be found should the process abort."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    fd, path = tempfile.mkstemp(prefix="neuron-stdout-", suffix=".log")
+    sys.stderr.write("[neuron_models] %s's stdout goes to %s\n" % (what, path))
+    sys.stderr.flush()
+    sys.stdout.flush()
+    libc.fflush(None)
+    saved = os.dup(1)
+    os.dup2(fd, 1)
+    text = []
+    try:
+        yield text
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        with os.fdopen(fd, "rb") as fh:
+            fh.seek(0)
+            text.append(fh.read().decode(errors="replace"))
+        os.unlink(path)
+        sys.stderr.write(text[0])
+        sys.stderr.flush()
+
+
+def _psolve(h, pc, tstop, coreneuron=False):
+    """``pc.psolve(tstop)`` in NEURON, or in CoreNEURON (in memory, CPU).
+
+    Returns ``psolve_s`` (wall time of psolve) and ``run_s``, the time loop
+    alone as every engine's ``run_s`` means.  In NEURON the two are the same.
+    CoreNEURON's psolve also copies the model into CoreNEURON first and the
+    state and spikes back afterwards; that is set-up, not simulation, so
+    ``run_s`` is CoreNEURON's own "Solver Time" and ``transfer_s`` the rest of
+    psolve.  CoreNEURON prints that report with C stdio on stdout, where it
+    would land after or inside our JSON line, so it is diverted to stderr
+    (:func:`_stdout_to_stderr`) and read there.  If the report lacks the
+    solver time, ``run_s`` is ``psolve_s`` and ``run_s_is_psolve`` says so.
+
+    CoreNEURON keeps the mechanism library it loaded first for the whole
+    process (a later model needing another one would crash it), so a change of
+    ``$CORENEURONLIB`` after the first CoreNEURON run is an error.
+    """
+    global _CORENEURON_LIB
+    if not coreneuron:
+        t0 = time.perf_counter()
+        pc.psolve(tstop)
+        dt = time.perf_counter() - t0
+        return {"psolve_s": dt, "run_s": dt}
+    from neuron import coreneuron as cn  # noqa: WPS433
+
+    if not h.cvode.cache_efficient():
+        raise ValueError("CoreNEURON needs h.cvode.cache_efficient(1)")
+    lib = os.environ.get("CORENEURONLIB", "")
+    if _CORENEURON_LIB is None:
+        _CORENEURON_LIB = lib
+    elif lib != _CORENEURON_LIB:
+        raise RuntimeError(
+            "CoreNEURON already runs with the mechanism library %r in this process and cannot "
+            "load %r: run this model in a new process" % (_CORENEURON_LIB or "(built-in)", lib))
+    cn.enable = True
+    cn.gpu = False
+    cn.verbose = 1  # lowest level that still prints "Solver Time"
+    try:
+        with _stdout_to_stderr("CoreNEURON") as report:
+            t0 = time.perf_counter()
+            pc.psolve(tstop)
+            psolve_s = time.perf_counter() - t0
+    finally:
+        cn.enable = False
+    m = re.search(r"Solver Time\s*:\s*([-+.0-9eE]+)", report[0])
+    out = {"psolve_s": psolve_s, "run_s": float(m.group(1)) if m else psolve_s}
+    out["transfer_s"] = psolve_s - out["run_s"]
+    if not m:
+        out["run_s_is_psolve"] = True
+    return out
+
+
 # --------------------------------------------------------------------------
 # 3. ringtest
 # --------------------------------------------------------------------------
@@ -399,13 +507,16 @@ def _ringtest_nseg(h):
 
 def run_ringtest(nring=16, ncell=8, nbranch=16, ncompart=1, tstop=100.0, dt=0.025,
                  secondorder=0, threads=1, cache_efficient=True, record_soma_gids=(),
-                 hh_table=False):
-    """CoreNEURON ring benchmark (DESIGN.md model 3) run with ``pc.psolve``.
+                 hh_table=False, coreneuron=False):
+    """CoreNEURON ring benchmark (DESIGN.md model 3) run with ``pc.psolve``,
+    in NEURON or (``coreneuron=True``) in CoreNEURON.
 
     Returns ``spikes`` (list of (time, gid) sorted by time then gid),
-    ``compartments`` (sum of nseg), ``steps``, ``build_s``, ``run_s`` (time of
-    ``pc.psolve(tstop)`` alone), ``threads``.  If ``record_soma_gids`` is given,
-    also ``t`` and ``soma_v`` ({gid: array}) recorded every step.
+    ``compartments`` (sum of nseg), ``steps``, ``build_s`` (model building and
+    ``stdinit``), ``run_s`` (the time loop alone), ``psolve_s`` (wall time of
+    ``pc.psolve(tstop)``), with CoreNEURON ``transfer_s`` (see
+    :func:`_psolve`), ``threads``.  If ``record_soma_gids`` is given, also
+    ``t`` and ``soma_v`` ({gid: array}) recorded every step.
     """
     for name, val in (("nring", nring), ("ncell", ncell), ("nbranch", nbranch),
                       ("ncompart", ncompart), ("threads", threads)):
@@ -413,6 +524,8 @@ def run_ringtest(nring=16, ncell=8, nbranch=16, ncompart=1, tstop=100.0, dt=0.02
             raise ValueError("%s must be >= 1" % name)
     if dt <= 0 or tstop <= 0:
         raise ValueError("dt and tstop must be positive")
+    if coreneuron and not cache_efficient:
+        raise ValueError("CoreNEURON needs cache_efficient=True")
     nring, ncell, nbranch, ncompart, threads = (int(nring), int(ncell), int(nbranch),
                                                 int(ncompart), int(threads))
     h = _h()
@@ -421,7 +534,7 @@ def run_ringtest(nring=16, ncell=8, nbranch=16, ncompart=1, tstop=100.0, dt=0.02
     h.usetable_hh = int(bool(hh_table))
     try:
         return _ringtest_impl(h, nring, ncell, nbranch, ncompart, tstop, dt, secondorder,
-                              threads, cache_efficient, record_soma_gids)
+                              threads, cache_efficient, record_soma_gids, coreneuron)
     finally:
         pc = h.ParallelContext()
         pc.gid_clear()
@@ -446,7 +559,7 @@ def _spike_vectors(h):
 
 
 def _ringtest_impl(h, nring, ncell, nbranch, ncompart, tstop, dt, secondorder, threads,
-                   cache_efficient, record_soma_gids):
+                   cache_efficient, record_soma_gids, coreneuron):
     np = _np()
     pc = h.ParallelContext()
     t0 = time.perf_counter()
@@ -479,9 +592,7 @@ def _ringtest_impl(h, nring, ncell, nbranch, ncompart, tstop, dt, secondorder, t
     h.stdinit()
     build_s = time.perf_counter() - t0
 
-    t1 = time.perf_counter()
-    pc.psolve(tstop)
-    run_s = time.perf_counter() - t1
+    timing = _psolve(h, pc, tstop, coreneuron)
     steps = int(round(h.t / dt))
 
     tt = np.array(tvec.as_numpy(), dtype=float)
@@ -492,9 +603,9 @@ def _ringtest_impl(h, nring, ncell, nbranch, ncompart, tstop, dt, secondorder, t
         "compartments": compartments,
         "steps": steps,
         "build_s": build_s,
-        "run_s": run_s,
         "threads": threads,
     }
+    out.update(timing)
     if record_soma_gids:
         out["t"] = np.array(rec_t.as_numpy(), dtype=float)
         out["soma_v"] = {g: np.array(v.as_numpy(), dtype=float) for g, v in rec_v.items()}
@@ -572,6 +683,8 @@ def _build_parser():
     r.add_argument("--no-cache-efficient", action="store_true")
     r.add_argument("--out", default=None, help="spike file: 'time gid' per line")
     r.add_argument("--hh-table", type=int, choices=(0, 1), default=1)
+    r.add_argument("--coreneuron", action="store_true",
+                   help="run in CoreNEURON (in memory, CPU, --threads threads)")
 
     s = sub.add_parser("hh_soma", help="single HH compartment")
     s.add_argument("--amp", type=float, default=0.1)
@@ -609,20 +722,25 @@ def main(argv=None):
     if args.model == "ringtest":
         for name in ("nring", "ncell", "nbranch", "ncompart", "threads"):
             _positive_int(sp, "--" + name, getattr(args, name))
+        if args.coreneuron and args.no_cache_efficient:
+            sp.error("--coreneuron needs cache efficient mode (drop --no-cache-efficient)")
         res = run_ringtest(nring=args.nring, ncell=args.ncell, nbranch=args.nbranch,
                            ncompart=args.ncompart, tstop=args.tstop, dt=args.dt,
                            secondorder=args.secondorder, threads=args.threads,
                            cache_efficient=not args.no_cache_efficient,
-                           hh_table=bool(args.hh_table))
+                           hh_table=bool(args.hh_table), coreneuron=args.coreneuron)
         if args.out:
             with open(args.out, "w") as fh:
                 for t, g in res["spikes"]:
                     fh.write("%.6f %d\n" % (t, g))
-        summary = {"engine": "neuron", "model": "ringtest",
+        summary = {"engine": "coreneuron" if args.coreneuron else "neuron", "model": "ringtest",
                    "compartments": res["compartments"], "steps": res["steps"],
-                   "build_s": res["build_s"], "run_s": res["run_s"],
+                   "build_s": res["build_s"],
+                   "startup_s": res["build_s"] + res.get("transfer_s", 0.0),
                    "peak_rss_mb": _peak_rss_mb(), "threads": args.threads,
                    "nspikes": len(res["spikes"])}
+        summary.update((k, res[k]) for k in ("run_s", "psolve_s", "transfer_s", "run_s_is_psolve")
+                       if k in res)
     elif args.model == "hh_soma":
         if args.integrator == "cvode":
             _positive_float(sp, "--atol", args.atol)

@@ -1,7 +1,8 @@
-"""Dense analog coupling benchmark: Myriad vs NEURON, 1 and 2 threads.
+"""Dense analog coupling benchmark: Myriad vs NEURON and CoreNEURON, 1 and 2
+threads, against the target of issue 9.
 
     python -m benchmarks.dense_bench [--ncell 1000 --p 1.0 --tstop 10
-        --tstop-neuron T --dt 0.025 --threads 1 2] [--skip-neuron] [--quick]
+        --tstop-neuron T --dt 0.025 --threads 1 2] [--skip-ENGINE] [--quick]
 
 The model (``applications/neuron_dense.py``, "C. dense"): ``ncell``
 ball-and-stick HH cells, a graded synapse for every ordered pair and a gap
@@ -15,17 +16,23 @@ Each simulation runs in its own subprocess (clean peak RSS):
   contract: last stdout line is JSON with compartments, steps, build_s,
   compile_s, run_s, peak_rss_mb);
 * NEURON: ``python -m applications.neuron_dense dense ... --threads K --out
-  FILE`` (same keys; fixed step backward Euler, ``pc.psolve``).
+  FILE`` (same keys; fixed step backward Euler, ``pc.psolve``);
+* CoreNEURON: the same with ``--coreneuron`` (the mod files built with
+  ``nrnivmodl -coreneuron`` on first use, cached; its ``run_s`` is
+  CoreNEURON's own solver time, without the copy of the model into it).
 
 NEURON is slow on this model (seconds of wall time per simulated ms at
-ncell = 1000), so ``--tstop-neuron`` may run it for less simulated time than
-Myriad; the comparison is by wall time per simulated ms (``run_s`` / tstop).
-Prints a table (engine, threads, compartments, steps, build_s, compile_s,
-run_s, wall ms per simulated ms, peak RSS), the NEURON/Myriad ratios of wall
-time per simulated ms for each thread count (> 1: Myriad faster), a spike
-comparison over the simulated time both ran, and as the last line one JSON
-object with all of it.  A Myriad run that is missing or fails is reported as
-failed with the tail of its stderr; the NEURON rows are printed regardless.
+ncell = 1000), so ``--tstop-neuron`` may run the peers for less simulated time
+than Myriad; the comparison is by wall time per simulated ms (``run_s`` /
+tstop).  Prints a table (engine, threads, compartments, steps, build_s,
+compile_s, run_s, wall ms per simulated ms, peak RSS), the peer/Myriad ratios
+of wall time per simulated ms for each thread count (> 1: Myriad faster),
+issue 9's target (1000 cells, p = 1: Myriad at least 5x faster than NEURON on
+1 thread) with the verdict and CoreNEURON's figure (or why it was not
+measured), the spike comparison with NEURON over the simulated time all ran,
+and as the last line one JSON object with all of it.  A run that fails is
+reported as failed with the tail of its stderr; the others are reported
+regardless.
 """
 
 from __future__ import annotations
@@ -36,12 +43,16 @@ import os
 import sys
 import tempfile
 
-from benchmarks.ringtest_bench import (_fmt, compare_spikes, read_spikes, report_spikes, run_cli,
-                                      run_engines, speed_ratios)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchmarks.ringtest_bench import (_fmt, _failed_note, add_skip_options,
+                                      compare_with_neuron, ok_rows, print_target, report_spikes,
+                                      run_engines, run_row, speed_ratios)
 
 QUICK = {"ncell": 100, "p": 1.0, "tstop": 10.0}
+FULL = {"ncell": 1000, "p": 1.0, "tstop": 10.0}
+
+#: issue 9: on 1 thread Myriad's wall time per simulated ms is at least this
+#: many times shorter than NEURON's (ncell 1000, p 1)
+TARGET_SPEEDUP_VS_NEURON = 5.0
 
 
 def _model_args(params, tstop):
@@ -61,45 +72,22 @@ def run_one(engine, threads, params, tstop, workdir, timeout, myriad_module="app
             cmd += ["--backend", backend]
     else:
         cmd = [sys.executable, "-m", "applications.neuron_dense", "dense"] + \
-            _model_args(params, tstop) + ["--threads", str(threads), "--out", out]
-    row = {"engine": engine, "threads": threads, "tstop": tstop, "status": "failed",
-           "cmd": " ".join(cmd)}
-    print("[dense_bench] running %s threads=%d tstop=%g ..." % (engine, threads, tstop),
-          file=sys.stderr, flush=True)
-    summary = run_cli(cmd, threads, timeout, row)
-    if summary is None:
-        return row, None
-    for key in ("compartments", "steps", "build_s", "compile_s", "init_s", "run_s",
-                "peak_rss_mb", "n_graded", "n_halfgap"):
-        if key in summary:
-            row[key] = summary[key]
-    try:
-        row["ms_per_sim_ms"] = float(summary["run_s"]) * 1e3 / tstop
-        row["msteps_per_s"] = (float(summary["compartments"]) * float(summary["steps"])
-                               / float(summary["run_s"]) / 1e6)
-    except (TypeError, ValueError, ZeroDivisionError):
-        row["ms_per_sim_ms"] = row["msteps_per_s"] = None
-    spikes = None
-    if os.path.exists(out):
-        try:
-            spikes = read_spikes(out)
-            row["nspikes"] = len(spikes)
-        except OSError as exc:
-            row["spike_error"] = str(exc)
-    else:
-        row["spike_error"] = "no spike file written"
-    row["status"] = "ok"
+            _model_args(params, tstop) + ["--threads", str(threads), "--out", out] + \
+            (["--coreneuron"] if engine == "coreneuron" else [])
+    row, spikes = run_row(engine, threads, cmd, out, timeout, tag="dense_bench", tstop=tstop)
+    if row["status"] == "ok":
+        row["ms_per_sim_ms"] = float(row["run_s"]) * 1e3 / tstop
     return row, spikes
 
 
 def print_table(rows):
-    hdr = "%-7s %7s %12s %7s %8s %9s %9s %9s %14s %9s  %s" % (
+    hdr = "%-10s %7s %12s %7s %8s %9s %9s %9s %14s %9s  %s" % (
         "engine", "threads", "compartments", "tstop", "steps", "build_s", "compile_s",
         "run_s", "wall_ms/sim_ms", "RSS_MB", "status")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
-        print("%-7s %7d %12s %7s %8s %9s %9s %9s %14s %9s  %s" % (
+        print("%-10s %7d %12s %7s %8s %9s %9s %9s %14s %9s  %s" % (
             r["engine"], r["threads"], _fmt(r.get("compartments"), "d"),
             _fmt(r.get("tstop"), "g"), _fmt(r.get("steps"), "d"),
             _fmt(r.get("build_s"), ".2f"), _fmt(r.get("compile_s"), ".2f"),
@@ -110,8 +98,23 @@ def print_table(rows):
             print("\n%s threads=%d FAILED: %s" % (r["engine"], r["threads"], r.get("error")))
 
 
-def _truncate(spikes, tmax):
-    return [(t, g) for t, g in spikes if t < tmax]
+def report_target(rows, judged):
+    """Print issue 9's dense target (1 thread, Myriad vs NEURON) with
+    CoreNEURON's figure for comparison; returns the JSON record."""
+    by = ok_rows(rows)
+    m = by.get(("myriad", 1), {}).get("ms_per_sim_ms")
+    figures = {p: by.get((p, 1), {}).get("ms_per_sim_ms") for p in ("neuron", "coreneuron")}
+    speedup = {p: (x / m if m and x else None) for p, x in figures.items()}
+    print("\nIssue 9 target (dense, 1000 cells, p = 1, 1 thread)%s:" % (
+        "" if judged else " -- not that size: figures shown, not judged"))
+    print("  wall ms per simulated ms: Myriad %s, NEURON %s, CoreNEURON %s" % tuple(
+        _fmt(x, ".2f") for x in (m, figures["neuron"], figures["coreneuron"])))
+    peers = [("speed-up over CoreNEURON", speedup["coreneuron"],
+              "" if figures["coreneuron"] else _failed_note(rows, "coreneuron"))]
+    record = print_target("3. speed-up over NEURON:", speedup["neuron"], "x",
+                          TARGET_SPEEDUP_VS_NEURON, True, judged, peers, spec=".2f")
+    record["ms_per_sim_ms"] = dict(figures, myriad=m)
+    return record
 
 
 def main(argv=None):
@@ -120,9 +123,9 @@ def main(argv=None):
     ap.add_argument("--ncell", type=int, default=None, help="cells (default 1000)")
     ap.add_argument("--p", type=float, default=None, help="connection probability (1.0)")
     ap.add_argument("--tstop", type=float, default=None,
-                    help="simulated ms for Myriad (and NEURON unless --tstop-neuron; 10)")
+                    help="simulated ms for Myriad (and the peers unless --tstop-neuron; 10)")
     ap.add_argument("--tstop-neuron", type=float, default=None,
-                    help="simulated ms for NEURON (default: --tstop)")
+                    help="simulated ms for NEURON and CoreNEURON (default: --tstop)")
     ap.add_argument("--dt", type=float, default=0.025)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                     help="thread counts to run (default: 1 2)")
@@ -134,11 +137,10 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="ncell 100 for a smoke run")
     ap.add_argument("--timeout", type=float, default=1800.0,
                     help="seconds per simulation subprocess")
-    ap.add_argument("--skip-neuron", action="store_true")
-    ap.add_argument("--skip-myriad", action="store_true")
+    add_skip_options(ap)
     args = ap.parse_args(argv)
 
-    base = QUICK if args.quick else {"ncell": 1000, "p": 1.0, "tstop": 10.0}
+    base = QUICK if args.quick else FULL
     params = {
         "ncell": args.ncell if args.ncell is not None else base["ncell"],
         "p": args.p if args.p is not None else base["p"],
@@ -158,34 +160,29 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory(prefix="dense_bench_") as work:
         rows, spikes = run_engines(args, lambda engine, k: run_one(
-            engine, k, params, params["tstop_neuron"] if engine == "neuron" else params["tstop"], work,
-            args.timeout, args.myriad_module, args.myriad_method or None, args.backend))
+            engine, k, params, params["tstop"] if engine == "myriad" else params["tstop_neuron"],
+            work, args.timeout, args.myriad_module, args.myriad_method or None, args.backend))
 
     print("\ndense ncell=%(ncell)d p=%(p)g dt=%(dt)g tstop(myriad)=%(tstop)g "
-          "tstop(neuron)=%(tstop_neuron)g" % params)
+          "tstop(neuron, coreneuron)=%(tstop_neuron)g" % params)
     print_table(rows)
 
     ratios = speed_ratios(rows, args.threads, "ms_per_sim_ms", higher_is_faster=False,
-                          title="NEURON/Myriad wall time per simulated ms (>1 = Myriad faster):")
+                          title="Peer/Myriad wall time per simulated ms (>1 = Myriad faster):")
+    judged = (params["ncell"], params["p"]) == (FULL["ncell"], FULL["p"])
+    target = report_target(rows, judged)
 
     # spikes over the simulated time every run covered
     tcommon = min(params["tstop"], params["tstop_neuron"])
-    comparisons = {}
-    ref = spikes.get(("neuron", 1)) or next(
-        (v for (e, _k), v in sorted(spikes.items()) if e == "neuron"), None)
-    if ref is not None:
-        ref = _truncate(ref, tcommon)
-        for (engine, k), spk in sorted(spikes.items()):
-            if engine == "myriad":
-                comparisons["myriad_t%d_vs_neuron" % k] = compare_spikes(
-                    _truncate(spk, tcommon), ref)
-    report_spikes(spikes, comparisons, "Spikes (t < %g ms):" % tcommon)
+    comparisons = compare_with_neuron(spikes, tcommon)
+    report_spikes(spikes, comparisons, "5. Spikes (against NEURON's, t < %g ms):" % tcommon)
 
     result = {
         "benchmark": "dense",
         "params": params,
         "runs": rows,
-        "neuron_over_myriad_ms_per_sim_ms": ratios,
+        "peer_over_myriad_ms_per_sim_ms": ratios,
+        "target": target,
         "spikes": comparisons,
     }
     sys.stdout.flush()

@@ -182,6 +182,25 @@ def test_dense_threads_identical(h):
     assert _sections(h) == 0
 
 
+def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
+    """CoreNEURON (mod files built with nrnivmodl -coreneuron) runs the dense
+    model's transfers: the same spikes as NEURON's.  In subprocesses, since
+    CoreNEURON keeps the first mechanism library it loads for the process."""
+    outs = {}
+    for flag in ([], ["--coreneuron"]):
+        out = tmp_path / ("spikes%d.dat" % len(flag))
+        cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "8",
+               "--p", "1.0", "--tstop", "10", "--out", str(out)] + flag
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+        summary = json.loads(p.stdout.strip().splitlines()[-1])
+        assert summary["engine"] == ("coreneuron" if flag else "neuron")
+        assert 0 < summary["run_s"] <= summary["psolve_s"]
+        outs[len(flag)] = out.read_text()
+    assert "transfer_s" in summary and "run_s_is_psolve" not in summary
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) >= 8
+
+
 def test_cli_dense(tmp_path, h):
     out = tmp_path / "spikes.dat"
     cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "6",

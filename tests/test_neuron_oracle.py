@@ -129,6 +129,41 @@ def test_cli_ringtest(tmp_path):
     assert 1.0 < float(t0) < 5.0 and int(g0) == 0
 
 
+def test_ringtest_coreneuron_spikes_equal_neurons():
+    """CoreNEURON runs the same ring: same spikes on 1 and 2 threads, its time
+    loop (run_s) timed apart from psolve's copies, and the global switch off again."""
+    from neuron import coreneuron
+
+    kw = dict(nring=2, ncell=8, nbranch=4, ncompart=2, tstop=40.0)
+    ref = nm.run_ringtest(**kw)
+    for threads in (1, 2):
+        r = nm.run_ringtest(threads=threads, coreneuron=True, **kw)
+        assert r["spikes"] == ref["spikes"] and len(ref["spikes"]) > 8
+        assert "run_s_is_psolve" not in r and 0 < r["run_s"] <= r["psolve_s"]
+        assert r["transfer_s"] == pytest.approx(r["psolve_s"] - r["run_s"])
+        assert not coreneuron.enable and _sections() == 0
+    assert "transfer_s" not in ref and ref["run_s"] == ref["psolve_s"]
+
+
+def test_cli_ringtest_coreneuron(tmp_path):
+    outs = {}
+    for flag in ([], ["--coreneuron"]):
+        out = tmp_path / ("spikes%d.dat" % len(flag))
+        cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest", "--nring", "2",
+               "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
+               "--out", str(out)] + flag
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        lines = p.stdout.strip().splitlines()
+        assert len(lines) == 1, p.stdout  # CoreNEURON's report goes to stderr
+        summary = json.loads(lines[-1])
+        assert summary["engine"] == ("coreneuron" if flag else "neuron")
+        assert summary["startup_s"] >= summary["build_s"] > 0
+        outs[len(flag)] = out.read_text()
+    assert "Solver Time" in p.stderr
+    assert outs[0] == outs[1] and outs[0]
+
+
 def test_cli_rejects_bad_dt():
     cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest", "--dt", "0"]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)

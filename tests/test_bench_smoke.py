@@ -1,0 +1,50 @@
+"""Smoke test of `make bench`: both benchmarks on tiny models, every engine.
+
+Checks that every run succeeds, that the last stdout line is the JSON record
+with the targets, and that CoreNEURON's spikes equal NEURON's.  Skipped
+without NEURON.
+"""
+
+import json
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+pytest.importorskip("neuron")
+
+from benchmarks import dense_bench, ringtest_bench  # noqa: E402
+
+
+def _record(capsys, main, argv):
+    assert main(argv) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    failed = [(r["engine"], r.get("error")) for r in record["runs"] if r["status"] != "ok"]
+    assert not failed
+    return record
+
+
+def test_ringtest_bench_smoke(capsys):
+    record = _record(capsys, ringtest_bench.main,
+                     ["--nring", "1", "--nbranch", "2", "--ncompart", "1", "--tstop", "10",
+                      "--threads", "1"])
+    assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
+    targets = record["targets"]
+    assert set(targets) == {"throughput_t1", "rss_above_baseline", "first_compile",
+                            "cached_startup"}
+    assert all(t["verdict"] is None for t in targets.values())  # not the medium ring
+    assert targets["first_compile"]["myriad"] > targets["cached_startup"]["compile_s"]
+    assert targets["throughput_t1"]["peers"]["CoreNEURON"] > 0
+    assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
+
+
+def test_dense_bench_smoke(capsys):
+    record = _record(capsys, dense_bench.main,
+                     ["--ncell", "4", "--tstop", "5", "--threads", "1"])
+    assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
+    assert record["target"]["verdict"] is None and record["target"]["myriad"] > 0
+    assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
