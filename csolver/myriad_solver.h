@@ -66,11 +66,12 @@ typedef struct myr_ctx {
     double *lin_c, *lin_d, *lin_val;
     int64_t n_xedge;
     const myr_idx *xe_ptr, *xe_idx;
-    /* rows of the assembly in n_rowblk blocks of about equal work (slots to
+    /* the rows the assembly phase builds (asm_rows; a linear tree's rows are
+     * built by its solve), in n_rowblk blocks of about equal work (slots to
      * sum), so that a static schedule balances rows as unequal as a soma
      * gap-coupled to every other cell and a dendrite node with one leak */
     int64_t n_rowblk;
-    const myr_idx *rowblk_ptr;
+    const myr_idx *rowblk_ptr, *asm_rows;
 
     /* exact linear solve: elimination program per connected component;
      * up_kj, up_jk and fill_e address S */
@@ -78,10 +79,13 @@ typedef struct myr_ctx {
     const myr_idx *comp_ptr, *order;
     const myr_idx *up_ptr, *up_node, *up_kj, *up_jk;
     const myr_idx *fill_ptr, *fill_q, *fill_e;
-    /* the same for components that are trees, by pivot position: parent
-     * (-1 at the root) and where a[k][parent], a[parent][k] are in S */
+    /* the same for components that are trees (comp_tree 1; 2 for a linear
+     * tree, whose entries are constant), by pivot position: parent (-1 at
+     * the root) and where a[k][parent], a[parent][k] are in S; tree_a holds
+     * their values [2 per pivot], gathered once per run for linear trees */
     const int8_t *comp_tree;
     const myr_idx *tree_parent, *tree_kj, *tree_jk;
+    double *tree_a;
     /* the core: unknowns of too high degree to eliminate (dense coupling).
      * Components with a core (comp_core) are eliminated onto it, the core's
      * system is solved by Jacobi-preconditioned BiCGSTAB to a relative

@@ -37,6 +37,23 @@ static void myr_prepare_linear(myr_ctx *c)
             c->lin_val[q] = S[c->lin_slot[q]];
         }
     }
+    double *restrict extra = c->S + c->n_slots;
+    #pragma omp for schedule(static)
+    for (int64_t x = 0; x < c->n_xedge; x++) {
+        extra[x] = myr_gather(S, c->xe_ptr, c->xe_idx, x);
+    }
+    #pragma omp for schedule(static)
+    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+        if (c->comp_tree[comp] != 2) {
+            continue;
+        }
+        for (myr_idx p = c->comp_ptr[comp]; p < c->comp_ptr[comp + 1]; p++) {
+            if (c->tree_parent[p] >= 0) {
+                c->tree_a[2 * p] = S[c->tree_kj[p]];
+                c->tree_a[2 * p + 1] = S[c->tree_jk[p]];
+            }
+        }
+    }
 }
 
 /* The inflow into unknown u at potentials V: the linear contributions applied
@@ -58,14 +75,22 @@ static inline double myr_jdiag(const myr_ctx *c, int64_t u)
 
 /* Build the linearised system (cap/dt - J) dv = F row by row, and the
  * matrix entries that sum several slots or hold fill-in. */
+static inline void myr_assemble_row(myr_ctx *c, int64_t u, double inv_dt)
+{
+    c->rhs[u] = myr_inflow(c, c->Y, u);
+    c->diag[u] = c->cap[u] * inv_dt - myr_jdiag(c, u);
+}
+
 static void myr_assemble(myr_ctx *c, double dt)
 {
+    if (!c->n_rowblk && !c->n_xedge) {
+        return;
+    }
     const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static) nowait
     for (int64_t b = 0; b < c->n_rowblk; b++) {
-        for (myr_idx u = c->rowblk_ptr[b]; u < c->rowblk_ptr[b + 1]; u++) {
-            c->rhs[u] = myr_inflow(c, c->Y, u);
-            c->diag[u] = c->cap[u] * inv_dt - myr_jdiag(c, u);
+        for (myr_idx i = c->rowblk_ptr[b]; i < c->rowblk_ptr[b + 1]; i++) {
+            myr_assemble_row(c, c->asm_rows[i], inv_dt);
         }
     }
     double *restrict extra = c->S + c->n_slots;
@@ -101,6 +126,44 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
         double s = rhs[k];
         if (j >= 0) {
             s += J[kj[p]] * rhs[j];
+        }
+        rhs[k] = s * diag[k];
+        Y[k] += rhs[k];
+    }
+}
+
+/* A linear tree assembles its own rows, leaves first, while it eliminates
+ * them: the off-diagonal terms of the inflow, J v, come from the tree's
+ * constant entries (tree_a), so a row's sum is its own terms, then its
+ * children's in pivot order, then its parent's. */
+static void myr_solve_linear_tree(myr_ctx *c, myr_idx lo, myr_idx hi, double inv_dt)
+{
+    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y;
+    const double *restrict a = c->tree_a;
+    const myr_idx *restrict order = c->order, *restrict parent = c->tree_parent;
+    for (myr_idx p = lo; p < hi; p++) {
+        const myr_idx k = order[p];
+        rhs[k] = c->lin_c[k] + c->lin_d[k] * Y[k] + myr_gather(c->S, c->in_ptr, c->in_idx, k);
+        diag[k] = c->cap[k] * inv_dt - myr_jdiag(c, k);
+    }
+    for (myr_idx p = lo; p < hi; p++) {
+        const myr_idx k = order[p], j = parent[p];
+        const double inv = 1.0 / diag[k];
+        diag[k] = inv;
+        if (j >= 0) {
+            const double a_kj = a[2 * p], a_jk = a[2 * p + 1];
+            const double r = rhs[k] + a_kj * Y[j];
+            const double f = a_jk * inv;
+            rhs[k] = r;
+            diag[j] -= f * a_kj;
+            rhs[j] += a_jk * Y[k] + f * r;
+        }
+    }
+    for (myr_idx p = hi - 1; p >= lo; p--) {
+        const myr_idx k = order[p], j = parent[p];
+        double s = rhs[k];
+        if (j >= 0) {
+            s += a[2 * p] * rhs[j];
         }
         rhs[k] = s * diag[k];
         Y[k] += rhs[k];
@@ -302,11 +365,16 @@ static int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static int myr_solve(myr_ctx *c)
+static int myr_solve(myr_ctx *c, double dt)
 {
+    const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
+        if (c->comp_tree[comp] == 2) {
+            myr_solve_linear_tree(c, lo, hi, inv_dt);
+            continue;
+        }
         if (c->comp_tree[comp]) {
             myr_solve_tree(c, lo, hi);
             continue;
@@ -334,7 +402,7 @@ static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     #pragma omp barrier
     myr_assemble(c, dt);
-    const int failed = myr_solve(c);
+    const int failed = myr_solve(c, dt);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;

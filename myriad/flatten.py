@@ -198,7 +198,6 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     ssizes = {}
     ix = [np.zeros(0, dtype=np.int32)] * max(ids.ix, 1)
     inflow, diag, offd = {False: [], True: []}, {False: [], True: []}, []
-    lin_offd = []
     for key, block in analysis.mech_blocks.items():
         inst = model.mechanisms[block.cls]
         rows = members[key]
@@ -224,9 +223,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
                     src = node_ubase[(block.nodes[rrole].cls, rpot)] + node_of[rrole]
                     same = unk == src
                     diag[con.linear].append((unk[same], jslot[same]))
-                    offd.append((unk[~same], src[~same], jslot[~same]))
-                    if con.linear:
-                        lin_offd.append((unk[~same], src[~same], jslot[~same]))
+                    offd.append((unk[~same], src[~same], jslot[~same], np.full((~same).sum(), con.linear)))
     soff, n_slots = _offsets(ssizes, ids.soff)
 
     def cat(parts, k):
@@ -237,17 +234,17 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
                "jd": _csr(n_unknowns, cat(diag[False], 0), cat(diag[False], 1)),
                "lin_in": _csr(n_unknowns, cat(inflow[True], 0), cat(inflow[True], 1)),
                "lin_jd": _csr(n_unknowns, cat(diag[True], 0), cat(diag[True], 1))}
-    l_row, l_col, l_slot = (cat(lin_offd, k) for k in range(3))
-    lin_ptr, lin_q = _csr(n_unknowns, l_row, np.arange(len(l_row)))
-    gathers["lin"] = (lin_ptr, l_col[lin_q].astype(np.int32), l_slot[lin_q].astype(np.int32))
-    gathers["rowblk"] = _row_blocks(np.diff(gathers["in"][0]) + np.diff(gathers["jd"][0]) + np.diff(lin_ptr))
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
+    e_linear = cat(offd, 3).astype(bool)
+    lin_ptr, lin_q = _csr(n_unknowns, e_row[e_linear], np.arange(int(e_linear.sum())))
+    gathers["lin"] = (lin_ptr, e_col[e_linear][lin_q].astype(np.int32), e_slot[e_linear][lin_q].astype(np.int32))
     priority = np.zeros(n_unknowns)
     for cls, block in analysis.node_blocks.items():
         for k, fid in enumerate(block.potentials.values()):
             priority[yoff[fid]:yoff[fid] + len(node_rank[cls])] = node_rank[cls] * len(block.potentials) + k
     program = build_program(n_unknowns, e_row, e_col, priority)
-    _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers)
+    _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, e_linear, gathers)
+    _assembly_rows(program, n_unknowns, gathers)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
 
@@ -258,7 +255,20 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     return flat
 
 
-def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot, gathers) -> None:
+def _assembly_rows(program: Program, n_unknowns: int, gathers) -> None:
+    """The rows the assembly phase builds (those of linear trees are built by
+    their component's solve), in ROW_BLOCKS blocks of about equal work."""
+    kind = gathers["tree"][0]
+    comp_of = np.repeat(np.arange(len(kind)), np.diff(program.comp_ptr))
+    assembled = np.ones(n_unknowns, dtype=bool)
+    assembled[program.order[kind[comp_of] == LINEAR_TREE]] = False
+    rows = np.flatnonzero(assembled).astype(np.int32)
+    work = sum(np.diff(gathers[name][0])[rows] for name in ("in", "jd", "lin"))
+    gathers["asm_rows"] = rows
+    gathers["rowblk"] = _row_blocks(work)
+
+
+def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot, e_linear, gathers) -> None:
     """Let each matrix entry with exactly one contributing slot be that slot.
 
     Entries with several contributors (parallel couplings) and entries that
@@ -270,6 +280,10 @@ def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot,
     n = max(n_unknowns, 1)
     edge_of = np.searchsorted(program.rows.astype(np.int64) * n + program.cols, e_row * n + e_col)
     contributors = np.bincount(edge_of, minlength=len(program.rows))
+    nonlinear = np.bincount(edge_of, weights=(~e_linear).astype(float), minlength=len(program.rows)) > 0
+    pivot_nonlinear = np.zeros(len(program.up_ptr) - 1, dtype=bool)
+    owner = np.repeat(np.arange(len(pivot_nonlinear)), np.diff(program.up_ptr))
+    pivot_nonlinear[owner[nonlinear[program.up_kj] | nonlinear[program.up_jk]]] = True
     direct = contributors == 1
     direct[program.fill_e] = False
     value = np.zeros(len(program.rows), dtype=np.int64)
@@ -285,13 +299,18 @@ def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot,
     program.up_jk = value[program.up_jk].astype(np.int32)
     program.fill_e = value[program.fill_e].astype(np.int32)
     gathers["core_val"] = value[program.core_edge].astype(np.int32)
-    gathers["tree"] = _tree_program(program)
+    gathers["tree"] = _tree_program(program, pivot_nonlinear)
 
 
-def _tree_program(program: Program):
+#: component kinds for the solver (comp_tree): eliminated by their program, trees,
+#: trees whose every entry comes from linear contributions (constant values)
+GENERAL, TREE, LINEAR_TREE = 0, 1, 2
+
+
+def _tree_program(program: Program, pivot_nonlinear: np.ndarray):
     """Per-pivot parent arrays for components that are trees (at most one
     remaining neighbour per pivot, no fill), which the solver walks without
-    inner loops; returns (is_tree per component, parent, a[k][parent], a[parent][k])."""
+    inner loops; returns (kind per component, parent, a[k][parent], a[parent][k])."""
     ups = np.diff(program.up_ptr)
     n = len(ups)
     first = program.up_ptr[:-1]
@@ -313,7 +332,11 @@ def _tree_program(program: Program):
     comp_of = np.repeat(np.arange(len(program.comp_ptr) - 1), np.diff(program.comp_ptr))
     bad = program.comp_core.astype(bool)
     bad[comp_of[~simple]] = True
-    return (~bad).astype(np.int8), parent, kj, jk
+    kind = np.where(bad, GENERAL, TREE).astype(np.int8)
+    varying = np.zeros(len(kind), dtype=bool)
+    varying[comp_of[pivot_nonlinear]] = True
+    kind[(kind == TREE) & ~varying] = LINEAR_TREE
+    return kind, parent, kj, jk
 
 
 def mech_location(flat: FlatModel, ref) -> tuple[MechBlock, int]:

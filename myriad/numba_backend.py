@@ -35,10 +35,11 @@ HEADER = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
           "inline = njit(cache=True, error_model='numpy', inline='always')\n\n")
 
 _GATHERS = ("in_ptr", "in_idx", "jd_ptr", "jd_idx", "row_ptr", "edge_col", "edge_val", "xe_ptr", "xe_idx",
-            "lin_in_ptr", "lin_in_idx", "lin_jd_ptr", "lin_jd_idx", "lin_ptr", "lin_col", "lin_slot")
+            "lin_in_ptr", "lin_in_idx", "lin_jd_ptr", "lin_jd_idx", "lin_ptr", "lin_col", "lin_slot", "asm_rows",
+            "rowblk_ptr")
 _PROGRAM = ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e",
             "comp_tree", "tree_parent", "tree_kj", "tree_jk", "comp_core", "core_unknown", "core_ptr",
-            "core_col", "core_val", "core_a", "core_vec", "core_sum")
+            "core_col", "core_val", "core_a", "core_vec", "core_sum", "tree_a")
 _EVENTS = ("src_buf", "src_off", "src_cap", "src_count", "det_src", "det_y", "det_thr", "det_gid",
            "det_above", "det_vprev", "tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay",
            "con_weight", "con_cursor")
@@ -116,5 +117,5 @@ class Engine:
 
     def rk4_rate(self, ctx: Context) -> tuple[float, int]:
         a = self._run_args(ctx)
-        rate, where = self.module.rk4_rate(a[0], a[1], a[2], a[3], a[7], a[8], float(ctx.c.t0))
+        rate, where = self.module.rk4_rate(a[0], a[1], a[2], a[3], a[4], a[7], a[8], float(ctx.c.t0))
         return rate, where

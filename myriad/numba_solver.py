@@ -10,11 +10,11 @@ Array arguments come grouped in tuples:
 
 * ``G``: in_ptr, in_idx, jd_ptr, jd_idx, row_ptr, edge_col, edge_val, xe_ptr,
   xe_idx, lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_col,
-  lin_slot (gathers)
+  lin_slot, asm_rows, rowblk_ptr (gathers)
 * ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
   fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program),
   comp_core, core_unknown, core_ptr, core_col, core_val, core_a, core_vec,
-  core_sum (the core's iterative solve)
+  core_sum (the core's iterative solve), tree_a
 * ``V``: src_buf, src_off, src_cap, src_count, det_src, det_y, det_thr, det_gid,
   det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
   con_weight, con_cursor (events)
@@ -37,9 +37,10 @@ def gather(S, ptr, idx, k):
 
 
 @kernel
-def prepare_linear(Y, S, M, G, W, N, t0):
+def prepare_linear(Y, S, M, G, E, W, N, t0):
     """myr_prepare_linear: the linear contributions' offsets and coefficients, once per run."""
     lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_slot = G[9], G[10], G[11], G[12], G[13], G[15]
+    comp_ptr, comp_tree, tree_parent, tree_kj, tree_jk, tree_a = E[0], E[9], E[10], E[11], E[12], E[21]
     lin_c, lin_d, lin_val = W[7], W[8], W[9]
     linearise(Y, S, t0, M)
     for u in range(N[0]):
@@ -47,6 +48,23 @@ def prepare_linear(Y, S, M, G, W, N, t0):
         lin_d[u] = gather(S, lin_jd_ptr, lin_jd_idx, u)
         for q in range(lin_ptr[u], lin_ptr[u + 1]):
             lin_val[q] = S[lin_slot[q]]
+    gather_extra(S, G, N)
+    for comp in range(N[4]):
+        if comp_tree[comp] != 2:
+            continue
+        for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
+            if tree_parent[p] >= 0:
+                tree_a[2 * p] = S[tree_kj[p]]
+                tree_a[2 * p + 1] = S[tree_jk[p]]
+
+
+@inline
+def gather_extra(S, G, N):
+    """The matrix entries that sum several slots or hold fill-in."""
+    xe_ptr, xe_idx = G[7], G[8]
+    n_slots = N[2]
+    for x in range(N[3]):
+        S[n_slots + x] = gather(S, xe_ptr, xe_idx, x)
 
 
 @inline
@@ -67,15 +85,13 @@ def jdiag(S, G, W, u):
 
 @kernel
 def assemble(Y, S, G, W, N, dt):
-    xe_ptr, xe_idx = G[7], G[8]
+    asm_rows, rowblk_ptr = G[16], G[17]
     cap, diag, rhs = W[0], W[1], W[2]
     inv_dt = 1.0 / dt
-    for u in range(N[0]):
+    for u in asm_rows[:rowblk_ptr[-1]]:
         rhs[u] = inflow(S, Y, G, W, u)
         diag[u] = cap[u] * inv_dt - jdiag(S, G, W, u)
-    n_slots = N[2]
-    for x in range(N[3]):
-        S[n_slots + x] = gather(S, xe_ptr, xe_idx, x)
+    gather_extra(S, G, N)
 
 
 @inline
@@ -94,6 +110,35 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
         s = rhs[k]
         if j >= 0:
             s += J[kj[p]] * rhs[j]
+        rhs[k] = s * diag[k]
+        Y[k] += rhs[k]
+
+
+@inline
+def solve_linear_tree(Y, S, G, E, W, inv_dt, lo, hi):
+    """myr_solve_linear_tree: rows assembled while they are eliminated."""
+    order, parent, a = E[1], E[10], E[21]
+    cap, diag, rhs, lin_c = W[0], W[1], W[2], W[7]
+    for p in range(lo, hi):
+        k = order[p]
+        rhs[k] = lin_c[k] + W[8][k] * Y[k] + gather(S, G[0], G[1], k)
+        diag[k] = cap[k] * inv_dt - jdiag(S, G, W, k)
+    for p in range(lo, hi):
+        k, j = order[p], parent[p]
+        inv = 1.0 / diag[k]
+        diag[k] = inv
+        if j >= 0:
+            a_kj, a_jk = a[2 * p], a[2 * p + 1]
+            r = rhs[k] + a_kj * Y[j]
+            f = a_jk * inv
+            rhs[k] = r
+            diag[j] -= f * a_kj
+            rhs[j] += a_jk * Y[k] + f * r
+    for p in range(hi - 1, lo - 1, -1):
+        k, j = order[p], parent[p]
+        s = rhs[k]
+        if j >= 0:
+            s += a[2 * p] * rhs[j]
         rhs[k] = s * diag[k]
         Y[k] += rhs[k]
 
@@ -210,12 +255,16 @@ def core_solve(Y, J, E, W, N, tol):
 
 
 @kernel
-def solve(Y, J, E, W, N, tol):
+def solve(Y, J, G, E, W, N, tol, dt):
     """myr_solve; returns (failed, core iterations)."""
     comp_ptr, comp_tree, comp_core = E[0], E[9], E[13]
     diag, rhs = W[1], W[2]
+    inv_dt = 1.0 / dt
     for comp in range(N[4]):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
+        if comp_tree[comp] == 2:
+            solve_linear_tree(Y, J, G, E, W, inv_dt, lo, hi)
+            continue
         if comp_tree[comp]:
             solve_tree(Y, J, E, diag, rhs, lo, hi)
             continue
@@ -235,7 +284,7 @@ def solve(Y, J, E, W, N, tol):
 def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(Y, S, G, W, N, dt)
-    failed, it = solve(Y, S, E, W, N, tol)
+    failed, it = solve(Y, S, G, E, W, N, tol, dt)
     advance_states(Y, t + dt, dt, M)
     return failed, it
 
@@ -375,7 +424,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     spk_gid = np.empty(1024, dtype=np.int64)
     n_spk = 0
     lost = 0
-    prepare_linear(Y, S, M, G, W, N, t0)
+    prepare_linear(Y, S, M, G, E, W, N, t0)
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
@@ -408,13 +457,13 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
 
 
 @kernel
-def rk4_rate(Y, S, M, G, W, N, t0):
+def rk4_rate(Y, S, M, G, E, W, N, t0):
     """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
     row_ptr, edge_col, edge_val = G[4], G[5], G[6]
     cap, K = W[0], W[4]
     best = 0.0
     at = -1
-    prepare_linear(Y, S, M, G, W, N, t0)
+    prepare_linear(Y, S, M, G, E, W, N, t0)
     initialize(Y, t0, M)
     capacities(Y, cap, M)
     currents(Y, S, t0, M)

@@ -189,6 +189,7 @@ class Simulation:
         ctx.set_array("lin_val", np.zeros(len(g["lin"][1])))
         c.n_rowblk = len(g["rowblk"]) - 1
         ctx.set_array("rowblk_ptr", g["rowblk"])
+        ctx.set_array("asm_rows", g["asm_rows"])
         ctx.set_array("xe_ptr", g["xe"][0])
         ctx.set_array("xe_idx", g["xe"][1])
         ctx.set_array("row_ptr", g["row"][0])
@@ -200,6 +201,7 @@ class Simulation:
             ctx.set_array(name, getattr(prog, name))
         for name, array in zip(("comp_tree", "tree_parent", "tree_kj", "tree_jk"), g["tree"]):
             ctx.set_array(name, array)
+        ctx.set_array("tree_a", np.zeros(2 * len(prog.order)))
         n_core = len(prog.core)
         c.n_core, c.core_tol, c.core_max_iter = n_core, CORE_TOLERANCE, CORE_MAX_ITERATIONS
         ctx.set_array("comp_core", prog.comp_core)
