@@ -86,6 +86,8 @@ typedef struct myr_ctx {
     const int8_t *comp_tree;
     const myr_idx *tree_parent, *tree_kj, *tree_jk;
     double *tree_a;
+    /* per linear tree, its rows that have slots to add (CSR by component) */
+    const myr_idx *lt_patch_ptr, *lt_patch;
     /* the core: unknowns of too high degree to eliminate (dense coupling).
      * Components with a core (comp_core) are eliminated onto it, the core's
      * system is solved by Jacobi-preconditioned BiCGSTAB to a relative
@@ -128,9 +130,9 @@ typedef struct myr_ctx {
     double dt, t0;
     int64_t nsteps;
 
-    /* work arrays (Python allocated): cap, diag, rhs, dz [n_unknowns];
-     * K, Yst, Yacc [n_y] */
-    double *cap, *diag, *rhs, *dz, *K, *Yst, *Yacc;
+    /* work arrays (Python allocated): cap, diag, rhs, dz, diag0, dv
+     * [n_unknowns]; K, Yst, Yacc [n_y] */
+    double *cap, *diag, *rhs, *dz, *diag0, *dv, *K, *Yst, *Yacc;
 
     /* outputs */
     int32_t status;

@@ -132,19 +132,29 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
     }
 }
 
-/* A linear tree assembles its own rows, leaves first, while it eliminates
- * them: the off-diagonal terms of the inflow, J v, come from the tree's
- * constant entries (tree_a), so a row's sum is its own terms, then its
- * children's in pivot order, then its parent's. */
-static void myr_solve_linear_tree(myr_ctx *c, myr_idx lo, myr_idx hi, double inv_dt)
+/* A linear tree's rows are assembled inside its solve.  Between steps, rhs
+ * and diag hold each row's linear own terms (lin_c + lin_d v and
+ * cap/dt - lin_d, set at the start of the run and by the previous step's
+ * back substitution); the rows listed in lt_patch add their slots; the
+ * off-diagonal terms of the inflow, J v, come from the tree's constant
+ * entries (tree_a) during elimination.  A row's sum is thus its own terms,
+ * its slots, its children's terms in pivot order, its parent's term. */
+static inline void myr_linear_tree_own_terms(myr_ctx *c, myr_idx k)
 {
-    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y;
+    c->rhs[k] = c->lin_c[k] + c->lin_d[k] * c->Y[k];
+    c->diag[k] = c->diag0[k];
+}
+
+static void myr_solve_linear_tree(myr_ctx *c, int64_t comp)
+{
+    const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
+    double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y, *restrict dv = c->dv;
     const double *restrict a = c->tree_a;
     const myr_idx *restrict order = c->order, *restrict parent = c->tree_parent;
-    for (myr_idx p = lo; p < hi; p++) {
-        const myr_idx k = order[p];
-        rhs[k] = c->lin_c[k] + c->lin_d[k] * Y[k] + myr_gather(c->S, c->in_ptr, c->in_idx, k);
-        diag[k] = c->cap[k] * inv_dt - myr_jdiag(c, k);
+    for (myr_idx q = c->lt_patch_ptr[comp]; q < c->lt_patch_ptr[comp + 1]; q++) {
+        const myr_idx k = c->lt_patch[q];
+        rhs[k] += myr_gather(c->S, c->in_ptr, c->in_idx, k);
+        diag[k] -= myr_gather(c->S, c->jd_ptr, c->jd_idx, k);
     }
     for (myr_idx p = lo; p < hi; p++) {
         const myr_idx k = order[p], j = parent[p];
@@ -159,14 +169,36 @@ static void myr_solve_linear_tree(myr_ctx *c, myr_idx lo, myr_idx hi, double inv
             rhs[j] += a_jk * Y[k] + f * r;
         }
     }
+    const double *restrict lin_c = c->lin_c, *restrict lin_d = c->lin_d, *restrict diag0 = c->diag0;
     for (myr_idx p = hi - 1; p >= lo; p--) {
         const myr_idx k = order[p], j = parent[p];
         double s = rhs[k];
         if (j >= 0) {
-            s += a[2 * p] * rhs[j];
+            s += a[2 * p] * dv[j];
         }
-        rhs[k] = s * diag[k];
-        Y[k] += rhs[k];
+        const double d = s * diag[k];
+        const double y = Y[k] + d;
+        dv[k] = d;
+        Y[k] = y;
+        rhs[k] = lin_c[k] + lin_d[k] * y;
+        diag[k] = diag0[k];
+    }
+}
+
+/* At the start of a backward Euler run: the linear trees' own terms. */
+static void myr_begin_linear_trees(myr_ctx *c)
+{
+    const double inv_dt = 1.0 / c->dt;
+    #pragma omp for schedule(static)
+    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+        if (c->comp_tree[comp] != 2) {
+            continue;
+        }
+        for (myr_idx p = c->comp_ptr[comp]; p < c->comp_ptr[comp + 1]; p++) {
+            const myr_idx k = c->order[p];
+            c->diag0[k] = c->cap[k] * inv_dt - c->lin_d[k];
+            myr_linear_tree_own_terms(c, k);
+        }
     }
 }
 
@@ -365,14 +397,13 @@ static int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static int myr_solve(myr_ctx *c, double dt)
+static int myr_solve(myr_ctx *c)
 {
-    const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         if (c->comp_tree[comp] == 2) {
-            myr_solve_linear_tree(c, lo, hi, inv_dt);
+            myr_solve_linear_tree(c, comp);
             continue;
         }
         if (c->comp_tree[comp]) {
@@ -402,7 +433,7 @@ static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     #pragma omp barrier
     myr_assemble(c, dt);
-    const int failed = myr_solve(c, dt);
+    const int failed = myr_solve(c);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;
@@ -631,6 +662,9 @@ int32_t myr_run(myr_ctx *c)
         }
         myr_capacities(c, c->Y, c->cap);
         #pragma omp barrier
+        if (c->method == MYR_BACKWARD_EULER) {
+            myr_begin_linear_trees(c);
+        }
         if (c->do_init && c->method == MYR_RK4 && c->has_algebraic) {
             myr_currents(c, c->Y, c->S, t0);
             #pragma omp barrier

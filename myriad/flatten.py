@@ -257,15 +257,21 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
 
 def _assembly_rows(program: Program, n_unknowns: int, gathers) -> None:
     """The rows the assembly phase builds (those of linear trees are built by
-    their component's solve), in ROW_BLOCKS blocks of about equal work."""
+    their component's solve), in ROW_BLOCKS blocks of about equal work; and
+    per linear tree, its rows with slots to add."""
     kind = gathers["tree"][0]
     comp_of = np.repeat(np.arange(len(kind)), np.diff(program.comp_ptr))
     assembled = np.ones(n_unknowns, dtype=bool)
-    assembled[program.order[kind[comp_of] == LINEAR_TREE]] = False
+    in_tree = kind[comp_of] == LINEAR_TREE
+    assembled[program.order[in_tree]] = False
     rows = np.flatnonzero(assembled).astype(np.int32)
     work = sum(np.diff(gathers[name][0])[rows] for name in ("in", "jd", "lin"))
     gathers["asm_rows"] = rows
     gathers["rowblk"] = _row_blocks(work)
+    pivots = np.flatnonzero(in_tree)
+    slots = np.diff(gathers["in"][0]) + np.diff(gathers["jd"][0])
+    patched = pivots[slots[program.order[pivots]] > 0]
+    gathers["lt_patch"] = _csr(len(kind), comp_of[patched], program.order[patched])
 
 
 def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot, e_linear, gathers) -> None:

@@ -39,12 +39,13 @@ _GATHERS = ("in_ptr", "in_idx", "jd_ptr", "jd_idx", "row_ptr", "edge_col", "edge
             "rowblk_ptr")
 _PROGRAM = ("comp_ptr", "order", "up_ptr", "up_node", "up_kj", "up_jk", "fill_ptr", "fill_q", "fill_e",
             "comp_tree", "tree_parent", "tree_kj", "tree_jk", "comp_core", "core_unknown", "core_ptr",
-            "core_col", "core_val", "core_a", "core_vec", "core_sum", "tree_a")
+            "core_col", "core_val", "core_a", "core_vec", "core_sum", "tree_a",
+            "lt_patch_ptr", "lt_patch")
 _EVENTS = ("src_buf", "src_off", "src_cap", "src_count", "det_src", "det_y", "det_thr", "det_gid",
            "det_above", "det_vprev", "tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay",
            "con_weight", "con_cursor")
 _RECORDING = ("rec_y", "rec_every", "rec_off", "rec_buf")
-_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc", "lin_c", "lin_d", "lin_val")
+_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc", "lin_c", "lin_d", "lin_val", "diag0", "dv")
 _SIZES = ("n_unknowns", "n_y", "n_slots", "n_xedge", "n_comp", "n_det", "n_tgt", "n_rec", "n_core",
           "core_max_iter")
 

@@ -14,12 +14,13 @@ Array arguments come grouped in tuples:
 * ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
   fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program),
   comp_core, core_unknown, core_ptr, core_col, core_val, core_a, core_vec,
-  core_sum (the core's iterative solve), tree_a
+  core_sum (the core's iterative solve), tree_a, lt_patch_ptr, lt_patch
 * ``V``: src_buf, src_off, src_cap, src_count, det_src, det_y, det_thr, det_gid,
   det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
   con_weight, con_cursor (events)
 * ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
-* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val (work arrays)
+* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val, diag0, dv
+  (work arrays)
 * ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec,
   n_core, core_max_iter
 """
@@ -115,14 +116,15 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
 
 
 @inline
-def solve_linear_tree(Y, S, G, E, W, inv_dt, lo, hi):
+def solve_linear_tree(Y, S, G, E, W, comp):
     """myr_solve_linear_tree: rows assembled while they are eliminated."""
-    order, parent, a = E[1], E[10], E[21]
-    cap, diag, rhs, lin_c = W[0], W[1], W[2], W[7]
-    for p in range(lo, hi):
-        k = order[p]
-        rhs[k] = lin_c[k] + W[8][k] * Y[k] + gather(S, G[0], G[1], k)
-        diag[k] = cap[k] * inv_dt - jdiag(S, G, W, k)
+    comp_ptr, order, parent, a, patch_ptr, patch = E[0], E[1], E[10], E[21], E[22], E[23]
+    diag, rhs, lin_c, lin_d, diag0, dv = W[1], W[2], W[7], W[8], W[10], W[11]
+    lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
+    for q in range(patch_ptr[comp], patch_ptr[comp + 1]):
+        k = patch[q]
+        rhs[k] += gather(S, G[0], G[1], k)
+        diag[k] -= gather(S, G[2], G[3], k)
     for p in range(lo, hi):
         k, j = order[p], parent[p]
         inv = 1.0 / diag[k]
@@ -138,9 +140,29 @@ def solve_linear_tree(Y, S, G, E, W, inv_dt, lo, hi):
         k, j = order[p], parent[p]
         s = rhs[k]
         if j >= 0:
-            s += a[2 * p] * rhs[j]
-        rhs[k] = s * diag[k]
-        Y[k] += rhs[k]
+            s += a[2 * p] * dv[j]
+        d = s * diag[k]
+        y = Y[k] + d
+        dv[k] = d
+        Y[k] = y
+        rhs[k] = lin_c[k] + lin_d[k] * y
+        diag[k] = diag0[k]
+
+
+@kernel
+def begin_linear_trees(Y, E, W, dt):
+    """myr_begin_linear_trees: the linear trees' own terms at the start of a run."""
+    comp_ptr, order, comp_tree = E[0], E[1], E[9]
+    cap, diag, rhs, lin_c, lin_d, diag0 = W[0], W[1], W[2], W[7], W[8], W[10]
+    inv_dt = 1.0 / dt
+    for comp in range(len(comp_ptr) - 1):
+        if comp_tree[comp] != 2:
+            continue
+        for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
+            k = order[p]
+            diag0[k] = cap[k] * inv_dt - lin_d[k]
+            rhs[k] = lin_c[k] + lin_d[k] * Y[k]
+            diag[k] = diag0[k]
 
 
 @inline
@@ -255,15 +277,14 @@ def core_solve(Y, J, E, W, N, tol):
 
 
 @kernel
-def solve(Y, J, G, E, W, N, tol, dt):
+def solve(Y, J, G, E, W, N, tol):
     """myr_solve; returns (failed, core iterations)."""
     comp_ptr, comp_tree, comp_core = E[0], E[9], E[13]
     diag, rhs = W[1], W[2]
-    inv_dt = 1.0 / dt
     for comp in range(N[4]):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
         if comp_tree[comp] == 2:
-            solve_linear_tree(Y, J, G, E, W, inv_dt, lo, hi)
+            solve_linear_tree(Y, J, G, E, W, comp)
             continue
         if comp_tree[comp]:
             solve_tree(Y, J, E, diag, rhs, lo, hi)
@@ -284,7 +305,7 @@ def solve(Y, J, G, E, W, N, tol, dt):
 def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(Y, S, G, W, N, dt)
-    failed, it = solve(Y, S, G, E, W, N, tol, dt)
+    failed, it = solve(Y, S, G, E, W, N, tol)
     advance_states(Y, t + dt, dt, M)
     return failed, it
 
@@ -428,6 +449,8 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
+    if method == 0:
+        begin_linear_trees(Y, E, W, dt)
     if do_init and method == 1 and has_algebraic:
         currents(Y, S, t0, M)
         project_algebraic(Y, S, G, W, N)

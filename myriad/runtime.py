@@ -34,6 +34,7 @@ _FIELDS = [
     ("up_ptr", _I32), ("up_node", _I32), ("up_kj", _I32), ("up_jk", _I32),
     ("fill_ptr", _I32), ("fill_q", _I32), ("fill_e", _I32),
     ("comp_tree", _I8), ("tree_parent", _I32), ("tree_kj", _I32), ("tree_jk", _I32), ("tree_a", _D),
+    ("lt_patch_ptr", _I32), ("lt_patch", _I32),
     ("n_core", ctypes.c_int64), ("comp_core", _I8), ("core_unknown", _I32), ("core_ptr", _I32),
     ("core_col", _I32), ("core_val", _I32), ("core_a", _D), ("core_vec", _D), ("core_sum", _D),
     ("core_tol", ctypes.c_double), ("core_max_iter", ctypes.c_int64), ("core_iterations", ctypes.c_int64),
@@ -47,7 +48,8 @@ _FIELDS = [
     ("method", ctypes.c_int32), ("threads", ctypes.c_int32), ("do_init", ctypes.c_int32),
     ("has_algebraic", ctypes.c_int32),
     ("dt", ctypes.c_double), ("t0", ctypes.c_double), ("nsteps", ctypes.c_int64),
-    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("K", _D), ("Yst", _D), ("Yacc", _D),
+    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("diag0", _D), ("dv", _D),
+    ("K", _D), ("Yst", _D), ("Yacc", _D),
     ("status", ctypes.c_int32), ("n_spikes", ctypes.c_int64), ("spk_t", _D), ("spk_gid", _I64),
     ("lost_events", ctypes.c_int64),
 ]

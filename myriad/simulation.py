@@ -202,6 +202,8 @@ class Simulation:
         for name, array in zip(("comp_tree", "tree_parent", "tree_kj", "tree_jk"), g["tree"]):
             ctx.set_array(name, array)
         ctx.set_array("tree_a", np.zeros(2 * len(prog.order)))
+        ctx.set_array("lt_patch_ptr", g["lt_patch"][0])
+        ctx.set_array("lt_patch", g["lt_patch"][1])
         n_core = len(prog.core)
         c.n_core, c.core_tol, c.core_max_iter = n_core, CORE_TOLERANCE, CORE_MAX_ITERATIONS
         ctx.set_array("comp_core", prog.comp_core)
@@ -215,7 +217,8 @@ class Simulation:
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
-        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("lin_c", n_u), ("lin_d", n_u),
+        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("diag0", n_u), ("dv", n_u),
+                           ("lin_c", n_u), ("lin_d", n_u),
                            ("K", n_y), ("Yst", n_y), ("Yacc", n_y)):
             ctx.set_array(name, np.zeros(size))
         c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1
