@@ -35,25 +35,24 @@ def build(ncell: int = 1000, p: float = 1.0, seed: int = 1, ncompart: int = 4, g
     gap = rng.random((ncell, ncell)) < p
     np.fill_diagonal(syn, False)
     gap = np.triu(gap, 1)
+    cell = Network()
+    soma = cell.section("soma", L=20.0, diam=20.0, nseg=1, Ra=100.0, cm=1.0)
+    soma.insert(HH)
+    dend = cell.section("dend", L=200.0, diam=1.0, nseg=ncompart, Ra=100.0, cm=1.0)
+    dend.connect(soma(1.0))
+    dend.insert(Pas, g=0.001, e=-65.0)
+    cell.spike_source(soma(0.5), gid=0, threshold=10.0)
     net = Network()
-    somas, dends = [], []
-    for i in range(ncell):
-        soma = net.section(f"cell{i}.soma", L=20.0, diam=20.0, nseg=1, Ra=100.0, cm=1.0)
-        soma.insert(HH)
-        dend = net.section(f"cell{i}.dend", L=200.0, diam=1.0, nseg=ncompart, Ra=100.0, cm=1.0)
-        dend.connect(soma(1.0))
-        dend.insert(Pas, g=0.001, e=-65.0)
-        soma(0.5).place(IClamp, delay=0.0, dur=1e9, amp=float(amp[i]))
-        net.spike_source(soma(0.5), gid=i, threshold=10.0)
-        somas.append(soma(0.5))
-        dends.append(dend(0.5))
+    cells = net.add_cells(cell, gids=range(ncell))
+    somas, dends = cells.refs(soma(0.5).node()), cells.refs(dend(0.5).node())
+    net.place(IClamp, somas, delay=0.0, dur=1e9, amp=amp)
     partners = p * (ncell - 1)
     if partners > 0:
         g_syn, g_gap = gsyn_total / partners, ggap_total / partners
         pre, post = np.nonzero(syn)
-        net.graded_synapses([somas[i] for i in pre], [dends[j] for j in post], g=g_syn, **GRADED)
+        net.graded_synapses(somas[pre], dends[post], g=g_syn, **GRADED)
         a, b = np.nonzero(gap)
-        net.gap_junctions([somas[i] for i in a], [somas[j] for j in b], g=g_gap)
+        net.gap_junctions(somas[a], somas[b], g=g_gap)
     return net, {"amp": amp, "syn": syn, "gap": gap}
 
 

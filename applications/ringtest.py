@@ -1,35 +1,34 @@
 """CoreNEURON's ring benchmark (DESIGN.md, CLI 3): rings of ball-and-stick HH cells."""
 from __future__ import annotations
 
-from myriad import app_cli
+from myriad import MechRef, app_cli
 from myriad.outputs import spikes_text, write_atomic
 
 from applications.neuro import HH, ExpSyn, Network, Pas
 
 
-def build_cell(net: Network, gid: int, nbranch: int, ncompart: int):
-    """Soma with hh, dend[0] (200 um) on soma(1), a binary tree of 10 um branches; ExpSyn at dend[0](0.8)."""
-    soma = net.section(f"cell{gid}.soma", L=12.6157, diam=12.6157, nseg=1, Ra=100.0, cm=1.0)
+def build_cell(nbranch: int, ncompart: int) -> tuple[Network, MechRef]:
+    """One cell, as a network of its own announcing gid 0: soma with hh, dend[0]
+    (200 um) on soma(1), a binary tree of 10 um branches; ExpSyn at dend[0](0.8)."""
+    cell = Network()
+    soma = cell.section("soma", L=12.6157, diam=12.6157, nseg=1, Ra=100.0, cm=1.0)
     soma.insert(HH, gnabar=0.12, gkbar=0.036, gl=0.0003, el=-54.3)
     dends = []
     for i in range(nbranch):
-        dend = net.section(f"cell{gid}.dend[{i}]", L=200.0 if i == 0 else 10.0, diam=1.0, nseg=ncompart,
-                           Ra=100.0, cm=1.0)
+        dend = cell.section(f"dend[{i}]", L=200.0 if i == 0 else 10.0, diam=1.0, nseg=ncompart, Ra=100.0, cm=1.0)
         dend.connect(soma(1.0) if i == 0 else dends[(i - 1) // 2](1.0))
         dend.insert(Pas, g=0.001, e=-65.0)
         dends.append(dend)
     synapse = dends[0](0.8).place(ExpSyn, tau=2.0, e=0.0)
-    net.spike_source(soma(0.5), gid=gid, threshold=10.0)
-    return synapse
+    cell.spike_source(soma(0.5), gid=0, threshold=10.0)
+    return cell, synapse
 
 
 def build(nring: int = 16, ncell: int = 8, nbranch: int = 32, ncompart: int = 1) -> Network:
+    """Every cell a copy of one built cell: cell i of ring r has gid r * ncell + i and is named cell{gid}."""
     net = Network()
-    synapses = {}
-    for ring in range(nring):
-        for i in range(ncell):
-            gid = ring * ncell + i
-            synapses[gid] = build_cell(net, gid, nbranch, ncompart)
+    cell, synapse = build_cell(nbranch, ncompart)
+    synapses = net.add_cells(cell, gids=range(nring * ncell)).refs(synapse)
     stimulus = net.stimulus([0.0])
     for ring in range(nring):
         for i in range(ncell):

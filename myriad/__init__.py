@@ -6,9 +6,10 @@ pairs of nodes, detectors turn threshold crossings into delayed events.
 """
 from myriad.declarations import Coupling, Mechanism, Node, Param, Potential, State
 from myriad.errors import BuildError, ModelError, MyriadError, SimulationError
-from myriad.model import MechRef, MechRefs, Model, NodeRef, SourceRef
+from myriad.model import Model
+from myriad.refs import Copies, MechRef, MechRefs, NodeRef, NodeRefs, SourceRef
 from myriad.simulation import Result, Simulation
 
 __all__ = ["Coupling", "Mechanism", "Node", "Param", "Potential", "State", "BuildError", "ModelError",
-           "MyriadError", "SimulationError", "MechRef", "MechRefs", "Model", "NodeRef", "SourceRef", "Result",
-           "Simulation"]
+           "MyriadError", "SimulationError", "Copies", "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs",
+           "SourceRef", "Result", "Simulation"]

@@ -1,53 +1,24 @@
 """A model: instances of node and mechanism classes, event sources and connections.
 
 The model is a plain container in insertion order; flattening turns it into
-arrays.  References handed out (:class:`NodeRef`, :class:`MechRef`,
-:class:`SourceRef`) are small tuples so that applications can keep millions.
+arrays.  References handed out (``myriad.refs``) are small tuples, or one
+object for many instances of a class, so that applications can keep millions.
+Instances are added many at a time (``add_nodes``, ``add_mechanisms``,
+``add_copies``): building a model costs Python work per section or per cell
+type, not per compartment.
 """
 from __future__ import annotations
 
+import functools
 import math
 from array import array
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from myriad.declarations import Coupling, Mechanism, Node, is_number
 from myriad.errors import ModelError
-
-
-class NodeRef(NamedTuple):
-    cls: type
-    index: int
-
-
-class MechRef(NamedTuple):
-    cls: type
-    index: int
-
-
-class SourceRef(NamedTuple):
-    index: int
-
-
-class MechRefs(Sequence):
-    """Consecutive instances of one mechanism class (what a bulk add returns),
-    as refs made on demand: a model of millions keeps no ref objects."""
-
-    def __init__(self, cls, indices: range):
-        self.cls, self.indices = cls, indices
-
-    def __len__(self):
-        return len(self.indices)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [MechRef(self.cls, k) for k in self.indices[i]]
-        return MechRef(self.cls, self.indices[i])
-
-    def __repr__(self):
-        return f"{self.cls.__name__}[{self.indices.start}:{self.indices.stop}]"
+from myriad.refs import Copies, MechRef, MechRefs, NodeRef, NodeRefs, SourceRef, within
 
 
 class Detector(NamedTuple):
@@ -62,6 +33,19 @@ class Connection(NamedTuple):
     target: MechRef
     delay: float
     weight: float
+
+
+def _append(column: array, value, n: int) -> None:
+    """Append ``n`` items to ``column``: one number for all, or a range or array of ``n``."""
+    if isinstance(value, (float, int)):
+        if n == 1:
+            column.append(value)
+        else:
+            column.extend(array(column.typecode, (value,)) * n)
+    elif isinstance(value, range):
+        column.extend(array(column.typecode, value))
+    else:
+        column.frombytes(memoryview(np.ascontiguousarray(value, dtype=column.typecode)).cast("B"))
 
 
 class Instances:
@@ -80,37 +64,30 @@ class Instances:
     def __len__(self):
         return self.n
 
-    def append(self, values: dict[str, float], codes: tuple[int, ...], indices: tuple[int, ...]) -> int:
-        for name, value in values.items():
+    def extend(self, n: int, values: dict, nodes: list[tuple]) -> range:
+        """Append ``n`` instances: ``values`` maps fields to one number for all or
+        an array of ``n`` (NaN: the default); ``nodes`` gives per role the node
+        class code and the node indices (each one for all, or a range or array)."""
+        for name in values:
             if name not in self.columns:
                 self.columns[name] = array("d", [math.nan]) * self.n
         for name, column in self.columns.items():
-            column.append(values.get(name, math.nan))
-        for r, (code, index) in enumerate(zip(codes, indices)):
-            self.node_code[r].append(code)
-            self.node_index[r].append(index)
-        self.n += 1
-        return self.n - 1
-
-    def extend(self, columns: dict[str, np.ndarray], codes: list[np.ndarray], indices: list[np.ndarray],
-               n: int) -> range:
-        """Append ``n`` instances at once (columns already checked, one value per instance)."""
-        for name in columns:
-            if name not in self.columns:
-                self.columns[name] = array("d", [math.nan]) * self.n
-        for name, column in self.columns.items():
-            column.extend(columns[name].astype(np.float64) if name in columns else np.full(n, math.nan))
-        for r in range(len(codes)):
-            self.node_code[r].extend(codes[r].astype(np.int16))
-            self.node_index[r].extend(indices[r].astype(np.int64))
+            _append(column, values.get(name, math.nan), n)
+        for r, (code, index) in enumerate(nodes):
+            _append(self.node_code[r], code, n)
+            _append(self.node_index[r], index, n)
         self.n += n
         return range(self.n - n, self.n)
 
+    def raw(self, name: str) -> np.ndarray:
+        """The column as stored (NaN where the default holds), read-only view."""
+        if name not in self.columns:
+            return np.full(self.n, math.nan)
+        return np.frombuffer(self.columns[name], dtype=np.float64)
+
     def column(self, name: str, default: float) -> np.ndarray:
         """Every instance's value of ``name`` (the default where none was given)."""
-        if name not in self.columns:
-            return np.full(self.n, default)
-        values = np.frombuffer(self.columns[name], dtype=np.float64).copy()
+        values = self.raw(name).copy()
         values[np.isnan(values)] = default
         return values
 
@@ -120,38 +97,60 @@ class Instances:
                 np.frombuffer(self.node_index[role], dtype=np.int64))
 
 
-def _check_names(cls, names, what: str) -> None:
-    allowed = dict(cls.params())
-    allowed.update(cls.states())
+@functools.cache
+def _fields(cls) -> dict:
+    """Every field a model may give a value for: parameters, states, potentials."""
+    fields = dict(cls.params())
+    fields.update(cls.states())
     if issubclass(cls, Node):
-        allowed.update(cls.potentials())
-    for name in names:
-        if name not in allowed:
-            raise ModelError(f"{what}: {cls.__name__} has no parameter or state '{name}' "
-                             f"(it has: {', '.join(allowed) or 'none'})")
+        fields.update(cls.potentials())
+    return fields
 
 
-def _values(cls, given: dict, what: str) -> dict[str, float]:
-    _check_names(cls, given, what)
+def _what(cls, start: int, n: int) -> str:
+    """The instances a message is about, e.g. ``HH[12]`` or ``HH[12:20]``."""
+    return f"{cls.__name__}[{start}]" if n == 1 else f"{cls.__name__}[{start}:{start + n}]"
+
+
+def _values(cls, given: dict, start: int, n: int) -> dict:
+    """Checked values for ``n`` new instances (from index ``start``): each a
+    finite number or ``n`` of them, each field declared.  A number equal to the
+    declared default is left out (stored as NaN, the default), so that columns
+    hold only what differs."""
+    fields = _fields(cls)
+    values = {}
     for name, value in given.items():
-        if not is_number(value):
-            raise ModelError(f"{what}: {cls.__name__}.{name} must be a finite number, got {value!r}")
-    return {k: float(v) for k, v in given.items()}
-
-
-def _columns(cls, given: dict, n: int, what: str) -> dict[str, np.ndarray]:
-    """Bulk values: each a number or ``n`` numbers, all finite, all declared."""
-    _check_names(cls, given, what)
-    columns = {}
-    for name, value in given.items():
-        if np.ndim(value) != 0 and len(value) != n:
-            raise ModelError(f"{what}: {cls.__name__}.{name}: give one number or {n} numbers, got {len(value)}")
-        column = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+        field = fields.get(name)
+        if field is None:
+            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__} has no parameter or state '{name}' "
+                             f"(it has: {', '.join(fields) or 'none'})")
+        if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+            value = float(value)
+            if not math.isfinite(value):
+                raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be a finite number, "
+                                 f"got {value!r}")
+            default = field.default
+            if value != default or (value == 0.0 and math.copysign(1.0, value) != math.copysign(1.0, default)):
+                values[name] = value
+            continue
+        try:
+            column = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            column = np.zeros(0)
+        if column.ndim != 1:
+            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be a finite number, got {value!r}")
+        if len(column) != n:
+            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name}: give one number or {n} numbers, "
+                             f"got {len(column)}")
         if not np.isfinite(column).all():
-            raise ModelError(f"{what}: {cls.__name__}.{name} must be finite numbers; "
+            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be finite numbers; "
                              f"instance {int(np.argmin(np.isfinite(column)))} of these is not")
-        columns[name] = column
-    return columns
+        values[name] = column
+    return values
+
+
+#: rows that add_copies copies at a time (its temporaries stay this small)
+COPY_ROWS = 1 << 14
 
 
 class Model:
@@ -165,17 +164,37 @@ class Model:
         self.generators: list[tuple[int, tuple[float, ...]]] = []
         self.connections: list[Connection] = []
         self._n_sources = 0
+        self._code: dict[type, int] = {}           # class code of each node class
+
+    def _node_instances(self, cls) -> Instances:
+        inst = self.nodes.get(cls) if isinstance(cls, type) else None
+        if inst is None:
+            if not (isinstance(cls, type) and issubclass(cls, Node)):
+                raise ModelError(f"add_node expects a Node subclass, got {cls!r}")
+            if not cls.potentials():
+                raise ModelError(f"{cls.__name__} declares no Potential")
+            inst = self.nodes[cls] = Instances(cls, 0)
+            self._code[cls] = len(self.node_classes)
+            self.node_classes.append(cls)
+        return inst
+
+    def _mechanism_instances(self, cls) -> Instances:
+        inst = self.mechanisms.get(cls) if isinstance(cls, type) else None
+        if inst is None:
+            if not (isinstance(cls, type) and issubclass(cls, (Mechanism, Coupling))):
+                raise ModelError(f"add_mechanism expects a Mechanism or Coupling subclass, got {cls!r}")
+            inst = self.mechanisms[cls] = Instances(cls, len(cls.roles))
+        return inst
 
     def add_node(self, cls, **values) -> NodeRef:
-        if not (isinstance(cls, type) and issubclass(cls, Node)):
-            raise ModelError(f"add_node expects a Node subclass, got {cls!r}")
-        if not cls.potentials():
-            raise ModelError(f"{cls.__name__} declares no Potential")
-        inst = self.nodes.get(cls)
-        if inst is None:
-            inst = self.nodes[cls] = Instances(cls, 0)
-            self.node_classes.append(cls)
-        return NodeRef(cls, inst.append(_values(cls, values, f"node {cls.__name__}[{len(inst)}]"), (), ()))
+        return self.add_nodes(cls, 1, **values)[0]
+
+    def add_nodes(self, cls, n: int, **values) -> NodeRefs:
+        """``n`` nodes of ``cls`` at once; each value is a number or one number per node."""
+        inst = self._node_instances(cls)
+        if not (isinstance(n, int) and n >= 0):
+            raise ModelError(f"add_nodes: the number of nodes must be an integer >= 0, got {n!r}")
+        return NodeRefs(cls, inst.extend(n, _values(cls, values, len(inst), n), []))
 
     def _check_node(self, ref, what: str) -> NodeRef:
         if not isinstance(ref, NodeRef) or ref.cls not in self.nodes or not 0 <= ref.index < len(self.nodes[ref.cls]):
@@ -184,54 +203,55 @@ class Model:
 
     def add_mechanism(self, cls, nodes, **values) -> MechRef:
         """Place ``cls`` on a node (Mechanism) or between ``(pre, post)`` (Coupling)."""
-        if isinstance(cls, type) and issubclass(cls, Mechanism):
-            nodes = (nodes,)
-        elif isinstance(cls, type) and issubclass(cls, Coupling):
-            if not (isinstance(nodes, tuple) and len(nodes) == 2):
+        inst = self._mechanism_instances(cls)
+        if issubclass(cls, Coupling):
+            if not (isinstance(nodes, tuple) and len(nodes) == 2 and all(isinstance(n, NodeRef) for n in nodes)):
                 raise ModelError(f"{cls.__name__} is a Coupling: give (pre, post), got {nodes!r}")
         else:
-            raise ModelError(f"add_mechanism expects a Mechanism or Coupling subclass, got {cls!r}")
-        inst = self.mechanisms.get(cls)
-        if inst is None:
-            inst = self.mechanisms[cls] = Instances(cls, len(cls.roles))
-        what = f"{cls.__name__}[{len(inst)}]"
-        nodes = tuple(self._check_node(n, what) for n in nodes)
-        codes = tuple(self.node_classes.index(n.cls) for n in nodes)
-        return MechRef(cls, inst.append(_values(cls, values, what), codes, tuple(n.index for n in nodes)))
+            self._check_node(nodes, _what(cls, len(inst), 1))
+        return self.add_mechanisms(cls, nodes, **values)[0]
 
     def add_mechanisms(self, cls, nodes, **values) -> MechRefs:
         """Many instances of ``cls`` at once: ``nodes`` is a sequence of nodes
         (Mechanism) or a pair of equally long sequences (pre nodes, post nodes)
-        for a Coupling; each value is a number or one number per instance.
-        Returns the new instances' refs."""
-        if isinstance(cls, type) and issubclass(cls, Mechanism):
-            per_role = [list(nodes)]
-        elif isinstance(cls, type) and issubclass(cls, Coupling):
-            if not (isinstance(nodes, tuple) and len(nodes) == 2 and len(nodes[0]) == len(nodes[1])):
-                raise ModelError(f"{cls.__name__} is a Coupling: give (pre nodes, post nodes) of equal length")
-            per_role = [list(nodes[0]), list(nodes[1])]
-        else:
-            raise ModelError(f"add_mechanisms expects a Mechanism or Coupling subclass, got {cls!r}")
-        n = len(per_role[0])
-        inst = self.mechanisms.get(cls)
-        if inst is None:
-            inst = self.mechanisms[cls] = Instances(cls, len(cls.roles))
-        codes, indices = [], []
-        for role, refs in zip(cls.roles, per_role):
-            bad = next((r for r in refs if not isinstance(r, NodeRef) or r.cls not in self.nodes), None)
-            if bad is not None:
-                raise ModelError(f"{cls.__name__} ({role}): {bad!r} is not a node of this model")
-            code_of = {c: k for k, c in enumerate(self.node_classes)}
-            code = np.array([code_of[r.cls] for r in refs], dtype=np.int16)
-            index = np.array([r.index for r in refs], dtype=np.int64)
-            sizes = np.array([len(self.nodes[c]) for c in self.node_classes], dtype=np.int64)
-            out = (index < 0) | (index >= sizes[code])
-            if out.any():
-                raise ModelError(f"{cls.__name__} ({role}): {refs[int(np.argmax(out))]!r} is not a node of this model")
-            codes.append(code)
-            indices.append(index)
-        columns = _columns(cls, values, n, f"{cls.__name__}[{len(inst)}..]")
-        return MechRefs(cls, inst.extend(columns, codes, indices, n))
+        for a Coupling; a sequence is a ``NodeRefs`` (cheapest), a list of
+        ``NodeRef`` or one ``NodeRef``.  Each value is a number or one number
+        per instance.  Returns the new instances' refs."""
+        inst = self._mechanism_instances(cls)
+        if len(cls.roles) == 1:
+            nodes = (nodes,)
+        elif not (isinstance(nodes, tuple) and len(nodes) == 2):
+            raise ModelError(f"{cls.__name__} is a Coupling: give (pre nodes, post nodes) of equal length")
+        per_role = [self._role_nodes(cls, role, refs) for role, refs in zip(cls.roles, nodes)]
+        n = per_role[0][2]
+        if per_role[-1][2] != n:
+            raise ModelError(f"{cls.__name__} is a Coupling: give (pre nodes, post nodes) of equal length")
+        values = _values(cls, values, len(inst), n)
+        return MechRefs(cls, inst.extend(n, values, [(code, index) for code, index, _ in per_role]))
+
+    def _role_nodes(self, cls, role: str, refs) -> tuple[int | np.ndarray, int | range | np.ndarray, int]:
+        """The class code(s) and indices of the nodes given for one role, and how many."""
+        if isinstance(refs, NodeRef):
+            inst = self.nodes.get(refs.cls)
+            if inst is None or not 0 <= refs.index < inst.n:
+                raise ModelError(f"{cls.__name__} ({role}): {refs!r} is not a node of this model")
+            return self._code[refs.cls], refs.index, 1
+        if isinstance(refs, NodeRefs):
+            inst = self.nodes.get(refs.cls)
+            if inst is None or not within(refs.indices, len(inst)):
+                raise ModelError(f"{cls.__name__} ({role}): {refs!r} is not a node of this model")
+            return self._code[refs.cls], refs.indices, len(refs)
+        refs = list(refs)
+        bad = next((r for r in refs if not isinstance(r, NodeRef) or r.cls not in self.nodes), None)
+        if bad is not None:
+            raise ModelError(f"{cls.__name__} ({role}): {bad!r} is not a node of this model")
+        code = np.array([self._code[r.cls] for r in refs], dtype=np.int16)
+        index = np.array([r.index for r in refs], dtype=np.int64)
+        sizes = np.array([len(self.nodes[c]) for c in self.node_classes], dtype=np.int64)
+        out = (index < 0) | (index >= sizes[code])
+        if out.any():
+            raise ModelError(f"{cls.__name__} ({role}): {refs[int(np.argmax(out))]!r} is not a node of this model")
+        return code, index, len(refs)
 
     def combinations(self, cls) -> tuple[list[tuple[type, ...]], np.ndarray]:
         """The distinct node-class tuples the instances of mechanism ``cls`` sit
@@ -281,3 +301,44 @@ class Model:
         if not is_number(weight):
             raise ModelError(f"connect: weight must be a finite number, got {weight!r}")
         self.connections.append(Connection(source, target, float(delay), float(weight)))
+
+    def add_copies(self, template: "Model", n: int, gid_offsets=None) -> Copies:
+        """Append ``n`` copies of ``template``'s contents (nodes, mechanisms, event
+        sources and the connections among them): the model that adding the
+        template's contents ``n`` times over would give, at the cost of a few
+        array copies instead of ``n`` builds (e.g. the identical cells of a
+        network).  A detector's gid g >= 0 becomes ``g + gid_offsets[k]`` in copy
+        ``k``.  Returns where the copies sit."""
+        if template is self:
+            raise ModelError("add_copies: a model cannot be copied into itself")
+        if not (isinstance(n, int) and n >= 0):
+            raise ModelError(f"add_copies: the number of copies must be an integer >= 0, got {n!r}")
+        offsets = [0] * n if gid_offsets is None else [int(g) for g in gid_offsets]
+        if len(offsets) != n:
+            raise ModelError(f"add_copies: give {n} gid offsets, got {len(offsets)}")
+        destinations = [self._node_instances(cls) for cls in template.node_classes]
+        base = np.array([len(dst) for dst in destinations], dtype=np.int64)
+        stride = np.array([len(template.nodes[cls]) for cls in template.node_classes], dtype=np.int64)
+        code = np.array([self._code[cls] for cls in template.node_classes], dtype=np.int16)
+        pairs = [*zip(template.nodes.values(), destinations),
+                 *((src, self._mechanism_instances(cls)) for cls, src in template.mechanisms.items())]
+        at = {}
+        for src, dst in pairs:
+            at[src.cls] = (len(dst), len(src))
+            batch = max(1, COPY_ROWS // max(len(src), 1))
+            for start in range(0, n, batch):
+                k = np.arange(start, min(start + batch, n), dtype=np.int64)[:, None]
+                nodes = [(np.tile(code[c], len(k)), (k * stride[c] + (i + base[c])).reshape(-1))
+                         for c, i in map(src.nodes, range(len(src.node_code)))]
+                dst.extend(len(k) * len(src), {name: np.tile(src.raw(name), len(k)) for name in src.columns}, nodes)
+        copies = Copies(n, at, (self._n_sources, template._n_sources))
+        self._n_sources += n * template._n_sources
+        for k, offset in enumerate(offsets):
+            first = copies.sources[0] + k * copies.sources[1]
+            for s, d in template.detectors:
+                gid = d.gid + offset if d.gid >= 0 else d.gid
+                self.detectors.append((first + s, Detector(copies.ref(d.node, k), d.potential, d.threshold, gid)))
+            self.generators += [(first + s, times) for s, times in template.generators]
+            self.connections += [Connection(SourceRef(first + c.source.index), copies.ref(c.target, k), c.delay,
+                                            c.weight) for c in template.connections]
+        return copies

@@ -1,10 +1,10 @@
-"""Model.add_mechanisms: many instances at once, the same model as one by one."""
+"""Bulk adds (add_nodes, add_mechanisms, NodeRefs): many instances at once, the same model as one by one."""
 import numpy as np
 import pytest
 
-from myriad import MechRef, ModelError
+from myriad import MechRef, Model, ModelError, NodeRef, NodeRefs
 from applications import dense
-from applications.neuro import GapJunction, GradedSynapse
+from applications.neuro import HH, Compartment, GapJunction, GradedSynapse, Network
 
 
 def _traces(net):
@@ -57,3 +57,30 @@ def test_bulk_nodes_must_belong_to_the_model():
     far = other.sections[8](0.5).node()
     with pytest.raises(ModelError, match="is not a node of this model"):
         net.model.add_mechanisms(GapJunction, ([net.sections[0](0.5).node()], [far]), g=0.1)
+
+
+def test_node_refs_slice_index_and_iterate_like_lists_of_refs():
+    model = Model()
+    nodes = model.add_nodes(Compartment, 6, area=np.arange(1.0, 7.0))
+    assert isinstance(nodes[1:4], NodeRefs) and list(nodes[1:4]) == [NodeRef(Compartment, i) for i in (1, 2, 3)]
+    assert list(nodes[np.array([5, 0, 5])]) == [NodeRef(Compartment, i) for i in (5, 0, 5)]
+    assert nodes[-1] == NodeRef(Compartment, 5) and repr(nodes[::2]) == "Compartment[0:6:2]"
+    assert model.nodes[Compartment].column("area", 0.0).tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+
+
+def test_values_equal_to_the_default_are_not_stored_but_read_back():
+    model = Model()
+    model.add_nodes(Compartment, 3, cm=1.0, area=-0.0)     # cm's default; -0.0 is not area's default 0.0
+    inst = model.nodes[Compartment]
+    assert "cm" not in inst.columns and inst.column("cm", 1.0).tolist() == [1.0, 1.0, 1.0]
+    assert np.signbit(inst.column("area", 0.0)).all()
+
+
+def test_section_errors_name_the_section_and_bulk_nodes_are_checked():
+    net = Network()
+    with pytest.raises(ModelError, match="section 'soma': HH\\[0\\]: HH has no parameter or state 'gnabarr'"):
+        net.section("soma").insert(HH, gnabarr=1.0)
+    with pytest.raises(ModelError, match="is not a node of this model"):
+        net.model.add_mechanisms(HH, NodeRefs(Compartment, range(0, 2)))
+    with pytest.raises(ModelError, match="is not a node of this model"):
+        Model().add_mechanisms(HH, NodeRefs(Compartment, range(0, 1)))

@@ -1,6 +1,7 @@
 """Compartmental neuroscience vocabulary built from Myriad nodes and mechanisms."""
 from applications.neuro.axial import Axial
 from applications.neuro.calcium import CalciumChannel, CalciumCompartment, CalciumDecay, CalciumDiffusion
+from applications.neuro.cells import Cells
 from applications.neuro.channels import HH, DensityChannel, Pas
 from applications.neuro.compartment import Compartment
 from applications.neuro.gap import GapJunction, GradedSynapse
@@ -8,6 +9,6 @@ from applications.neuro.network import Network
 from applications.neuro.point import Exp2Syn, ExpSyn, IClamp, PointProcess
 from applications.neuro.section import Location, Section
 
-__all__ = ["Axial", "CalciumChannel", "CalciumCompartment", "CalciumDecay", "CalciumDiffusion", "HH",
+__all__ = ["Axial", "CalciumChannel", "CalciumCompartment", "CalciumDecay", "CalciumDiffusion", "Cells", "HH",
            "DensityChannel", "Pas", "Compartment", "GapJunction", "GradedSynapse", "Network", "Exp2Syn",
            "ExpSyn", "IClamp", "PointProcess", "Location", "Section"]

@@ -3,14 +3,48 @@
 Mirrors NEURON's NetCon vocabulary: a source is a threshold on a location's
 voltage (or a list of stimulus times), a connection delivers each of its
 events after ``delay`` ms to a synapse with ``weight`` (uS for conductance
-synapses).
+synapses).  Identical cells are best built once and added many times
+(``add_cells``); the bulk methods take many locations or nodes at once.
 """
 from __future__ import annotations
 
-from myriad import MechRef, MechRefs, Model, ModelError, Simulation, SourceRef
+import itertools
+from collections.abc import Sequence
 
+from myriad import MechRef, MechRefs, Model, ModelError, NodeRefs, Simulation, SourceRef
+
+from applications.neuro.cells import Cells
 from applications.neuro.gap import GapJunction, GradedSynapse
 from applications.neuro.section import Location, Section
+
+
+def _nodes(where) -> NodeRefs | list:
+    """The nodes of many locations (a NodeRefs stands for itself)."""
+    return where if isinstance(where, NodeRefs) else [x.node() for x in where]
+
+
+class _Chain(Sequence):
+    """Sequences one after another, read as one."""
+
+    def __init__(self, parts: list[Sequence]):
+        self.parts = parts
+
+    def __len__(self):
+        return sum(map(len, self.parts))
+
+    def __iter__(self):
+        return itertools.chain.from_iterable(self.parts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += len(self)
+        for part in self.parts:
+            if 0 <= i < len(part):
+                return part[i]
+            i -= len(part)
+        raise IndexError("section index out of range")
 
 
 class Network:
@@ -18,18 +52,48 @@ class Network:
 
     def __init__(self):
         self.model = Model()
-        self.sections: list[Section] = []
         self.gids: dict[int, SourceRef] = {}
+        self._compartments = 0
+        self._parts: list[Sequence[Section]] = []
 
-    def section(self, name: str = "section", **geometry) -> Section:
-        sec = Section(self.model, name, **geometry)
-        self.sections.append(sec)
-        return sec
+    @property
+    def sections(self) -> Sequence[Section]:
+        """Every section in order of creation, the added cells' included."""
+        return _Chain(self._parts)
 
     @property
     def compartments(self) -> int:
         """Membrane compartments, as NEURON's sum of nseg counts them."""
-        return sum(sec.nseg for sec in self.sections)
+        return self._compartments
+
+    def section(self, name: str = "section", **geometry) -> Section:
+        sec = Section(self.model, name, **geometry)
+        if not (self._parts and isinstance(self._parts[-1], list)):
+            self._parts.append([])
+        self._parts[-1].append(sec)
+        self._compartments += sec.nseg
+        return sec
+
+    def add_cells(self, template: "Network", gids, prefix: str = "cell") -> Cells:
+        """One copy of ``template`` (typically one cell announcing gid 0) per gid in
+        ``gids``, as if it had been built that many times over, at the cost of
+        a few array copies.  The template's gid g is ``gid + g`` in the copy for
+        ``gid``, and its sections are named ``{prefix}{gid}.{name}`` there."""
+        if template is self:
+            raise ModelError("add_cells: a network cannot be added to itself")
+        gids = [int(g) for g in gids]
+        taken = set(self.gids)
+        for gid in (g + local for g in gids for local in template.gids):
+            if gid in taken:
+                raise ModelError(f"add_cells: gid {gid} would have two spike sources")
+            taken.add(gid)
+        cells = Cells(self.model, template, self.model.add_copies(template.model, len(gids), gids), gids, prefix)
+        for k, gid in enumerate(gids):
+            for local, source in template.gids.items():
+                self.gids[gid + local] = cells.ref(source, k)
+        self._parts.append(cells.sections)
+        self._compartments += cells.compartments
+        return cells
 
     def spike_source(self, location: Location, gid: int, threshold: float = 10.0) -> SourceRef:
         """Announce spikes of ``gid``: voltage at ``location`` crossing ``threshold`` (mV) upwards."""
@@ -49,6 +113,11 @@ class Network:
             source = self.gids[source]
         self.model.connect(source, target, delay, weight)
 
+    def place(self, cls, where, **params) -> MechRefs:
+        """Many point processes at once: one ``cls`` at each of ``where``
+        (locations, or nodes such as ``Cells.refs`` gives), parameters one or one per location."""
+        return self.model.add_mechanisms(cls, _nodes(where), **params)
+
     def gap_junction(self, a: Location, b: Location, g: float) -> MechRef:
         """An ohmic electrical synapse of ``g`` uS between two locations (loops are fine)."""
         return self.model.add_mechanism(GapJunction, (a.node(), b.node()), g=g)
@@ -57,14 +126,14 @@ class Network:
         """A graded chemical synapse driven by the voltage at ``pre`` onto ``post``."""
         return self.model.add_mechanism(GradedSynapse, (pre.node(), post.node()), **params)
 
-    def gap_junctions(self, a: list[Location], b: list[Location], g) -> MechRefs:
-        """Many gap junctions at once: a[i] to b[i] with g (uS, one or one per junction)."""
-        return self.model.add_mechanisms(GapJunction, ([x.node() for x in a], [x.node() for x in b]), g=g)
+    def gap_junctions(self, a, b, g) -> MechRefs:
+        """Many gap junctions at once: a[i] to b[i] (locations or nodes) with g (uS, one or one per junction)."""
+        return self.model.add_mechanisms(GapJunction, (_nodes(a), _nodes(b)), g=g)
 
-    def graded_synapses(self, pre: list[Location], post: list[Location], **params) -> MechRefs:
-        """Many graded synapses at once: pre[i] onto post[i] (parameters one or one per synapse)."""
-        return self.model.add_mechanisms(GradedSynapse, ([x.node() for x in pre], [x.node() for x in post]),
-                                         **params)
+    def graded_synapses(self, pre, post, **params) -> MechRefs:
+        """Many graded synapses at once: pre[i] onto post[i] (locations or nodes;
+        parameters one or one per synapse)."""
+        return self.model.add_mechanisms(GradedSynapse, (_nodes(pre), _nodes(post)), **params)
 
     def simulation(self, **options) -> Simulation:
         return Simulation(self.model, **options)

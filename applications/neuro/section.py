@@ -8,14 +8,16 @@ child, a point process, a recording), so a lone soma is one compartment.
 Neighbouring nodes are joined by the axial conductance of the cylinder
 between them (half a segment to an end node), and, for each diffusing species
 the section is given, by that species' diffusion coupling over the same
-cylinder.
+cylinder.  A section adds its nodes, links and mechanisms to the model a
+section at a time (one bulk call each), never a compartment at a time.
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import NamedTuple
 
-from myriad import MechRef, Model, ModelError, NodeRef
+from myriad import MechRef, MechRefs, Model, ModelError, NodeRef, NodeRefs
 
 from applications.neuro.axial import Axial
 from applications.neuro.compartment import Compartment
@@ -64,9 +66,9 @@ class Section:
         for cls, D in (diffusion or {}).items():
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
-        self.centres = [self._add_node(math.pi * self.diam * self.L / nseg) for _ in range(nseg)]
-        for a, b in zip(self.centres, self.centres[1:]):
-            self._link(a, b, self.L / nseg)
+        self.centres = self._add_nodes(nseg, math.pi * self.diam * self.L / nseg)
+        if nseg > 1:
+            self._link(self.centres[:-1], self.centres[1:], self.L / nseg)
         self._end0: NodeRef | None = None
         self._end1: NodeRef | None = None
 
@@ -78,18 +80,19 @@ class Section:
     def __repr__(self):
         return f"Section({self.name!r})"
 
-    def _add_node(self, area: float) -> NodeRef:
+    def _add_nodes(self, n: int, area: float) -> NodeRefs:
         values = {"area": area, "cm": self.cm}
         if "volume" in self.node_class.params():
             values["volume"] = area * self.diam / 4.0
-        return self.model.add_node(self.node_class, **values)
+        return self.model.add_nodes(self.node_class, n, **values)
 
-    def _link(self, a: NodeRef, b: NodeRef, length: float) -> None:
-        """Join two nodes by the cylinder of this section's diameter between them."""
-        self.model.add_mechanism(Axial, (a, b), g=axial_conductance_us(self.Ra, length, self.diam))
+    def _link(self, pre, post, length: float) -> None:
+        """Join node pre[i] to post[i] (or node pre to post) by the cylinder of
+        this section's diameter between them."""
+        self.model.add_mechanisms(Axial, (pre, post), g=axial_conductance_us(self.Ra, length, self.diam))
         cross_section = math.pi * 0.25 * self.diam * self.diam
         for cls, D in self.diffusion.items():
-            self.model.add_mechanism(cls, (a, b), k=D * cross_section / length)
+            self.model.add_mechanisms(cls, (pre, post), k=D * cross_section / length)
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""
@@ -106,9 +109,12 @@ class Section:
         self._link(parent.node(), self.centres[0], 0.5 * self.L / self.nseg)
         return self
 
-    def insert(self, cls, **params) -> list[MechRef]:
+    def insert(self, cls, **params) -> MechRefs:
         """Put a density mechanism on every segment of the section."""
-        return [self.model.add_mechanism(cls, node, **params) for node in self.centres]
+        try:
+            return self.model.add_mechanisms(cls, self.centres, **params)
+        except ModelError as e:
+            raise ModelError(f"section '{self.name}': {e}") from None
 
     def node(self, x: float) -> NodeRef:
         """The node that represents location x (NEURON's segment-to-node rule)."""
@@ -116,12 +122,22 @@ class Section:
             if self.parent is not None:
                 return self.parent.node()
             if self._end0 is None:
-                self._end0 = self._add_node(0.0)
+                self._end0 = self._add_nodes(1, 0.0)[0]
                 self._link(self._end0, self.centres[0], 0.5 * self.L / self.nseg)
             return self._end0
         if x == 1.0:
             if self._end1 is None:
-                self._end1 = self._add_node(0.0)
+                self._end1 = self._add_nodes(1, 0.0)[0]
                 self._link(self.centres[-1], self._end1, 0.5 * self.L / self.nseg)
             return self._end1
         return self.centres[min(int(x * self.nseg), self.nseg - 1)]
+
+    def copied(self, model: Model, name: str, parent: Location | None, ref) -> "Section":
+        """This section as it stands in a copy of its model (see ``Network.add_cells``):
+        the same cylinder, named ``name``, attached to ``parent``, its nodes
+        mapped to the copy's by ``ref``."""
+        sec = copy.copy(self)
+        sec.model, sec.name, sec.parent = model, name, parent
+        sec.centres = ref(self.centres)
+        sec._end0, sec._end1 = (None if end is None else ref(end) for end in (self._end0, self._end1))
+        return sec
