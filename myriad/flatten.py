@@ -43,8 +43,16 @@ class FlatModel:
     program: Program
     sources: dict = field(default_factory=dict)
     connections: dict = field(default_factory=dict)
-    unknown_names: list = field(default_factory=list)
     node_new: dict = field(default_factory=dict)        # node cls -> stored index of each instance
+    node_stored: dict = field(default_factory=dict)     # node cls -> instance index of each stored node
+
+    def unknown_name(self, u: int) -> str:
+        """'Class[instance].potential' of unknown ``u`` (for messages; made on demand)."""
+        for (cls, name), base in self.node_ubase.items():
+            stored = self.node_stored[cls]
+            if base <= u < base + len(stored):
+                return f"{cls.__name__}[{stored[u - base]}].{name}"
+        raise IndexError(u)
 
 
 def _csr(n: int, target: np.ndarray, value: np.ndarray):
@@ -188,11 +196,9 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         Y0[yoff[fid]:yoff[fid] + len(vals)] = vals
     for fid, vals in p_vals.items():
         P[poff[fid]:poff[fid] + len(vals)] = vals
-    unknown_names = []
     for cls, block in analysis.node_blocks.items():
         for name, fid in block.potentials.items():
             node_ubase[(cls, name)] = int(yoff[fid])
-            unknown_names += [f"{cls.__name__}[{i}].{name}" for i in stored[cls]]
 
     # slots and gathers
     ssizes = {}
@@ -249,8 +255,8 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
                       program.cols)
 
     flat = FlatModel(analysis, n_unknowns, Y0, P, n_slots, yoff, poff, soff, count, ix,
-                     node_ubase, mech_index, gathers, program, unknown_names=unknown_names,
-                     node_new=node_new)
+                     node_ubase, mech_index, gathers, program, node_new=node_new,
+                     node_stored=stored)
     _flatten_events(model, flat)
     return flat
 
@@ -404,5 +410,5 @@ def validate_rk4(flat: FlatModel, cap: np.ndarray) -> None:
     if bad.any():
         e = int(np.argmax(bad))
         raise ModelError(f"rk4 cannot integrate coupled zero-capacity potentials "
-                         f"({flat.unknown_names[rows[e]]} and {flat.unknown_names[cols[e]]}); "
+                         f"({flat.unknown_name(rows[e])} and {flat.unknown_name(cols[e])}); "
                          f"use method='backward_euler'")

@@ -84,8 +84,7 @@ class Simulation:
         start = time.perf_counter()
         self.analysis = analyse(model)
         self.flat = flatten(model, self.analysis)
-        self.P = self.flat.P.copy()
-        self.Y0 = self.flat.Y0.copy()
+        self.P, self.Y0 = self.flat.P, self.flat.Y0
         self.build_s = time.perf_counter() - start
         self.compile_s = 0.0
         self._records: list[_Record] = []
@@ -217,10 +216,11 @@ class Simulation:
         self._events(ctx)
         self._recording(ctx, nsteps)
         n_u, n_y = flat.n_unknowns, len(self.Y0)
-        for name, size in (("cap", n_u), ("diag", n_u), ("rhs", n_u), ("dz", n_u), ("diag0", n_u), ("dv", n_u),
-                           ("lin_c", n_u), ("lin_d", n_u),
-                           ("K", n_y), ("Yst", n_y), ("Yacc", n_y)):
-            ctx.set_array(name, np.zeros(size))
+        rk4, euler = self.method == "rk4", self.method == "backward_euler"
+        for name, size in (("cap", n_u), ("lin_c", n_u), ("lin_d", n_u),
+                           ("diag", euler * n_u), ("rhs", euler * n_u), ("diag0", euler * n_u), ("dv", euler * n_u),
+                           ("dz", rk4 * n_u), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
+            ctx.set_array(name, np.zeros(size))     # each method's work arrays only
         c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1
         c.dt, c.t0, c.nsteps = self.dt, 0.0, nsteps
         return ctx
@@ -273,7 +273,7 @@ class Simulation:
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
         if rate * self.dt > RK4_STABILITY:
             at = int(where[0])
-            what = self.flat.unknown_names[at] if at < self.flat.n_unknowns else f"mechanism state Y[{at}]"
+            what = self.flat.unknown_name(at) if at < self.flat.n_unknowns else f"mechanism state Y[{at}]"
             raise ModelError(
                 f"rk4 is unstable at dt = {self.dt} ms: the stiffest mode ({what}) decays at "
                 f"{rate:.4g}/ms, and rk4 needs dt <= {RK4_STABILITY}/{rate:.4g} = "
