@@ -11,6 +11,7 @@ damaged entry is rebuilt.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -59,6 +60,7 @@ def compiler() -> str:
     return cc
 
 
+@functools.cache
 def _compiler_version(cc: str) -> str:
     out = subprocess.run([cc, "--version"], capture_output=True, text=True)
     return out.stdout.splitlines()[0] if out.stdout else cc

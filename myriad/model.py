@@ -166,6 +166,21 @@ class Model:
         self._n_sources = 0
         self._code: dict[type, int] = {}           # class code of each node class
 
+    def fingerprint(self, h) -> None:
+        """Feed everything that defines the model into the hash ``h`` (caches keyed by content)."""
+        for group in (self.nodes, self.mechanisms):
+            for cls, inst in group.items():
+                h.update(f"{cls.__module__}.{cls.__qualname__}:{inst.n}".encode())
+                for name, column in inst.columns.items():
+                    h.update(name.encode())
+                    h.update(column)
+                for code, index in zip(inst.node_code, inst.node_index):
+                    h.update(code)
+                    h.update(index)
+        events = (self.node_classes, self.detectors, self.generators, self._n_sources,
+                  [(c.source.index, c.target.cls, c.target.index, c.delay, c.weight) for c in self.connections])
+        h.update(repr(events).encode())
+
     def _node_instances(self, cls) -> Instances:
         inst = self.nodes.get(cls) if isinstance(cls, type) else None
         if inst is None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from myriad import build_cache
+from myriad import build_cache, flat_cache
 from myriad.blocks import analyse
 from myriad.codegen import generate
 from myriad.errors import ModelError, SimulationError
-from myriad.flatten import flatten, mech_location, validate_rk4
+from myriad.flatten import mech_location, validate_rk4
 from myriad.model import MechRef, Model, NodeRef
 from myriad.runtime import Context, Library
 
@@ -83,7 +83,8 @@ class Simulation:
         self.backend = backend
         start = time.perf_counter()
         self.analysis = analyse(model)
-        self.flat = flatten(model, self.analysis)
+        self._c_source = generate(self.analysis)
+        self.flat = flat_cache.flatten(model, self.analysis, self._c_source)
         self.P, self.Y0 = self.flat.P, self.flat.Y0
         self.build_s = time.perf_counter() - start
         self.compile_s = 0.0
@@ -104,12 +105,9 @@ class Simulation:
             return self
         if self._lib is None:
             start = time.perf_counter()
-            source = generate(self.analysis)
-            self.build_s += time.perf_counter() - start
-            start = time.perf_counter()
-            self._lib = Library(build_cache.build(source))
+            self._lib = Library(build_cache.build(self._c_source))
             self.compile_s = time.perf_counter() - start
-            self.source = source
+            self.source = self._c_source
         return self
 
     # --- parameters ---------------------------------------------------------------

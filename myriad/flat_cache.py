@@ -1,0 +1,68 @@
+"""Flattened models kept on disk by content, so that a second process running
+the same model skips flattening.
+
+Flattening (node numbering, elimination program, gathers) takes 0.3 s for a
+model of 10^5 compartments and, at its peak, a few times the memory of its
+result; the result depends only on the model's content, on the analysed
+classes and on the code that flattens.  The key is the SHA-256 of all three:
+the generated source, ``Model.fingerprint`` and the source of the flattening
+modules (and the elimination's pivot-degree limit).  Entries are pickled
+(the cache directory is private, like the compiled libraries beside them),
+written to a temporary name and renamed into place.  A model whose classes
+cannot be pickled by name is flattened every time; an entry that fails to
+load, or names other classes than the model's, is removed and rebuilt.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from myriad import blocks, build_cache, elimination
+from myriad import flatten as flattening
+from myriad.blocks import Analysis
+from myriad.model import Model
+
+_CODE = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (flattening, elimination, blocks)))
+
+
+def _key(model: Model, source: str) -> str:
+    h = _CODE.copy()
+    h.update(f"{elimination.MAX_PIVOT_DEGREE}\0".encode())
+    h.update(source.encode())
+    model.fingerprint(h)
+    return h.hexdigest()[:32]
+
+
+def _same_classes(flat: flattening.FlatModel, model: Model) -> bool:
+    return set(flat.node_new) == set(model.nodes) and set(flat.mech_index) == set(model.mechanisms)
+
+
+def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatModel:
+    """``flatten.flatten(model, analysis)``, from the cache when this model was flattened before."""
+    path = build_cache.cache_dir() / f"flat-{_key(model, source)}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            flat = pickle.load(handle)
+        if _same_classes(flat, model):
+            return dataclasses.replace(flat, analysis=analysis)
+    except FileNotFoundError:
+        pass
+    except Exception:       # a damaged or foreign entry: rebuild it
+        path.unlink(missing_ok=True)
+    flat = flattening.flatten(model, analysis)
+    _store(path, dataclasses.replace(flat, analysis=None))
+    return flat
+
+
+def _store(path: Path, flat: flattening.FlatModel) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".pickle.tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(flat, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (pickle.PicklingError, AttributeError, TypeError, OSError):
+        Path(tmp).unlink(missing_ok=True)      # classes not importable by name, or a full disk
