@@ -8,7 +8,7 @@ classes and on the code that flattens.  The key is the SHA-256 of all three:
 the generated source, ``Model.fingerprint`` and the source of the flattening
 modules (and the elimination's pivot-degree limit).  Entries are pickled
 (the cache directory is private, like the compiled libraries beside them),
-written to a temporary name and renamed into place.  A model whose classes
+arrays out of band, written to a temporary name and renamed into place.  A model whose classes
 cannot be pickled by name is flattened every time; an entry that fails to
 load, or names other classes than the model's, is removed and rebuilt.
 """
@@ -20,6 +20,8 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from myriad import blocks, build_cache, elimination
 from myriad import flatten as flattening
@@ -45,8 +47,7 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
     """``flatten.flatten(model, analysis)``, from the cache when this model was flattened before."""
     path = build_cache.cache_dir() / f"flat-{_key(model, source)}.pickle"
     try:
-        with open(path, "rb") as handle:
-            flat = pickle.load(handle)
+        flat = _load(path)
         if _same_classes(flat, model):
             return dataclasses.replace(flat, analysis=analysis)
     except FileNotFoundError:
@@ -58,11 +59,33 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
     return flat
 
 
+def _load(path: Path) -> flattening.FlatModel:
+    with open(path, "rb") as handle:
+        head = np.fromfile(handle, dtype="<i8", count=2)
+        data = handle.read(int(head[0]))
+        buffers = []
+        for size in np.fromfile(handle, dtype="<i8", count=int(head[1])):
+            buffer = np.empty(int(size), dtype=np.uint8)
+            if handle.readinto(buffer) != size:
+                raise EOFError(path)
+            buffers.append(buffer)
+    return pickle.loads(data, buffers=buffers)
+
+
 def _store(path: Path, flat: flattening.FlatModel) -> None:
+    """The pickle, then the arrays' memory out of band: loading reads each array
+    straight into memory numpy allocated (aligned as numpy's own arrays), once."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".pickle.tmp")
     try:
+        buffers = []
+        data = pickle.dumps(flat, protocol=5, buffer_callback=buffers.append)
+        raws = [b.raw() for b in buffers]
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(flat, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            np.array([len(data), len(raws)], dtype="<i8").tofile(handle)
+            handle.write(data)
+            np.array([r.nbytes for r in raws], dtype="<i8").tofile(handle)
+            for raw in raws:
+                handle.write(raw)
         os.replace(tmp, path)
     except (pickle.PicklingError, AttributeError, TypeError, OSError):
         Path(tmp).unlink(missing_ok=True)      # classes not importable by name, or a full disk
