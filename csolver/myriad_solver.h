@@ -159,16 +159,22 @@ double myr_rk4_rate(myr_ctx *c, int64_t *where);
 void myr_release(myr_ctx *c);
 
 /* Shared by generated kernels: exponential Euler with a numerical diagonal
- * Jacobian.  For an equation linear in its own state (gating variables,
+ * Jacobian (the factor is computed once per run for states whose rate is
+ * constant, blocks.MechBlock.linear_states).  For an equation linear in its own state (gating variables,
  * synaptic conductances) this is the exact solution at frozen inputs, which is
  * what NEURON's cnexp does; it is stable for any dt when the rate is negative. */
-static inline double myr_exp_euler_increment(double f, double rate, double dt)
+static inline double myr_exp_euler_factor(double rate, double dt)
 {
     double x = rate * dt;
     if (fabs(x) < 1e-12) {
-        return f * dt;
+        return dt;
     }
-    return f * expm1(x) / rate;
+    return expm1(x) / rate;
+}
+
+static inline double myr_exp_euler_increment(double f, double rate, double dt)
+{
+    return f * myr_exp_euler_factor(rate, dt);
 }
 
 /* Finite-difference step for a derivative at s: the power of two just below

@@ -79,6 +79,10 @@ class MechBlock:
     initialize: pycast.Signature | None
     on_event: pycast.Signature | None
     name: str = ""
+    # states whose ddt_ is affine in the state with a coefficient from parameters
+    # only: exponential Euler's factor (e^(rate dt) - 1)/rate is the same every
+    # step, so it is computed once per run into the S slots soff id given here
+    linear_states: dict[str, int] = field(default_factory=dict)
 
 
 _ROLE_METHOD = re.compile(r"^(inflow|flow)_(\w+?)(?:_(pre|post))?$")
@@ -166,7 +170,12 @@ class Analysis:
                 state = attr[4:]
                 if state not in cls.states():
                     raise ModelError(f"{cls.__name__}.{attr}: no state '{state}' is declared")
-                block.derivatives[state] = self.unit.add_method(cls, attr, read_only)
+                sig = block.derivatives[state] = self.unit.add_method(cls, attr, read_only)
+                others = [f.path for f in sig.fields if f.path != (state,) and (
+                    f.path == ("t",) or f.path[0] in cls.states() or (f.path[0] in nodes and len(f.path) == 2
+                                                                       and f.path[1] in nodes[f.path[0]].potentials))]
+                if self.unit.affine(sig, [(state,)], free=others):
+                    block.linear_states[state] = self.ids.take("soff")
                 continue
             contribution = self._contribution(cls, attr, nodes, read_only)
             if contribution:

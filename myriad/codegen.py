@@ -28,8 +28,8 @@ def _table(table: str, fid: int):
 
 
 def _field_ptr(name: str, base: str, table: str, fid: int, writable: bool):
-    """``double *name = base + c->table[fid]``; parameters live in the context (``c->P``)."""
-    start = cb.member("c", "P") if base == "P" else cb.ident(base)
+    """``double *name = base + c->table[fid]``; ``base`` is a kernel parameter or ``c->``member."""
+    start = cb.member("c", base[3:]) if base.startswith("c->") else cb.ident(base)
     return cb.var(name, cb.DOUBLE, cb.binop("+", start, _table(table, fid)),
                   pointer=1, const_target=not writable, restrict=True)
 
@@ -58,7 +58,7 @@ class _BlockKernels:
             if path == ("t",):
                 continue
             if len(path) == 1 and path[0] in b.params:
-                decls.append(_field_ptr(f"p_{path[0]}", "P", "poff", b.params[path[0]], False))
+                decls.append(_field_ptr(f"p_{path[0]}", "c->P", "poff", b.params[path[0]], False))
             elif len(path) == 1:
                 decls.append(_field_ptr(f"y_{path[0]}", y_base, "yoff", b.states[path[0]], writable_states))
                 loads.append(cb.var(f"v_{path[0]}", cb.DOUBLE, cb.index(f"y_{path[0]}", "i"), const_=True))
@@ -70,7 +70,7 @@ class _BlockKernels:
                     loads.append(cb.var(f"v_{role}_{name}", cb.DOUBLE,
                                         cb.index(f"{role}_{name}", f"nd_{role}"), const_=True))
                 else:
-                    decls.append(_field_ptr(f"{role}_{name}", "P", "poff", node.params[name], False))
+                    decls.append(_field_ptr(f"{role}_{name}", "c->P", "poff", node.params[name], False))
         return decls, loads
 
     def _arg(self, field, at: dict, as_pointer: bool):
@@ -126,21 +126,26 @@ class _BlockKernels:
                     for j in range(len(con.reads))]
         return out
 
-    def _slot_kernel(self, suffix: str, linear: bool, body_of):
-        contributions = [(k, con) for k, con in enumerate(self.b.contributions) if con.linear == linear]
-        if not contributions:
+    def _slot_kernel(self, suffix: str, contributions, body_of, states=(), state_body=None):
+        """A kernel over the instances that fills the slots of ``contributions``
+        (and does ``state_body`` for ``states``); None when there is nothing to do."""
+        if not contributions and not states:
             return None
 
         def body():
             out = []
             for k, con in contributions:
                 out += body_of(k, con) + self._store(k, con)
+            for state in states:
+                out += state_body(state)
             return out
 
         params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
                   cb.param("S", cb.DOUBLE, pointer=1, restrict=True), cb.param("t", cb.DOUBLE)]
-        fn = self._kernel(suffix, params, [con.signature for _, con in contributions], body)
-        fn.body.block_items[1:1] = self._slot_pointers(contributions)
+        sigs = [con.signature for _, con in contributions] + [self.b.derivatives[x] for x in states]
+        fn = self._kernel(suffix, params, sigs, body)
+        fn.body.block_items[1:1] = self._slot_pointers(contributions) + [
+            _field_ptr(f"phi_{x}", "S", "soff", self.b.linear_states[x], True) for x in states]
         return fn
 
     def currents(self):
@@ -160,11 +165,12 @@ class _BlockKernels:
                                            cb.call("myr_reciprocal_pow2", cb.ident(h))),
                                   const_=True))
             return out
-        return self._slot_kernel("currents", False, body_of)
+        return self._slot_kernel("currents", [(k, c) for k, c in enumerate(self.b.contributions) if not c.linear],
+                                 body_of)
 
     def linearise(self):
-        """Offset (all potentials 0) and coefficients (one potential 1) of every linear
-        contribution, once per run."""
+        """Once per run: offset (all potentials 0) and coefficients (one potential 1) of
+        every linear contribution, and exponential Euler's factor of every linear state."""
         def body_of(k, con):
             zero = {(role, pot): cb.const(0.0) for role, pot in con.reads}
             out = [cb.Comment(f"{self.b.cls.__name__}.{con.method} is affine in "
@@ -175,12 +181,21 @@ class _BlockKernels:
                                 cb.ident(f"f_{k}"))
                 out.append(cb.var(f"d_{k}_{j}", cb.DOUBLE, unit, const_=True))
             return out
-        return self._slot_kernel("linearise", True, body_of)
 
-    def _state_rates(self):
-        """Derivative and diagonal rate of every state with a ddt_ method."""
+        def state_body(x):
+            sig = self.b.derivatives[x]
+            rate = cb.binop("-", self._call(sig, at={(x,): cb.const(1.0)}), self._call(sig, at={(x,): cb.const(0.0)}))
+            return [cb.Comment(f"{self.b.cls.__name__}.ddt_{x} is affine in {x} with a constant rate"),
+                    cb.assign(cb.index(f"phi_{x}", "i"),
+                              cb.call("myr_exp_euler_factor", rate, cb.member("c", "dt")))]
+        return self._slot_kernel("linearise", [(k, c) for k, c in enumerate(self.b.contributions) if c.linear],
+                                 body_of, list(self.b.linear_states), state_body)
+
+    def _state_rates(self, states):
+        """Derivative and finite-difference diagonal rate of ``states``."""
         out = []
-        for s, sig in self.b.derivatives.items():
+        for s in states:
+            sig = self.b.derivatives[s]
             out.append(cb.var(f"f_{s}", cb.DOUBLE, self._call(sig), const_=True))
             out.append(cb.var(f"h_{s}", cb.DOUBLE, cb.call("myr_perturbation", cb.ident(f"v_{s}")), const_=True))
             plus = self._call(sig, at={(s,): cb.binop("+", cb.ident(f"v_{s}"), cb.ident(f"h_{s}"))})
@@ -210,27 +225,31 @@ class _BlockKernels:
 
     def advance(self):
         b = self.b
+        varying = [s for s in b.derivatives if s not in b.linear_states]
 
         def body():
             out = [cb.Comment("exponential Euler at the new potentials (exact for equations linear in the state)")]
-            out += self._state_rates()
-            out += [cb.assign(cb.index(f"y_{s}", "i"),
-                              cb.binop("+", cb.ident(f"v_{s}"),
-                                       cb.call("myr_exp_euler_increment", cb.ident(f"f_{s}"), cb.ident(f"r_{s}"),
-                                               cb.ident("dt"))))
-                    for s in b.derivatives]
+            out += self._state_rates(varying)
+            out += [cb.var(f"f_{s}", cb.DOUBLE, self._call(b.derivatives[s]), const_=True) for s in b.linear_states]
+            for s in b.derivatives:
+                step = cb.binop("*", cb.ident(f"f_{s}"), cb.index(f"phi_{s}", "i")) if s in b.linear_states else \
+                    cb.call("myr_exp_euler_increment", cb.ident(f"f_{s}"), cb.ident(f"r_{s}"), cb.ident("dt"))
+                out.append(cb.assign(cb.index(f"y_{s}", "i"), cb.binop("+", cb.ident(f"v_{s}"), step)))
             return out
 
         params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True),
                   cb.param("t", cb.DOUBLE), cb.param("dt", cb.DOUBLE)]
-        return self._kernel("advance_states", params, self._state_sigs(), body, writable=True)
+        fn = self._kernel("advance_states", params, self._state_sigs(), body, writable=True)
+        fn.body.block_items[1:1] = [_field_ptr(f"phi_{s}", "c->S", "soff", sid, False)
+                                    for s, sid in b.linear_states.items()]
+        return fn
 
     def state_jacobian(self):
         b = self.b
         ptrs = [_field_ptr(f"r_out_{s}", "R", "yoff", b.states[s], True) for s in b.derivatives]
 
         def body():
-            return self._state_rates() + [cb.assign(cb.index(f"r_out_{s}", "i"), cb.ident(f"r_{s}"))
+            return self._state_rates(b.derivatives) + [cb.assign(cb.index(f"r_out_{s}", "i"), cb.ident(f"r_{s}"))
                                           for s in b.derivatives]
 
         params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
@@ -268,14 +287,14 @@ def _capacities(block: NodeBlock) -> c_ast.FuncDef:
         cap = block.capacity[pot]
         target = cb.index(cb.binop("+", cb.ident("cap"), _table("yoff", fid)), "i")
         if isinstance(cap, str):
-            body.append(_field_ptr(f"p_{cap}", "P", "poff", block.params[cap], False))
+            body.append(_field_ptr(f"p_{cap}", "c->P", "poff", block.params[cap], False))
             loop.append(cb.assign(target, cb.index(f"p_{cap}", "i")))
             continue
         args = []
         for f in cap.fields:
             name = f.path[0]
             if name in block.params:
-                ptr, base, table, fid2 = f"p_{name}", "P", "poff", block.params[name]
+                ptr, base, table, fid2 = f"p_{name}", "c->P", "poff", block.params[name]
             else:
                 ptr, base, table, fid2 = f"y_{name}", "Y", "yoff", block.potentials[name]
             if not any(isinstance(d, c_ast.Decl) and d.name == ptr for d in body):

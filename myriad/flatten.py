@@ -6,7 +6,8 @@ Layout of the three data arrays (offsets per field go into the context's
 * ``Y``: the potentials of every node class first (so an unknown's index is
   its index in Y), then every mechanism block's states;
 * ``P``: node parameters, then mechanism parameters;
-* ``S``: one slot array per contribution value and per Jacobian entry.
+* ``S``: one slot array per contribution value and per Jacobian entry, and
+  one per linear state (blocks.MechBlock.linear_states) for its factor.
 
 Each unknown gathers its inflow slots and diagonal-Jacobian slots, and each
 off-diagonal matrix entry its Jacobian slots, through CSR lists in the fixed
@@ -213,6 +214,8 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
             idx = node_new[block.nodes[role].cls][inst.nodes(r)[1][rows]].astype(np.int32)
             ix[block.ix[role]] = idx
             node_of[role] = idx
+        for sid in block.linear_states.values():
+            ssizes[sid] = n
         for con in block.contributions:
             for sid in con.value_slots:
                 ssizes[sid] = n

@@ -118,5 +118,6 @@ class Engine:
 
     def rk4_rate(self, ctx: Context) -> tuple[float, int]:
         a = self._run_args(ctx)
-        rate, where = self.module.rk4_rate(a[0], a[1], a[2], a[3], a[4], a[7], a[8], float(ctx.c.t0))
+        rate, where = self.module.rk4_rate(a[0], a[1], a[2], a[3], a[4], a[7], a[8], float(ctx.c.t0),
+                                           float(ctx.c.dt))
         return rate, where

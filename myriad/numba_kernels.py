@@ -24,11 +24,16 @@ def perturbation(s):
 
 
 @kernel
-def exp_euler_increment(f, rate, dt):
+def exp_euler_factor(rate, dt):
     x = rate * dt
     if abs(x) < 1e-12:
-        return f * dt
-    return f * math.expm1(x) / rate
+        return dt
+    return math.expm1(x) / rate
+
+
+@kernel
+def exp_euler_increment(f, rate, dt):
+    return f * exp_euler_factor(rate, dt)
 '''
 
 
@@ -100,10 +105,9 @@ class _Block:
             lines += _indent([d for d in decls if not d.startswith("n = ")] + inner, 1)
         return "@kernel\n" + "\n".join(lines) + "\n"
 
-    def _slot_kernel(self, suffix, linear, body_of):
-        """codegen._BlockKernels._slot_kernel: the contributions that are (not) linear."""
-        contributions = [(k, con) for k, con in enumerate(self.b.contributions) if con.linear == linear]
-        if not contributions:
+    def _slot_kernel(self, suffix, params, contributions, body_of, states=(), state_body=None):
+        """codegen._BlockKernels._slot_kernel."""
+        if not contributions and not states:
             return None
         slots, body = [], []
         for k, con in contributions:
@@ -115,8 +119,11 @@ class _Block:
                 minus = "" if sign > 0 else "-"
                 body.append(f"s_{k}_{t}[i] = {minus}f_{k}")
                 body += [f"s_{k}_{t}_d{j}[i] = {minus}d_{k}_{j}" for j in range(len(con.reads))]
-        return self._kernel(suffix, "Y, S, t, M", [con.signature for _, con in contributions], body,
-                            extra=slots)
+        for x in states:
+            slots.append(f"phi_{x} = S[soff[{self.b.linear_states[x]}]:]")
+            body += state_body(x)
+        sigs = [con.signature for _, con in contributions] + [self.b.derivatives[x] for x in states]
+        return self._kernel(suffix, params, sigs, body, extra=slots)
 
     def currents(self):
         def body_of(k, con):
@@ -127,7 +134,8 @@ class _Block:
                 plus = self._call(con.signature, at={(role, pot): f"(v_{role}_{pot} + {h})"})
                 out.append(f"d_{k}_{j} = ({plus} - f_{k}) * (1.0 / {h})")
             return out
-        return self._slot_kernel("currents", False, body_of)
+        return self._slot_kernel("currents", "Y, S, t, M",
+                                 [(k, c) for k, c in enumerate(self.b.contributions) if not c.linear], body_of)
 
     def linearise(self):
         def body_of(k, con):
@@ -136,11 +144,19 @@ class _Block:
             out += [f"d_{k}_{j} = {self._call(con.signature, at={**zero, read: '1.0'})} - f_{k}"
                     for j, read in enumerate(con.reads)]
             return out
-        return self._slot_kernel("linearise", True, body_of)
 
-    def _state_rates(self):
+        def state_body(x):
+            sig = self.b.derivatives[x]
+            rate = f"{self._call(sig, at={(x,): '1.0'})} - {self._call(sig, at={(x,): '0.0'})}"
+            return [f"phi_{x}[i] = exp_euler_factor({rate}, dt)"]
+        return self._slot_kernel("linearise", "Y, S, t, dt, M",
+                                 [(k, c) for k, c in enumerate(self.b.contributions) if c.linear], body_of,
+                                 list(self.b.linear_states), state_body)
+
+    def _state_rates(self, states):
         out = []
-        for s, sig in self.b.derivatives.items():
+        for s in states:
+            sig = self.b.derivatives[s]
             out.append(f"f_{s} = {self._call(sig)}")
             out.append(f"h_{s} = perturbation(v_{s})")
             out.append(f"r_{s} = ({self._call(sig, at={(s,): f'(v_{s} + h_{s})'})} - f_{s}) * (1.0 / h_{s})")
@@ -156,13 +172,17 @@ class _Block:
         return self._kernel("derivatives", "Y, K, t, M", self._state_sigs(), body, extra=extra)
 
     def advance(self):
-        body = self._state_rates()
-        body += [f"y_{s}[i] = v_{s} + exp_euler_increment(f_{s}, r_{s}, dt)" for s in self.b.derivatives]
-        return self._kernel("advance_states", "Y, t, dt, M", self._state_sigs(), body)
+        b = self.b
+        body = self._state_rates([s for s in b.derivatives if s not in b.linear_states])
+        body += [f"f_{s} = {self._call(b.derivatives[s])}" for s in b.linear_states]
+        body += [f"y_{s}[i] = v_{s} + f_{s} * phi_{s}[i]" if s in b.linear_states else
+                 f"y_{s}[i] = v_{s} + exp_euler_increment(f_{s}, r_{s}, dt)" for s in b.derivatives]
+        extra = [f"phi_{s} = S[soff[{sid}]:]" for s, sid in b.linear_states.items()]
+        return self._kernel("advance_states", "Y, S, t, dt, M", self._state_sigs(), body, extra=extra)
 
     def state_jacobian(self):
         b = self.b
-        body = self._state_rates() + [f"r_out_{s}[i] = r_{s}" for s in b.derivatives]
+        body = self._state_rates(b.derivatives) + [f"r_out_{s}[i] = r_{s}" for s in b.derivatives]
         extra = [f"r_out_{s} = R[yoff[{b.states[s]}]:]" for s in b.derivatives]
         return self._kernel("state_jacobian", "Y, R, t, M", self._state_sigs(), body, extra=extra)
 
@@ -230,14 +250,15 @@ def generate(analysis: Analysis) -> str:
         calls["cap"].append(f"{block.name}_capacities(Y, cap, M)")
     for k, block in enumerate(analysis.mech_blocks.values()):
         kb = _Block(block)
-        for kernel, suffix, key in ((kb.currents(), "currents", "cur"), (kb.linearise(), "linearise", "lin")):
+        for kernel, call, key in ((kb.currents(), "currents(Y, S, t, M)", "cur"),
+                                  (kb.linearise(), "linearise(Y, S, t, dt, M)", "lin")):
             if kernel is not None:
                 parts.append(kernel)
-                calls[key].append(f"{block.name}_{suffix}(Y, S, t, M)")
+                calls[key].append(f"{block.name}_{call}")
         if block.states:
             parts += [kb.derivatives(), kb.advance(), kb.state_jacobian()]
             calls["der"].append(f"{block.name}_derivatives(Y, K, t, M)")
-            calls["adv"].append(f"{block.name}_advance_states(Y, t, dt, M)")
+            calls["adv"].append(f"{block.name}_advance_states(Y, S, t, dt, M)")
             calls["jac"].append(f"{block.name}_state_jacobian(Y, R, t, M)")
         if block.initialize:
             parts.append(kb.initialize(written[id(block.initialize)]))
@@ -248,9 +269,9 @@ def generate(analysis: Analysis) -> str:
     parts += [_dispatcher("capacities", "Y, cap, M", calls["cap"]),
               _dispatcher("initialize", "Y, t, M", calls["init"]),
               _dispatcher("currents", "Y, S, t, M", calls["cur"]),
-              _dispatcher("linearise", "Y, S, t, M", calls["lin"]),
+              _dispatcher("linearise", "Y, S, t, dt, M", calls["lin"]),
               _dispatcher("derivatives", "Y, K, t, M", calls["der"]),
-              _dispatcher("advance_states", "Y, t, dt, M", calls["adv"]),
+              _dispatcher("advance_states", "Y, S, t, dt, M", calls["adv"]),
               _dispatcher("state_jacobian", "Y, R, t, M", calls["jac"]),
               _dispatcher("deliver", "cls, inst, Y, weight, t, M", calls["ev"])]
     return "\n\n".join(parts)

@@ -38,12 +38,12 @@ def gather(S, ptr, idx, k):
 
 
 @kernel
-def prepare_linear(Y, S, M, G, E, W, N, t0):
+def prepare_linear(Y, S, M, G, E, W, N, t0, dt):
     """myr_prepare_linear: the linear contributions' offsets and coefficients, once per run."""
     lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_slot = G[9], G[10], G[11], G[12], G[13], G[15]
     comp_ptr, comp_tree, tree_parent, tree_kj, tree_jk, tree_a = E[0], E[9], E[10], E[11], E[12], E[21]
     lin_c, lin_d, lin_val = W[7], W[8], W[9]
-    linearise(Y, S, t0, M)
+    linearise(Y, S, t0, dt, M)
     for u in range(N[0]):
         lin_c[u] = gather(S, lin_in_ptr, lin_in_idx, u)
         lin_d[u] = gather(S, lin_jd_ptr, lin_jd_idx, u)
@@ -306,7 +306,7 @@ def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(Y, S, G, W, N, dt)
     failed, it = solve(Y, S, G, E, W, N, tol)
-    advance_states(Y, t + dt, dt, M)
+    advance_states(Y, S, t + dt, dt, M)
     return failed, it
 
 
@@ -445,7 +445,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     spk_gid = np.empty(1024, dtype=np.int64)
     n_spk = 0
     lost = 0
-    prepare_linear(Y, S, M, G, E, W, N, t0)
+    prepare_linear(Y, S, M, G, E, W, N, t0, dt)
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
@@ -480,13 +480,13 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
 
 
 @kernel
-def rk4_rate(Y, S, M, G, E, W, N, t0):
+def rk4_rate(Y, S, M, G, E, W, N, t0, dt):
     """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
     row_ptr, edge_col, edge_val = G[4], G[5], G[6]
     cap, K = W[0], W[4]
     best = 0.0
     at = -1
-    prepare_linear(Y, S, M, G, E, W, N, t0)
+    prepare_linear(Y, S, M, G, E, W, N, t0, dt)
     initialize(Y, t0, M)
     capacities(Y, cap, M)
     currents(Y, S, t0, M)

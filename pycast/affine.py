@@ -1,16 +1,20 @@
 """Is a translated function affine in some of its inputs?
 
 A code generator can treat a function that is affine in its varying inputs,
-``f(x) = c + sum(a_i * x_i)`` with ``c`` and ``a_i`` depending on the other
-inputs only, as a constant offset and constant coefficients: evaluate it once
-instead of at every call.  The question is answered on the C functions pycast
-produced, so every construct has already been reduced to a few node kinds.
+``f(x, z) = c(z) + sum(a_i * x_i)`` with coefficients ``a_i`` that depend on
+neither the varying inputs ``x`` nor the free inputs ``z`` (only on the
+others, which stay fixed), as constant coefficients: evaluate them once
+instead of at every call; with no free inputs the offset is constant too.
+The question is answered on the C functions pycast produced, so every
+construct has already been reduced to a few node kinds.
 
-The analysis is conservative: each value is ``CONST`` (independent of the
-varying inputs), ``AFFINE`` or ``NONLINEAR``, and anything it does not
-understand (loops, branches on varying values, pointers, casts to integers,
-library functions of varying values) is ``NONLINEAR``.  A ``False`` answer
-may therefore be wrong, a ``True`` one never is.
+The analysis is conservative: each value is ``CONST`` (depends on fixed
+inputs only), ``FREE`` (on free ones too, in any way), ``AFFINE`` (``c(z) +
+sum(a_i x_i)`` with constant ``a_i``) or ``NONLINEAR``, and anything it does
+not understand (loops, branches that choose between varying expressions,
+pointers, casts to integers, library functions of varying values) is
+``NONLINEAR``.  A ``False`` answer may therefore be wrong, a ``True`` one
+never is.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from pycparser import c_ast
 
 from pycast.cbuild import Comment
 
-CONST, AFFINE, NONLINEAR = 0, 1, 2
+CONST, FREE, AFFINE, NONLINEAR = 0, 1, 2, 3
 
 
 class _NotAffine(Exception):
@@ -30,12 +34,24 @@ def _product(a: int, b: int) -> int:
         return b
     if b == CONST:
         return a
-    return NONLINEAR
+    return FREE if a == b == FREE else NONLINEAR
+
+
+def _quotient(a: int, b: int) -> int:
+    if b == CONST:
+        return a
+    return FREE if a <= FREE and b == FREE else NONLINEAR
 
 
 def _opaque(*classes: int) -> int:
-    """An operation that keeps constants constant and nothing else affine."""
-    return CONST if all(c == CONST for c in classes) else NONLINEAR
+    """An operation that keeps what does not vary as it is and nothing else affine."""
+    top = max(classes, default=CONST)
+    return top if top <= FREE else NONLINEAR
+
+
+def _chosen(cond: int, value: int) -> int:
+    """A value picked by a condition: a free condition may switch coefficients."""
+    return NONLINEAR if cond == FREE and value >= AFFINE else value
 
 
 class AffineAnalysis:
@@ -80,7 +96,8 @@ class AffineAnalysis:
         if isinstance(node, c_ast.Return):
             return max(result, self._expr(node.expr, env)) if node.expr is not None else result
         if isinstance(node, c_ast.If):
-            if self._expr(node.cond, env) != CONST:
+            cond = self._expr(node.cond, env)
+            if cond > FREE:
                 raise _NotAffine
             other = dict(env)
             result = self._statement(node.iftrue, env, result)
@@ -88,7 +105,9 @@ class AffineAnalysis:
                 result = self._statement(node.iffalse, other, result)
             for name, cls in other.items():
                 env[name] = max(env.get(name, CONST), cls)
-            return result
+            for name, cls in env.items():
+                env[name] = _chosen(cond, cls)
+            return _chosen(cond, result)
         if isinstance(node, c_ast.FuncCall):
             self._expr(node, env)
             return result
@@ -106,7 +125,7 @@ class AffineAnalysis:
         elif node.op == "*=":
             env[name] = _product(old, value)
         elif node.op == "/=":
-            env[name] = old if value == CONST else NONLINEAR
+            env[name] = _quotient(old, value)
         else:
             env[name] = _opaque(old, value)
 
@@ -123,15 +142,16 @@ class AffineAnalysis:
             if node.op == "*":
                 return _product(a, b)
             if node.op == "/":
-                return a if b == CONST else NONLINEAR
+                return _quotient(a, b)
             return _opaque(a, b)
         if isinstance(node, c_ast.UnaryOp):
             a = self._expr(node.expr, env)
             return a if node.op in ("-", "+") else _opaque(a)
         if isinstance(node, c_ast.TernaryOp):
-            if self._expr(node.cond, env) != CONST:
+            cond = self._expr(node.cond, env)
+            if cond > FREE:
                 return NONLINEAR
-            return max(self._expr(node.iftrue, env), self._expr(node.iffalse, env))
+            return _chosen(cond, max(self._expr(node.iftrue, env), self._expr(node.iffalse, env)))
         if isinstance(node, c_ast.Cast):
             a = self._expr(node.expr, env)
             names = getattr(getattr(node.to_type.type, "type", None), "names", [])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pycparser import c_ast
 
 from pycast import runtime
-from pycast.affine import AFFINE, AffineAnalysis
+from pycast.affine import AFFINE, FREE, AffineAnalysis
 from pycast.cbuild import Comment, function
 from pycast.errors import TranslationError
 from pycast.names import RESERVED, fresh
@@ -140,13 +140,15 @@ class Unit:
         """Every translated function and method, callees first."""
         return [Translated(key, e.name, e.signature, e.written) for key, e in self._entries.items()]
 
-    def affine(self, signature: Signature, varying) -> bool:
+    def affine(self, signature: Signature, varying, free=()) -> bool:
         """Whether the translated function's return value is affine in the fields whose
-        paths are in ``varying``, with offset and coefficients that depend only on its
-        other fields and arguments (see :mod:`pycast.affine`; conservative)."""
-        varying = set(varying)
+        paths are in ``varying``, with coefficients that depend only on its fields
+        outside ``varying`` and ``free`` and on its arguments, and an offset that may
+        also depend on the ``free`` fields (see :mod:`pycast.affine`; conservative)."""
+        varying, free = set(varying), set(free)
         functions = {e.signature.cname: ([p.name for p in e.params], e.body) for e in self._order}
-        classes = {f.cname: AFFINE for f in signature.fields if f.path in varying}
+        classes = {f.cname: AFFINE if f.path in varying else FREE
+                   for f in signature.fields if f.path in varying | free}
         return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
 
     @property

@@ -1,7 +1,8 @@
 """Linear contributions (affine in the potentials, parameter-only coefficients)
-are evaluated once per run and applied as a constant matrix; the same
-equations written so that they are not recognised as linear (they read the
-time, times zero) take the per-step path.  Both must give the same results."""
+are evaluated once per run and applied as a constant matrix, and states with
+a constant rate get exponential Euler's factor once per run; the same
+equations written so that they are not recognised as linear (a term times
+zero) take the per-step path.  Both must give the same results."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,7 @@ from myriad.blocks import analyse
 from tests.linear_models import Cell, Leak, Link
 
 from applications import dense, ringtest
+from applications.neuro import GradedSynapse, network
 
 
 class TimedLeak(Mechanism):
@@ -109,3 +111,28 @@ def test_neuron_mechanisms_are_classified():
                 kinds[block.cls.__name__] = con.linear
     assert kinds == {"HH": False, "Axial": True, "Pas": True, "ExpSyn": False, "GapJunction": True,
                      "GradedSynapse": False, "IClamp": False}
+
+
+class SlowPathSynapse(GradedSynapse):
+    """The same equation, written so that its rate seems to depend on post.v."""
+
+    def ddt_s(self):
+        return (self.s_inf() - self.s) / self.tau * (1.0 + 0.0 * self.post.v)
+
+
+def _dense_voltages(monkeypatch, synapse):
+    monkeypatch.setattr(network, "GradedSynapse", synapse)
+    net, _ = dense.build(ncell=12)
+    sim = net.simulation(dt=0.025)
+    names = [sim.record(sec(0.5).node(), "v") for sec in net.sections[::2]]
+    res = sim.run(30.0)
+    return sim, np.array([res[n] for n in names]), res.spike_times
+
+
+def test_states_with_constant_rates_get_their_factor_once_per_run(monkeypatch):
+    fast, v_fast, spikes = _dense_voltages(monkeypatch, GradedSynapse)
+    slow, v_slow, _ = _dense_voltages(monkeypatch, SlowPathSynapse)
+    assert [list(b.linear_states) for b in fast.analysis.mech_blocks.values() if b.cls is GradedSynapse] == [["s"]]
+    assert all(not b.linear_states for b in slow.analysis.mech_blocks.values())
+    assert len(spikes) > 0
+    np.testing.assert_allclose(v_fast, v_slow, rtol=0, atol=1e-7)

@@ -67,6 +67,36 @@ class Cases:
         return total
 
 
+class Relaxing:
+    """d s/dt of a state s relaxing towards a function of a free input w."""
+
+    def towards_sigmoid(self):
+        return (1.0 / (1.0 + math.exp(-(self.w - self.k))) - self.s) / self.g
+
+    def offset_chosen_by_w(self):
+        x = math.exp(self.w) if self.w > 0.0 else 0.0
+        return x - self.s * self.k
+
+    def rate_depends_on_w(self):
+        return self.w * self.s
+
+    def rate_chosen_by_w(self):
+        return self.s if self.w > 0.0 else 2.0 * self.s
+
+    def rate_through_exp_of_w(self):
+        return math.exp(self.w) * (self.k - self.s)
+
+
+@pytest.mark.parametrize("name, expected", [("towards_sigmoid", True), ("offset_chosen_by_w", True),
+                                            ("rate_depends_on_w", False), ("rate_chosen_by_w", False),
+                                            ("rate_through_exp_of_w", False)])
+def test_free_inputs_may_shape_the_offset_but_not_the_coefficients(name, expected):
+    u = Unit()
+    sig = u.add_method(Relaxing, name, resolve)
+    assert u.affine(sig, [("s",)], free=[("w",)]) is expected
+    assert not u.affine(sig, [("s",), ("w",)])      # none is affine in w
+
+
 AFFINE = ["ohmic", "leak_through_helper", "divided_by_parameter", "constant_nonlinearity",
           "branch_on_parameter", "locals_updated"]
 NOT_AFFINE = ["product_of_varying", "square", "exponential", "by_varying", "branch_on_varying", "absolute",
