@@ -29,10 +29,18 @@ static void myr_prepare_linear(myr_ctx *c)
     myr_linearise(c, c->Y, c->S, c->t0);
     #pragma omp barrier
     const double *restrict S = c->S;
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(static) nowait
     for (int64_t u = 0; u < c->n_unknowns; u++) {
         c->lin_c[u] = myr_gather(S, c->lin_in_ptr, c->lin_in_idx, u);
         c->lin_d[u] = myr_gather(S, c->lin_jd_ptr, c->lin_jd_idx, u);
+    }
+    /* backward Euler reads lin_val only in the assembly phase's rows (a linear
+     * tree uses tree_a), so the rest of it is never touched (nor resident) */
+    const int all = c->method != MYR_BACKWARD_EULER;
+    const int64_t rows = all ? c->n_unknowns : c->rowblk_ptr[c->n_rowblk];
+    #pragma omp for schedule(static)
+    for (int64_t i = 0; i < rows; i++) {
+        const myr_idx u = all ? (myr_idx)i : c->asm_rows[i];
         for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
             c->lin_val[q] = S[c->lin_slot[q]];
         }

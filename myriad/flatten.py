@@ -106,7 +106,7 @@ def _node_numbering(model: Model, analysis: Analysis) -> tuple[dict, dict]:
                 out.append(code_base[code] + index)
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
     rank = elimination_rank(total, cat(rows), cat(cols))
-    stored = {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable")
+    stored = {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable").astype(np.int32)
               for cls in analysis.node_blocks}
     return stored, {cls: rank[base[cls] + order] for cls, order in stored.items()}
 
@@ -136,7 +136,7 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
         for c, ncls in enumerate(model.node_classes):
             on = first_code == c
             first_pos[on] = node_new[ncls][first_index[on]]
-        keys, where = [], np.zeros(len(inst), dtype=np.int64)
+        keys, where = [], np.zeros(len(inst), dtype=np.int32)
         for k, combo in enumerate(combos):
             key = (cls, combo)
             rows = np.flatnonzero(combo_of == k)
@@ -144,7 +144,7 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
             members[key] = rows
             where[rows] = np.arange(len(rows))
             keys.append(key)
-        mech_index[cls] = (_BlockOf(keys, combo_of), where)
+        mech_index[cls] = (_BlockOf(keys, combo_of.astype(np.int16 if len(keys) < 2 ** 15 else np.int32)), where)
     return members, mech_index
 
 
@@ -153,7 +153,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     stored, node_rank = _node_numbering(model, analysis)
     node_new = {}
     for cls, order in stored.items():
-        node_new[cls] = np.empty(len(order), dtype=np.int64)
+        node_new[cls] = np.empty(len(order), dtype=np.int32)
         node_new[cls][order] = np.arange(len(order))
     count = np.zeros(max(ids.count, 1), dtype=np.int64)
     ysizes, psizes = {}, {}
@@ -209,6 +209,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         inst = model.mechanisms[block.cls]
         rows = members[key]
         n = len(rows)
+        instances = np.arange(n, dtype=np.int32)
         node_of = {}
         for r, role in enumerate(block.cls.roles):
             idx = node_new[block.nodes[role].cls][inst.nodes(r)[1][rows]].astype(np.int32)
@@ -226,9 +227,9 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         for con in block.contributions:
             for t, (role, _) in enumerate(con.targets):
                 unk = node_ubase[(block.nodes[role].cls, con.potential)] + node_of[role]
-                inflow[con.linear].append((unk, soff_partial[con.value_slots[t]] + np.arange(n)))
+                inflow[con.linear].append((unk, int(soff_partial[con.value_slots[t]]) + instances))
                 for (rrole, rpot), jid in zip(con.reads, con.jac_slots[t]):
-                    jslot = soff_partial[jid] + np.arange(n)
+                    jslot = int(soff_partial[jid]) + instances
                     src = node_ubase[(block.nodes[rrole].cls, rpot)] + node_of[rrole]
                     same = unk == src
                     diag[con.linear].append((unk[same], jslot[same]))
@@ -236,15 +237,17 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     soff, n_slots = _offsets(ssizes, ids.soff)
 
     def cat(parts, k):
-        return np.concatenate([np.asarray(p[k], dtype=np.int64) for p in parts]) if parts else \
-            np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.asarray(p[k], dtype=np.int32) for p in parts]) if parts else \
+            np.zeros(0, dtype=np.int32)
 
     gathers = {"in": _csr(n_unknowns, cat(inflow[False], 0), cat(inflow[False], 1)),
                "jd": _csr(n_unknowns, cat(diag[False], 0), cat(diag[False], 1)),
                "lin_in": _csr(n_unknowns, cat(inflow[True], 0), cat(inflow[True], 1)),
                "lin_jd": _csr(n_unknowns, cat(diag[True], 0), cat(diag[True], 1))}
+    del inflow, diag
     e_row, e_col, e_slot = (cat(offd, k) for k in range(3))
     e_linear = cat(offd, 3).astype(bool)
+    del offd
     lin_ptr, lin_q = _csr(n_unknowns, e_row[e_linear], np.arange(int(e_linear.sum())))
     gathers["lin"] = (lin_ptr, e_col[e_linear][lin_q].astype(np.int32), e_slot[e_linear][lin_q].astype(np.int32))
     priority = np.zeros(n_unknowns)
@@ -293,7 +296,7 @@ def _edges_in_slots(program: Program, n_unknowns, n_slots, e_row, e_col, e_slot,
     to address S directly.
     """
     n = max(n_unknowns, 1)
-    edge_of = np.searchsorted(program.rows.astype(np.int64) * n + program.cols, e_row * n + e_col)
+    edge_of = np.searchsorted(program.rows.astype(np.int64) * n + program.cols, e_row.astype(np.int64) * n + e_col)
     contributors = np.bincount(edge_of, minlength=len(program.rows))
     nonlinear = np.bincount(edge_of, weights=(~e_linear).astype(float), minlength=len(program.rows)) > 0
     pivot_nonlinear = np.zeros(len(program.up_ptr) - 1, dtype=bool)

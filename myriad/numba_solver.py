@@ -48,7 +48,7 @@ def prepare_linear(Y, S, M, G, E, W, N, t0, dt):
         lin_c[u] = gather(S, lin_in_ptr, lin_in_idx, u)
         lin_d[u] = gather(S, lin_jd_ptr, lin_jd_idx, u)
         for q in range(lin_ptr[u], lin_ptr[u + 1]):
-            lin_val[q] = S[lin_slot[q]]
+            lin_val[q] = S[lin_slot[q]]       # all rows: no residency to save here
     gather_extra(S, G, N)
     for comp in range(N[4]):
         if comp_tree[comp] != 2:
