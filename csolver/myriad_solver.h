@@ -21,6 +21,8 @@
 typedef int32_t myr_idx;
 
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
+/* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
+enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
 enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3 };
 
 /* The core's Krylov solve: rows per chunk of its deterministic dot products,
@@ -79,8 +81,8 @@ typedef struct myr_ctx {
     const myr_idx *comp_ptr, *order;
     const myr_idx *up_ptr, *up_node, *up_kj, *up_jk;
     const myr_idx *fill_ptr, *fill_q, *fill_e;
-    /* the same for components that are trees (comp_tree 1; 2 for a linear
-     * tree, whose entries are constant), by pivot position: parent (-1 at
+    /* the same for components that are trees (MYR_TREE; MYR_LINEAR_TREE
+     * when their entries are constant), by pivot position: parent (-1 at
      * the root) and where a[k][parent], a[parent][k] are in S; tree_a holds
      * their values [2 per pivot], gathered once per run for linear trees */
     const int8_t *comp_tree;

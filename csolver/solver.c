@@ -22,6 +22,16 @@ static inline double myr_gather(const double *restrict S, const myr_idx *restric
     return s;
 }
 
+/* The matrix entries that sum several slots or hold fill-in (after the slots). */
+static void myr_gather_extra(myr_ctx *c)
+{
+    double *restrict extra = c->S + c->n_slots;
+    #pragma omp for schedule(static)
+    for (int64_t x = 0; x < c->n_xedge; x++) {
+        extra[x] = myr_gather(c->S, c->xe_ptr, c->xe_idx, x);
+    }
+}
+
 /* Once per run: evaluate the linear contributions (offset and coefficients,
  * which depend on parameters only) and gather them per row, in fixed order. */
 static void myr_prepare_linear(myr_ctx *c)
@@ -45,14 +55,10 @@ static void myr_prepare_linear(myr_ctx *c)
             c->lin_val[q] = S[c->lin_slot[q]];
         }
     }
-    double *restrict extra = c->S + c->n_slots;
-    #pragma omp for schedule(static)
-    for (int64_t x = 0; x < c->n_xedge; x++) {
-        extra[x] = myr_gather(S, c->xe_ptr, c->xe_idx, x);
-    }
+    myr_gather_extra(c);
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
-        if (c->comp_tree[comp] != 2) {
+        if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
         }
         for (myr_idx p = c->comp_ptr[comp]; p < c->comp_ptr[comp + 1]; p++) {
@@ -81,14 +87,9 @@ static inline double myr_jdiag(const myr_ctx *c, int64_t u)
     return c->lin_d[u] + myr_gather(c->S, c->jd_ptr, c->jd_idx, u);
 }
 
-/* Build the linearised system (cap/dt - J) dv = F row by row, and the
- * matrix entries that sum several slots or hold fill-in. */
-static inline void myr_assemble_row(myr_ctx *c, int64_t u, double inv_dt)
-{
-    c->rhs[u] = myr_inflow(c, c->Y, u);
-    c->diag[u] = c->cap[u] * inv_dt - myr_jdiag(c, u);
-}
-
+/* Build the linearised system (cap/dt - J) dv = F row by row (all rows but
+ * the linear trees'), and the matrix entries that sum several slots or hold
+ * fill-in; nothing, and no barrier, when there is nothing to build. */
 static void myr_assemble(myr_ctx *c, double dt)
 {
     if (!c->n_rowblk && !c->n_xedge) {
@@ -98,14 +99,12 @@ static void myr_assemble(myr_ctx *c, double dt)
     #pragma omp for schedule(static) nowait
     for (int64_t b = 0; b < c->n_rowblk; b++) {
         for (myr_idx i = c->rowblk_ptr[b]; i < c->rowblk_ptr[b + 1]; i++) {
-            myr_assemble_row(c, c->asm_rows[i], inv_dt);
+            const myr_idx u = c->asm_rows[i];
+            c->rhs[u] = myr_inflow(c, c->Y, u);
+            c->diag[u] = c->cap[u] * inv_dt - myr_jdiag(c, u);
         }
     }
-    double *restrict extra = c->S + c->n_slots;
-    #pragma omp for schedule(static)
-    for (int64_t x = 0; x < c->n_xedge; x++) {
-        extra[x] = myr_gather(c->S, c->xe_ptr, c->xe_idx, x);
-    }
+    myr_gather_extra(c);
 }
 
 /* Gaussian elimination of each component in the precomputed order (leaves
@@ -147,12 +146,6 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
  * off-diagonal terms of the inflow, J v, come from the tree's constant
  * entries (tree_a) during elimination.  A row's sum is thus its own terms,
  * its slots, its children's terms in pivot order, its parent's term. */
-static inline void myr_linear_tree_own_terms(myr_ctx *c, myr_idx k)
-{
-    c->rhs[k] = c->lin_c[k] + c->lin_d[k] * c->Y[k];
-    c->diag[k] = c->diag0[k];
-}
-
 static void myr_solve_linear_tree(myr_ctx *c, int64_t comp)
 {
     const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
@@ -199,13 +192,14 @@ static void myr_begin_linear_trees(myr_ctx *c)
     const double inv_dt = 1.0 / c->dt;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
-        if (c->comp_tree[comp] != 2) {
+        if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
         }
         for (myr_idx p = c->comp_ptr[comp]; p < c->comp_ptr[comp + 1]; p++) {
             const myr_idx k = c->order[p];
             c->diag0[k] = c->cap[k] * inv_dt - c->lin_d[k];
-            myr_linear_tree_own_terms(c, k);
+            c->rhs[k] = c->lin_c[k] + c->lin_d[k] * c->Y[k];
+            c->diag[k] = c->diag0[k];
         }
     }
 }
@@ -410,11 +404,11 @@ static int myr_solve(myr_ctx *c)
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
-        if (c->comp_tree[comp] == 2) {
+        if (c->comp_tree[comp] == MYR_LINEAR_TREE) {
             myr_solve_linear_tree(c, comp);
             continue;
         }
-        if (c->comp_tree[comp]) {
+        if (c->comp_tree[comp] == MYR_TREE) {
             myr_solve_tree(c, lo, hi);
             continue;
         }

@@ -60,21 +60,23 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
 
 
 def _load(path: Path) -> flattening.FlatModel:
+    """Each array is read, then copied into memory numpy allocates: arrays whose
+    pages the kernel filled directly (readinto) ran the time loop 10-15% slower on
+    these machines (ringtest medium, paired runs); the cause was not found."""
     with open(path, "rb") as handle:
         head = np.fromfile(handle, dtype="<i8", count=2)
         data = handle.read(int(head[0]))
         buffers = []
         for size in np.fromfile(handle, dtype="<i8", count=int(head[1])):
-            buffer = np.empty(int(size), dtype=np.uint8)
-            if handle.readinto(buffer) != size:
+            raw = handle.read(int(size))
+            if len(raw) != size:
                 raise EOFError(path)
-            buffers.append(buffer)
+            buffers.append(np.frombuffer(raw, dtype=np.uint8).copy())
     return pickle.loads(data, buffers=buffers)
 
 
 def _store(path: Path, flat: flattening.FlatModel) -> None:
-    """The pickle, then the arrays' memory out of band: loading reads each array
-    straight into memory numpy allocated (aligned as numpy's own arrays), once."""
+    """The pickle, then the arrays' memory out of band (no copies while writing)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".pickle.tmp")
     try:
         buffers = []

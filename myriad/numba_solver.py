@@ -27,6 +27,7 @@ Array arguments come grouped in tuples:
 # ruff: noqa: F821  (currents, deliver... are the model's kernels, defined above this text)
 
 CORE_CHUNK = 64     # MYR_CORE_CHUNK
+TREE, LINEAR_TREE = 1, 2    # MYR_TREE, MYR_LINEAR_TREE (flatten.TREE, LINEAR_TREE)
 
 
 @inline
@@ -51,7 +52,7 @@ def prepare_linear(Y, S, M, G, E, W, N, t0, dt):
             lin_val[q] = S[lin_slot[q]]       # all rows: no residency to save here
     gather_extra(S, G, N)
     for comp in range(N[4]):
-        if comp_tree[comp] != 2:
+        if comp_tree[comp] != LINEAR_TREE:
             continue
         for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
             if tree_parent[p] >= 0:
@@ -156,7 +157,7 @@ def begin_linear_trees(Y, E, W, dt):
     cap, diag, rhs, lin_c, lin_d, diag0 = W[0], W[1], W[2], W[7], W[8], W[10]
     inv_dt = 1.0 / dt
     for comp in range(len(comp_ptr) - 1):
-        if comp_tree[comp] != 2:
+        if comp_tree[comp] != LINEAR_TREE:
             continue
         for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
             k = order[p]
@@ -283,10 +284,10 @@ def solve(Y, J, G, E, W, N, tol):
     diag, rhs = W[1], W[2]
     for comp in range(N[4]):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
-        if comp_tree[comp] == 2:
+        if comp_tree[comp] == LINEAR_TREE:
             solve_linear_tree(Y, J, G, E, W, comp)
             continue
-        if comp_tree[comp]:
+        if comp_tree[comp] == TREE:
             solve_tree(Y, J, E, diag, rhs, lo, hi)
             continue
         eliminate(J, E, diag, rhs, lo, hi)
