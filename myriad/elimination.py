@@ -62,16 +62,23 @@ class _Graph:
 
     @classmethod
     def of(cls, n: int, rows: np.ndarray, cols: np.ndarray) -> "_Graph":
-        a = np.concatenate([rows, cols]).astype(np.int64)
-        b = np.concatenate([cols, rows]).astype(np.int64)
-        keep = a != b
-        key = np.sort(a[keep] * max(n, 1) + b[keep])
+        m = max(n, 1)
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        keep = rows != cols
+        rows, cols = rows[keep], cols[keep]
+        key = np.concatenate([rows * m + cols, cols * m + rows])
+        del rows, cols, keep
+        key.sort()
         key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
-        src = key // max(n, 1)
-        return cls(n, np.searchsorted(src, np.arange(n + 1)), key % max(n, 1), key)
+        indptr = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * m)
+        return cls(n, indptr, (key % m).astype(np.int32), key)
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, neighbour) for every edge, by owner: ``neighbours`` of all nodes."""
+        return np.repeat(np.arange(self.n, dtype=np.int32), self.degree()), self.indices
 
     def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(owner, neighbour) for every edge out of ``nodes``."""
@@ -114,7 +121,7 @@ def _peel(g: _Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mask of nodes left (every one has degree >= 2 among themselves)."""
     deg = g.degree().copy()
     nbr_sum = np.zeros(g.n, dtype=np.int64)          # the lone neighbour of a degree-1 node
-    owner, nbr = g.neighbours(np.arange(g.n))
+    owner, nbr = g.edges()
     np.add.at(nbr_sum, owner, nbr)
     alive = np.ones(g.n, dtype=bool)
     order, parent = [], []
@@ -211,9 +218,10 @@ def _needs_fill(g: _Graph, priority: np.ndarray) -> np.ndarray:
     """Nodes whose elimination in ``priority`` order may create or meet fill:
     those with two or more later neighbours, and every later neighbour of such
     a node, transitively.  The others have at most one neighbour left at their turn."""
-    owner, nbr = g.neighbours(np.arange(g.n))
+    owner, nbr = g.edges()
     later = priority[nbr] > priority[owner]
     marked = np.bincount(owner[later], minlength=g.n) >= 2
+    del owner, nbr, later
     frontier = np.flatnonzero(marked)
     while len(frontier):
         o, w = g.neighbours(frontier)
@@ -236,6 +244,7 @@ def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarr
     later = priority[nbr] > priority[owner]
     parent = np.full(n, -1, dtype=np.int64)
     parent[owner[later]] = nbr[later]
+    del owner, nbr, later
     hard = np.flatnonzero(marked)
     hard_pivots, fill, core = _symbolic(hard[np.argsort(priority[hard], kind="stable")].tolist(), g.sets(hard))
 
@@ -279,7 +288,7 @@ def build_program(n: int, rows: np.ndarray, cols: np.ndarray, priority: np.ndarr
     def arr(values):
         return np.asarray(values, dtype=np.int32)
 
-    rows_arr, cols_arr = keys // max(n, 1), keys % max(n, 1)
+    rows_arr, cols_arr = (keys // max(n, 1)).astype(np.int32), (keys % max(n, 1)).astype(np.int32)
     position = np.full(n, -1, dtype=np.int64)
     position[core_arr] = np.arange(len(core_arr))
     inner = (position[rows_arr] >= 0) & (position[cols_arr] >= 0) if n else np.zeros(0, dtype=bool)
