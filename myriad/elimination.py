@@ -91,8 +91,7 @@ class _Graph:
         """Component label of every node, numbered by first node: hook each
         edge's larger label onto the smaller, then jump pointers, until every
         edge joins equal labels (a few rounds, arrays only)."""
-        n = max(self.n, 1)
-        a, b = self.key // n, self.key % n
+        a, b = self.edges()
         label = np.arange(self.n)
         while True:
             low = np.minimum(label[a], label[b])

@@ -49,12 +49,14 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
     try:
         flat = _load(path)
         if _same_classes(flat, model):
+            flattening.release_freed_memory()
             return dataclasses.replace(flat, analysis=analysis)
     except FileNotFoundError:
         pass
     except Exception:       # a damaged or foreign entry: rebuild it
         path.unlink(missing_ok=True)
     flat = flattening.flatten(model, analysis)
+    flattening.release_freed_memory()
     _store(path, dataclasses.replace(flat, analysis=None))
     return flat
 

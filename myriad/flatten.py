@@ -16,6 +16,7 @@ on the thread count.
 """
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,6 +198,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         Y0[yoff[fid]:yoff[fid] + len(vals)] = vals
     for fid, vals in p_vals.items():
         P[poff[fid]:poff[fid] + len(vals)] = vals
+    del y_init, p_vals
     for cls, block in analysis.node_blocks.items():
         for name, fid in block.potentials.items():
             node_ubase[(cls, name)] = int(yoff[fid])
@@ -265,6 +267,18 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
                      node_stored=stored)
     _flatten_events(model, flat)
     return flat
+
+
+def release_freed_memory() -> None:
+    """Give the heap that flattening's (or loading's) transients left free back to the OS.
+
+    glibc keeps freed heap pages, so the arrays a run allocates next would
+    otherwise stack on top of them (ringtest medium: peak RSS 115 -> 107 MB).
+    Elsewhere than glibc there is nothing to do."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _assembly_rows(program: Program, n_unknowns: int, gathers) -> None:
