@@ -132,9 +132,9 @@ typedef struct myr_ctx {
     double dt, t0;
     int64_t nsteps;
 
-    /* work arrays (Python allocated): cap, diag, rhs, dz, diag0, dv
-     * [n_unknowns]; K, Yst, Yacc [n_y] */
-    double *cap, *diag, *rhs, *dz, *diag0, *dv, *K, *Yst, *Yacc;
+    /* work arrays (Python allocated): cap, diag, rhs, dz, dv [n_unknowns];
+     * K, Yst, Yacc [n_y] */
+    double *cap, *diag, *rhs, *dz, *dv, *K, *Yst, *Yacc;
 
     /* outputs */
     int32_t status;

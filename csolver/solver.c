@@ -146,7 +146,7 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
  * off-diagonal terms of the inflow, J v, come from the tree's constant
  * entries (tree_a) during elimination.  A row's sum is thus its own terms,
  * its slots, its children's terms in pivot order, its parent's term. */
-static void myr_solve_linear_tree(myr_ctx *c, int64_t comp)
+static void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt)
 {
     const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y, *restrict dv = c->dv;
@@ -170,7 +170,7 @@ static void myr_solve_linear_tree(myr_ctx *c, int64_t comp)
             rhs[j] += a_jk * Y[k] + f * r;
         }
     }
-    const double *restrict lin_c = c->lin_c, *restrict lin_d = c->lin_d, *restrict diag0 = c->diag0;
+    const double *restrict lin_c = c->lin_c, *restrict lin_d = c->lin_d, *restrict cap = c->cap;
     for (myr_idx p = hi - 1; p >= lo; p--) {
         const myr_idx k = order[p], j = parent[p];
         double s = rhs[k];
@@ -182,7 +182,7 @@ static void myr_solve_linear_tree(myr_ctx *c, int64_t comp)
         dv[k] = d;
         Y[k] = y;
         rhs[k] = lin_c[k] + lin_d[k] * y;
-        diag[k] = diag0[k];
+        diag[k] = cap[k] * inv_dt - lin_d[k];
     }
 }
 
@@ -197,9 +197,8 @@ static void myr_begin_linear_trees(myr_ctx *c)
         }
         for (myr_idx p = c->comp_ptr[comp]; p < c->comp_ptr[comp + 1]; p++) {
             const myr_idx k = c->order[p];
-            c->diag0[k] = c->cap[k] * inv_dt - c->lin_d[k];
             c->rhs[k] = c->lin_c[k] + c->lin_d[k] * c->Y[k];
-            c->diag[k] = c->diag0[k];
+            c->diag[k] = c->cap[k] * inv_dt - c->lin_d[k];
         }
     }
 }
@@ -399,13 +398,14 @@ static int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static int myr_solve(myr_ctx *c)
+static int myr_solve(myr_ctx *c, double dt)
 {
+    const double inv_dt = 1.0 / dt;
     #pragma omp for schedule(static)
     for (int64_t comp = 0; comp < c->n_comp; comp++) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         if (c->comp_tree[comp] == MYR_LINEAR_TREE) {
-            myr_solve_linear_tree(c, comp);
+            myr_solve_linear_tree(c, comp, inv_dt);
             continue;
         }
         if (c->comp_tree[comp] == MYR_TREE) {
@@ -435,7 +435,7 @@ static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     #pragma omp barrier
     myr_assemble(c, dt);
-    const int failed = myr_solve(c);
+    const int failed = myr_solve(c, dt);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;

@@ -46,14 +46,13 @@ class FlatModel:
     sources: dict = field(default_factory=dict)
     connections: dict = field(default_factory=dict)
     node_new: dict = field(default_factory=dict)        # node cls -> stored index of each instance
-    node_stored: dict = field(default_factory=dict)     # node cls -> instance index of each stored node
 
     def unknown_name(self, u: int) -> str:
         """'Class[instance].potential' of unknown ``u`` (for messages; made on demand)."""
         for (cls, name), base in self.node_ubase.items():
-            stored = self.node_stored[cls]
-            if base <= u < base + len(stored):
-                return f"{cls.__name__}[{stored[u - base]}].{name}"
+            new = self.node_new[cls]
+            if base <= u < base + len(new):
+                return f"{cls.__name__}[{int(np.flatnonzero(new == u - base)[0])}].{name}"
         raise IndexError(u)
 
 
@@ -142,7 +141,7 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
             key = (cls, combo)
             rows = np.flatnonzero(combo_of == k)
             rows = rows[np.argsort(first_pos[rows], kind="stable")]
-            members[key] = rows
+            members[key] = rows.astype(np.int32)
             where[rows] = np.arange(len(rows))
             keys.append(key)
         mech_index[cls] = (_BlockOf(keys, combo_of.astype(np.int16 if len(keys) < 2 ** 15 else np.int32)), where)
@@ -159,7 +158,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     count = np.zeros(max(ids.count, 1), dtype=np.int64)
     ysizes, psizes = {}, {}
     node_ubase = {}
-    y_init, p_vals = {}, {}
+    y_init, p_vals = {}, {}        # field id -> where its values come from (see _values)
 
     for cls, block in analysis.node_blocks.items():
         inst = model.nodes.get(cls)
@@ -167,10 +166,10 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         count[block.count_id] = n
         for name, fid in block.potentials.items():
             ysizes[fid] = n
-            y_init[fid] = inst.column(name, cls.potentials()[name].default)[stored[cls]]
+            y_init[fid] = (inst, name, cls.potentials()[name].default, stored[cls])
         for name, fid in block.params.items():
             psizes[fid] = n
-            p_vals[fid] = inst.column(name, cls.params()[name].default)[stored[cls]]
+            p_vals[fid] = (inst, name, cls.params()[name].default, stored[cls])
     unknown_ids = [fid for b in analysis.node_blocks.values() for fid in b.potentials.values()]
 
     members, mech_index = _group_mechanisms(model, node_new)
@@ -181,10 +180,10 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
         count[block.count_id] = len(rows)
         for name, fid in block.states.items():
             ysizes[fid] = len(rows)
-            y_init[fid] = inst.column(name, cls.states()[name].default)[rows]
+            y_init[fid] = (inst, name, cls.states()[name].default, rows)
         for name, fid in block.params.items():
             psizes[fid] = len(rows)
-            p_vals[fid] = inst.column(name, cls.params()[name].default)[rows]
+            p_vals[fid] = (inst, name, cls.params()[name].default, rows)
 
     # Y: unknowns first, in node-block order
     ordered = {fid: ysizes[fid] for fid in unknown_ids}
@@ -192,13 +191,6 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     yoff, n_y = _offsets(ordered, ids.yoff)
     n_unknowns = sum(ysizes[f] for f in unknown_ids)
     poff, n_p = _offsets(psizes, ids.poff)
-    Y0 = np.zeros(n_y)
-    P = np.zeros(n_p)
-    for fid, vals in y_init.items():
-        Y0[yoff[fid]:yoff[fid] + len(vals)] = vals
-    for fid, vals in p_vals.items():
-        P[poff[fid]:poff[fid] + len(vals)] = vals
-    del y_init, p_vals
     for cls, block in analysis.node_blocks.items():
         for name, fid in block.potentials.items():
             node_ubase[(cls, name)] = int(yoff[fid])
@@ -256,15 +248,16 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     for cls, block in analysis.node_blocks.items():
         for k, fid in enumerate(block.potentials.values()):
             priority[yoff[fid]:yoff[fid] + len(node_rank[cls])] = node_rank[cls] * len(block.potentials) + k
+    del node_rank, members
     program = build_program(n_unknowns, e_row, e_col, priority)
     _edges_in_slots(program, n_unknowns, n_slots, e_row, e_col, e_slot, e_linear, gathers)
     _assembly_rows(program, n_unknowns, gathers)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
+    Y0, P = _values(y_init, yoff, n_y), _values(p_vals, poff, n_p)
 
     flat = FlatModel(analysis, n_unknowns, Y0, P, n_slots, yoff, poff, soff, count, ix,
-                     node_ubase, mech_index, gathers, program, node_new=node_new,
-                     node_stored=stored)
+                     node_ubase, mech_index, gathers, program, node_new=node_new)
     _flatten_events(model, flat)
     return flat
 
@@ -279,6 +272,16 @@ def release_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def _values(sources: dict, off: np.ndarray, size: int) -> np.ndarray:
+    """A data array (Y0 or P) from the instances' columns: ``sources`` maps a field
+    id to (instances, field, default, which instances in stored order).  Made after
+    the solve program, whose construction is flattening's memory peak."""
+    out = np.zeros(size)
+    for fid, (inst, name, default, rows) in sources.items():
+        out[off[fid]:off[fid] + len(rows)] = inst.column(name, default)[rows]
+    return out
 
 
 def _assembly_rows(program: Program, n_unknowns: int, gathers) -> None:

@@ -45,7 +45,7 @@ _EVENTS = ("src_buf", "src_off", "src_cap", "src_count", "det_src", "det_y", "de
            "det_above", "det_vprev", "tgt_ptr", "tgt_cls", "tgt_inst", "con_src", "con_delay",
            "con_weight", "con_cursor")
 _RECORDING = ("rec_y", "rec_every", "rec_off", "rec_buf")
-_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc", "lin_c", "lin_d", "lin_val", "diag0", "dv")
+_WORK = ("cap", "diag", "rhs", "dz", "K", "Yst", "Yacc", "lin_c", "lin_d", "lin_val", "dv")
 _SIZES = ("n_unknowns", "n_y", "n_slots", "n_xedge", "n_comp", "n_det", "n_tgt", "n_rec", "n_core",
           "core_max_iter")
 

@@ -19,7 +19,7 @@ Array arguments come grouped in tuples:
   det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
   con_weight, con_cursor (events)
 * ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
-* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val, diag0, dv
+* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val, dv
   (work arrays)
 * ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec,
   n_core, core_max_iter
@@ -117,10 +117,10 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
 
 
 @inline
-def solve_linear_tree(Y, S, G, E, W, comp):
+def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
     """myr_solve_linear_tree: rows assembled while they are eliminated."""
     comp_ptr, order, parent, a, patch_ptr, patch = E[0], E[1], E[10], E[21], E[22], E[23]
-    diag, rhs, lin_c, lin_d, diag0, dv = W[1], W[2], W[7], W[8], W[10], W[11]
+    cap, diag, rhs, lin_c, lin_d, dv = W[0], W[1], W[2], W[7], W[8], W[10]
     lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
     for q in range(patch_ptr[comp], patch_ptr[comp + 1]):
         k = patch[q]
@@ -147,23 +147,22 @@ def solve_linear_tree(Y, S, G, E, W, comp):
         dv[k] = d
         Y[k] = y
         rhs[k] = lin_c[k] + lin_d[k] * y
-        diag[k] = diag0[k]
+        diag[k] = cap[k] * inv_dt - lin_d[k]
 
 
 @kernel
 def begin_linear_trees(Y, E, W, dt):
     """myr_begin_linear_trees: the linear trees' own terms at the start of a run."""
     comp_ptr, order, comp_tree = E[0], E[1], E[9]
-    cap, diag, rhs, lin_c, lin_d, diag0 = W[0], W[1], W[2], W[7], W[8], W[10]
+    cap, diag, rhs, lin_c, lin_d = W[0], W[1], W[2], W[7], W[8]
     inv_dt = 1.0 / dt
     for comp in range(len(comp_ptr) - 1):
         if comp_tree[comp] != LINEAR_TREE:
             continue
         for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
             k = order[p]
-            diag0[k] = cap[k] * inv_dt - lin_d[k]
             rhs[k] = lin_c[k] + lin_d[k] * Y[k]
-            diag[k] = diag0[k]
+            diag[k] = cap[k] * inv_dt - lin_d[k]
 
 
 @inline
@@ -278,14 +277,14 @@ def core_solve(Y, J, E, W, N, tol):
 
 
 @kernel
-def solve(Y, J, G, E, W, N, tol):
+def solve(Y, J, G, E, W, N, tol, dt):
     """myr_solve; returns (failed, core iterations)."""
     comp_ptr, comp_tree, comp_core = E[0], E[9], E[13]
     diag, rhs = W[1], W[2]
     for comp in range(N[4]):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
         if comp_tree[comp] == LINEAR_TREE:
-            solve_linear_tree(Y, J, G, E, W, comp)
+            solve_linear_tree(Y, J, G, E, W, comp, 1.0 / dt)
             continue
         if comp_tree[comp] == TREE:
             solve_tree(Y, J, E, diag, rhs, lo, hi)
@@ -306,7 +305,7 @@ def solve(Y, J, G, E, W, N, tol):
 def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
     currents(Y, S, t + 0.5 * dt, M)
     assemble(Y, S, G, W, N, dt)
-    failed, it = solve(Y, S, G, E, W, N, tol)
+    failed, it = solve(Y, S, G, E, W, N, tol, dt)
     advance_states(Y, S, t + dt, dt, M)
     return failed, it
 

@@ -48,7 +48,7 @@ _FIELDS = [
     ("method", ctypes.c_int32), ("threads", ctypes.c_int32), ("do_init", ctypes.c_int32),
     ("has_algebraic", ctypes.c_int32),
     ("dt", ctypes.c_double), ("t0", ctypes.c_double), ("nsteps", ctypes.c_int64),
-    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("diag0", _D), ("dv", _D),
+    ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("dv", _D),
     ("K", _D), ("Yst", _D), ("Yacc", _D),
     ("status", ctypes.c_int32), ("n_spikes", ctypes.c_int64), ("spk_t", _D), ("spk_gid", _I64),
     ("lost_events", ctypes.c_int64),

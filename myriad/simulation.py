@@ -216,7 +216,7 @@ class Simulation:
         n_u, n_y = flat.n_unknowns, len(self.Y0)
         rk4, euler = self.method == "rk4", self.method == "backward_euler"
         for name, size in (("cap", n_u), ("lin_c", n_u), ("lin_d", n_u),
-                           ("diag", euler * n_u), ("rhs", euler * n_u), ("diag0", euler * n_u), ("dv", euler * n_u),
+                           ("diag", euler * n_u), ("rhs", euler * n_u), ("dv", euler * n_u),
                            ("dz", rk4 * n_u), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
             ctx.set_array(name, np.zeros(size))     # each method's work arrays only
         c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1

@@ -73,3 +73,15 @@ def test_bad_fields_are_named():
         sim.run(float("nan"))
     with pytest.raises(ModelError, match="no parameter or state 'gnabarr'"):
         Network().section("s").insert(HH, gnabarr=1.0)
+
+
+def test_unknowns_are_named_by_the_node_they_belong_to():
+    from applications import ringtest
+    from applications.neuro import Compartment
+    net = ringtest.build(1, 2, 4, 2)
+    sim = net.simulation()
+    flat = sim.flat
+    base = flat.node_ubase[(Compartment, "v")]
+    for i in range(len(net.model.nodes[Compartment])):
+        u = base + int(flat.node_new[Compartment][i])
+        assert flat.unknown_name(u) == f"Compartment[{i}].v"
