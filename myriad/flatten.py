@@ -254,6 +254,7 @@ def flatten(model: Model, analysis: Analysis) -> FlatModel:
     _assembly_rows(program, n_unknowns, gathers)
     gathers["row"] = (np.searchsorted(program.rows, np.arange(n_unknowns + 1)).astype(np.int32),
                       program.cols)
+    release_freed_memory()          # the program's transients, before the data arrays are made
     Y0, P = _values(y_init, yoff, n_y), _values(p_vals, poff, n_p)
 
     flat = FlatModel(analysis, n_unknowns, Y0, P, n_slots, yoff, poff, soff, count, ix,
