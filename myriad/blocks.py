@@ -121,6 +121,13 @@ def _node_resolver(cls):
     return resolve
 
 
+def _varying(cls, nodes: dict[str, NodeBlock], sig) -> list[tuple[str, ...]]:
+    """The fields ``sig`` reads that change during a run: time, states, potentials."""
+    return [f.path for f in sig.fields
+            if f.path == ("t",) or (len(f.path) == 1 and f.path[0] in cls.states())
+            or (len(f.path) == 2 and f.path[0] in nodes and f.path[1] in nodes[f.path[0]].potentials)]
+
+
 class Analysis:
     """All blocks of a model structure and the pycast unit that holds their C functions."""
 
@@ -171,9 +178,7 @@ class Analysis:
                 if state not in cls.states():
                     raise ModelError(f"{cls.__name__}.{attr}: no state '{state}' is declared")
                 sig = block.derivatives[state] = self.unit.add_method(cls, attr, read_only)
-                others = [f.path for f in sig.fields if f.path != (state,) and (
-                    f.path == ("t",) or f.path[0] in cls.states() or (f.path[0] in nodes and len(f.path) == 2
-                                                                       and f.path[1] in nodes[f.path[0]].potentials))]
+                others = [path for path in _varying(cls, nodes, sig) if path != (state,)]
                 if self.unit.affine(sig, [(state,)], free=others):
                     block.linear_states[state] = self.ids.take("soff")
                 continue
@@ -215,8 +220,7 @@ class Analysis:
         reads = [(f.path[0], f.path[1]) for f in sig.fields
                  if len(f.path) == 2 and f.path[0] in nodes and f.path[1] in nodes[f.path[0]].cls.potentials()]
         contribution = Contribution(attr, potential, targets, sig, reads)
-        varying = [f for f in sig.fields if f.path == ("t",) or (len(f.path) == 1 and f.path[0] in cls.states())]
-        contribution.linear = not varying and self.unit.affine(sig, [(r, p) for r, p in reads])
+        contribution.linear = set(_varying(cls, nodes, sig)) <= set(reads) and self.unit.affine(sig, reads)
         contribution.value_slots = [self.ids.take("soff") for _ in targets]
         contribution.jac_slots = [[self.ids.take("soff") for _ in reads] for _ in targets]
         return contribution

@@ -83,7 +83,7 @@ class Simulation:
         self.backend = backend
         start = time.perf_counter()
         self.analysis = analyse(model)
-        self._c_source = generate(self.analysis)
+        self._c_source = generate(self.analysis)      # also the flat cache's key for the classes
         self.flat = flat_cache.flatten(model, self.analysis, self._c_source)
         self.P, self.Y0 = self.flat.P, self.flat.Y0
         self.build_s = time.perf_counter() - start
