@@ -1,7 +1,8 @@
 """Sections discretised as NEURON does, written into a Myriad model.
 
 A section of ``nseg`` segments has one node at the centre of each segment,
-with the segment's lateral area.  Its 0-end is the node it is attached to on
+with the segment's membrane area (a cylinder's lateral area unless the
+section is given its segments' geometry, e.g. NEURON's from 3-D points).  Its 0-end is the node it is attached to on
 its parent (or, for a root section, a zero-area node of its own) and its 1-end
 is a zero-area node; the end nodes exist only once something uses them (a
 child, a point process, a recording), so a lone soma is one compartment.
@@ -17,11 +18,35 @@ import copy
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 from myriad import MechRef, MechRefs, Model, ModelError, NodeRef, NodeRefs
 
 from applications.neuro.axial import Axial
 from applications.neuro.compartment import Compartment
 from applications.neuro.units import axial_conductance_us
+
+
+class Segments(NamedTuple):
+    """A section's geometry, segment by segment: each segment's membrane area
+    (um2) and diameter (um), and each link's shape factor, the cross-section
+    over the length of the conductor between two neighbouring nodes (um), from
+    which the axial conductance (through Ra) and diffusion couplings follow.
+    ``inner[i]`` joins centre i to centre i + 1; ``end0`` and ``end1`` join the
+    0-end (the parent's node) and the 1-end node to the first and last centre."""
+
+    area: np.ndarray
+    diam: np.ndarray
+    inner: np.ndarray
+    end0: float
+    end1: float
+
+    @classmethod
+    def cylinder(cls, L: float, diam: float, nseg: int) -> "Segments":
+        seg = L / nseg
+        shape = math.pi * 0.25 * diam * diam / seg
+        return cls(np.full(nseg, math.pi * diam * seg), np.full(nseg, diam), np.full(nseg - 1, shape),
+                   2.0 * shape, 2.0 * shape)
 
 
 class Location(NamedTuple):
@@ -42,33 +67,64 @@ def _positive(name, value, what):
     return float(value)
 
 
+def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
+    """One number or one per segment, as an array of nseg positive (or >= 0) finite numbers."""
+    try:
+        column = np.broadcast_to(np.asarray(value, dtype=np.float64), (nseg,))
+    except (TypeError, ValueError):
+        raise ModelError(f"section '{name}': {what} must be a number or one number per segment "
+                         f"({nseg}), got {value!r}") from None
+    bad = ~np.isfinite(column) | ((column < 0) if allow_zero else (column <= 0))
+    if bad.any():
+        raise ModelError(f"section '{name}': {what} must be {'>= 0' if allow_zero else 'positive'} "
+                         f"and finite, got {column[bad][0]!r} (segment {int(np.argmax(bad))})")
+    return column
+
+
+def _compact(values):
+    """One number where all of ``values`` are equal (the model then stores no column)."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(values.flat[0]) if values.size and np.all(values == values.flat[0]) else values
+
+
+def _checked_segments(segments: Segments, nseg: int, name: str) -> Segments:
+    """``segments`` with each field checked: areas, diameters and shape factors
+    per segment or link, positive (areas may be 0) and finite."""
+    inner = _per_segment("link shape factor", segments.inner, nseg - 1, name) if nseg > 1 else np.zeros(0)
+    return Segments(_per_segment("segment area", segments.area, nseg, name, allow_zero=True),
+                    _per_segment("segment diameter", segments.diam, nseg, name), inner,
+                    float(_per_segment("0-end shape factor", segments.end0, 1, name)[0]),
+                    float(_per_segment("1-end shape factor", segments.end1, 1, name)[0]))
+
+
 class Section:
     """An unbranched cylinder: L and diam in um, Ra in ohm cm, cm in uF/cm2."""
 
     def __init__(self, model: Model, name: str = "section", *, L: float = 100.0, diam: float = 500.0,
-                 nseg: int = 1, Ra: float = 35.4, cm: float = 1.0, node_class=Compartment,
-                 diffusion: dict | None = None):
+                 nseg: int = 1, Ra: float = 35.4, cm=1.0, node_class=Compartment,
+                 diffusion: dict | None = None, segments: Segments | None = None):
         """``node_class`` is the compartment class of its nodes (e.g. one with
         calcium); ``diffusion`` maps a diffusion coupling class (parameter ``k``,
-        um3/ms) to its species' diffusion coefficient D in um2/ms."""
+        um3/ms) to its species' diffusion coefficient D in um2/ms; ``cm`` is one
+        number or one per segment; ``segments`` replaces the cylinder of length
+        L and diameter diam by a geometry given segment by segment."""
         self.model, self.name = model, name
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
         self.Ra = _positive("Ra", Ra, name)
-        cm = float(cm)
-        if not (math.isfinite(cm) and cm >= 0):
-            raise ModelError(f"section '{name}': cm must be a number >= 0, got {cm!r}")
         if not (isinstance(nseg, int) and nseg >= 1):
             raise ModelError(f"section '{name}': nseg must be an integer >= 1, got {nseg!r}")
-        self.nseg, self.cm = nseg, cm
+        self.nseg, self.cm = nseg, _per_segment("cm", cm, nseg, name, allow_zero=True)
+        self.segments = Segments.cylinder(self.L, self.diam, nseg) if segments is None else \
+            _checked_segments(segments, nseg, name)
         self.node_class = node_class
         self.diffusion = {}
         for cls, D in (diffusion or {}).items():
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
-        self.centres = self._add_nodes(nseg, math.pi * self.diam * self.L / nseg)
+        self.centres = self._add_nodes(nseg, self.segments.area, self.segments.diam, self.cm)
         if nseg > 1:
-            self._link(self.centres[:-1], self.centres[1:], self.L / nseg)
+            self._link(self.centres[:-1], self.centres[1:], self.segments.inner)
         self._end0: NodeRef | None = None
         self._end1: NodeRef | None = None
 
@@ -80,19 +136,23 @@ class Section:
     def __repr__(self):
         return f"Section({self.name!r})"
 
-    def _add_nodes(self, n: int, area: float) -> NodeRefs:
-        values = {"area": area, "cm": self.cm}
+    def _add_nodes(self, n: int, area, diam, cm) -> NodeRefs:
+        values = {"area": area, "cm": cm}
         if "volume" in self.node_class.params():
-            values["volume"] = area * self.diam / 4.0
-        return self.model.add_nodes(self.node_class, n, **values)
+            values["volume"] = np.asarray(area) * diam / 4.0
+        return self.model.add_nodes(self.node_class, n, **{k: _compact(v) for k, v in values.items()})
 
-    def _link(self, pre, post, length: float) -> None:
-        """Join node pre[i] to post[i] (or node pre to post) by the cylinder of
-        this section's diameter between them."""
-        self.model.add_mechanisms(Axial, (pre, post), g=axial_conductance_us(self.Ra, length, self.diam))
-        cross_section = math.pi * 0.25 * self.diam * self.diam
+    def _end_node(self) -> NodeRef:
+        """A zero-area node (a section end that something uses)."""
+        return self._add_nodes(1, 0.0, 0.0, self.cm[0])[0]
+
+    def _link(self, pre, post, shape) -> None:
+        """Join node pre[i] to post[i] (or node pre to post) by conductors of
+        shape factor ``shape`` (um; one or one per link)."""
+        shape = np.asarray(shape, dtype=np.float64)
+        self.model.add_mechanisms(Axial, (pre, post), g=_compact(axial_conductance_us(self.Ra, shape)))
         for cls, D in self.diffusion.items():
-            self.model.add_mechanisms(cls, (pre, post), k=D * cross_section / length)
+            self.model.add_mechanisms(cls, (pre, post), k=_compact(D * shape))
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""
@@ -106,7 +166,7 @@ class Section:
                 raise ModelError(f"connecting '{self.name}' to '{parent.section.name}' would make a loop")
             walk = walk.parent.section if walk.parent else None
         self.parent = parent
-        self._link(parent.node(), self.centres[0], 0.5 * self.L / self.nseg)
+        self._link(parent.node(), self.centres[0], self.segments.end0)
         return self
 
     def insert(self, cls, **params) -> MechRefs:
@@ -122,13 +182,13 @@ class Section:
             if self.parent is not None:
                 return self.parent.node()
             if self._end0 is None:
-                self._end0 = self._add_nodes(1, 0.0)[0]
-                self._link(self._end0, self.centres[0], 0.5 * self.L / self.nseg)
+                self._end0 = self._end_node()
+                self._link(self._end0, self.centres[0], self.segments.end0)
             return self._end0
         if x == 1.0:
             if self._end1 is None:
-                self._end1 = self._add_nodes(1, 0.0)[0]
-                self._link(self.centres[-1], self._end1, 0.5 * self.L / self.nseg)
+                self._end1 = self._end_node()
+                self._link(self.centres[-1], self._end1, self.segments.end1)
             return self._end1
         return self.centres[min(int(x * self.nseg), self.nseg - 1)]
 

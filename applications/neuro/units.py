@@ -6,7 +6,6 @@ Parameters keep NEURON's units: lengths in um, densities in S/cm2 and mA/cm2,
 specific capacitance in uF/cm2, axial resistivity in ohm cm, point currents
 in nA, conductances of point processes in uS.
 """
-import math
 
 #: uF/cm2 * um2 -> nF   (1 um2 = 1e-8 cm2, 1 uF = 1e3 nF)
 CAPACITANCE_TO_NF = 1e-5
@@ -14,13 +13,19 @@ CAPACITANCE_TO_NF = 1e-5
 DENSITY_TO_NA = 1e-2
 
 
-def axial_conductance_us(Ra: float, length_um: float, diam_um: float) -> float:
-    """Conductance (uS) of a cylinder of resistivity Ra (ohm cm), length and diameter in um.
+def axial_conductance_us(Ra: float, shape_um):
+    """Conductance (uS) of a conductor of resistivity Ra (ohm cm) and shape factor
+    cross-section / length in um (pi r^2 / length for a cylinder).
 
-    R = Ra * length / (pi r^2) is in ohm cm / um = 1e4 ohm = 1e-2 Mohm.
+    R = Ra / shape is in ohm cm / um = 1e4 ohm = 1e-2 Mohm.
     """
-    radius = 0.5 * diam_um
-    return 100.0 * math.pi * radius * radius / (Ra * length_um)
+    return 100.0 * shape_um / Ra
+
+
+def axial_shape_um(Ra: float, resistance_mohm: float) -> float:
+    """The shape factor (um) of a conductor of resistivity Ra (ohm cm) whose resistance
+    is ``resistance_mohm`` (NEURON's ``seg.ri()``); the inverse of :func:`axial_conductance_us`."""
+    return Ra / (100.0 * resistance_mohm)
 
 #: Faraday's constant, C/mol
 FARADAY = 96485.33212
