@@ -27,6 +27,10 @@ def csv_text(header: list[str], columns) -> str:
     return "\n".join(rows) + "\n"
 
 
-def spikes_text(times, gids) -> str:
-    """NEURON's spike file format: ``time gid`` per line."""
-    return "".join(f"{t:.6f} {g}\n" for t, g in zip(times, gids))
+#: the time column as CoreNEURON's ``out.dat`` and NEURON's ringtest ``spk*.std`` print it
+NEURON_SPIKE_LINE = "{t:.8g}\t{g}\n"
+
+
+def spikes_text(times, gids, line: str = "{t:.6f} {g}\n") -> str:
+    """NEURON's spike file format: ``time gid`` per line (``line`` formats one)."""
+    return "".join(line.format(t=float(t), g=int(g)) for t, g in zip(times, gids))

@@ -4,11 +4,11 @@ from applications.neuro.calcium import CalciumChannel, CalciumCompartment, Calci
 from applications.neuro.cells import Cells
 from applications.neuro.channels import HH, DensityChannel, Pas
 from applications.neuro.compartment import Compartment
-from applications.neuro.gap import GapJunction, GradedSynapse
+from applications.neuro.gap import GapJunction, GradedSynapse, HalfGap
 from applications.neuro.network import Network
-from applications.neuro.point import Exp2Syn, ExpSyn, IClamp, PointProcess
-from applications.neuro.section import Location, Section
+from applications.neuro.point import Exp2Syn, ExpSyn, IClamp, PointProcess, SEClamp
+from applications.neuro.section import Location, Section, Segments
 
 __all__ = ["Axial", "CalciumChannel", "CalciumCompartment", "CalciumDecay", "CalciumDiffusion", "Cells", "HH",
-           "DensityChannel", "Pas", "Compartment", "GapJunction", "GradedSynapse", "Network", "Exp2Syn",
-           "ExpSyn", "IClamp", "PointProcess", "Location", "Section"]
+           "DensityChannel", "Pas", "Compartment", "GapJunction", "GradedSynapse", "HalfGap", "Network",
+           "Exp2Syn", "ExpSyn", "IClamp", "PointProcess", "SEClamp", "Location", "Section", "Segments"]

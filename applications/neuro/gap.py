@@ -15,6 +15,18 @@ class GapJunction(Axial):
     """
 
 
+class HalfGap(Coupling):
+    """One side of an ohmic electrical synapse: current ``g * (pre.v - post.v)``
+    (g in uS) flows into ``post`` alone.  NEURON models a gap junction as two
+    such halves (a ``HalfGap`` point process at each end, ringtest style); two
+    matching halves are a :class:`GapJunction`, and one alone is this."""
+
+    g = Param(0.0, unit="uS")
+
+    def inflow_v_post(self):
+        return self.g * (self.pre.v - self.post.v)
+
+
 class GradedSynapse(Coupling):
     """A chemical synapse whose transmitter release follows the presynaptic
     voltage continuously (no spikes): the open fraction ``s`` relaxes with

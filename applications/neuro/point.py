@@ -74,3 +74,30 @@ class Exp2Syn(PointProcess):
         f = self.peak_factor()
         self.a = self.a + weight * f
         self.b = self.b + weight * f
+
+
+class SEClamp(PointProcess):
+    """NEURON's single-electrode voltage clamp: through a series resistance
+    ``rs`` (MOhm) it holds the potential at ``amp1`` for ``dur1`` ms, then
+    ``amp2`` for ``dur2`` and ``amp3`` for ``dur3`` (mV), and is off after that."""
+
+    rs = Param(1.0, unit="MOhm")
+    dur1 = Param(0.0, unit="ms")
+    amp1 = Param(0.0, unit="mV")
+    dur2 = Param(0.0, unit="ms")
+    amp2 = Param(0.0, unit="mV")
+    dur3 = Param(0.0, unit="ms")
+    amp3 = Param(0.0, unit="mV")
+
+    def command(self):
+        """The clamp's command potential now (only meaningful while it is on)."""
+        if self.t < self.dur1:
+            return self.amp1
+        if self.t < self.dur1 + self.dur2:
+            return self.amp2
+        return self.amp3
+
+    def current(self):
+        if self.t >= self.dur1 + self.dur2 + self.dur3:
+            return 0.0
+        return (self.node.v - self.command()) / self.rs

@@ -81,7 +81,7 @@ def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
     return column
 
 
-def _compact(values):
+def compact(values):
     """One number where all of ``values`` are equal (the model then stores no column)."""
     values = np.asarray(values, dtype=np.float64)
     return float(values.flat[0]) if values.size and np.all(values == values.flat[0]) else values
@@ -102,12 +102,13 @@ class Section:
 
     def __init__(self, model: Model, name: str = "section", *, L: float = 100.0, diam: float = 500.0,
                  nseg: int = 1, Ra: float = 35.4, cm=1.0, node_class=Compartment,
-                 diffusion: dict | None = None, segments: Segments | None = None):
+                 diffusion: dict | None = None, segments: Segments | None = None, v_init: float | None = None):
         """``node_class`` is the compartment class of its nodes (e.g. one with
         calcium); ``diffusion`` maps a diffusion coupling class (parameter ``k``,
         um3/ms) to its species' diffusion coefficient D in um2/ms; ``cm`` is one
         number or one per segment; ``segments`` replaces the cylinder of length
-        L and diameter diam by a geometry given segment by segment."""
+        L and diameter diam by a geometry given segment by segment; ``v_init``
+        (mV) is its nodes' initial potential (the node class's default if None)."""
         self.model, self.name = model, name
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
@@ -118,6 +119,7 @@ class Section:
         self.segments = Segments.cylinder(self.L, self.diam, nseg) if segments is None else \
             _checked_segments(segments, nseg, name)
         self.node_class = node_class
+        self.v_init = v_init
         self.diffusion = {}
         for cls, D in (diffusion or {}).items():
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
@@ -138,9 +140,11 @@ class Section:
 
     def _add_nodes(self, n: int, area, diam, cm) -> NodeRefs:
         values = {"area": area, "cm": cm}
+        if self.v_init is not None:
+            values["v"] = self.v_init
         if "volume" in self.node_class.params():
             values["volume"] = np.asarray(area) * diam / 4.0
-        return self.model.add_nodes(self.node_class, n, **{k: _compact(v) for k, v in values.items()})
+        return self.model.add_nodes(self.node_class, n, **{k: compact(v) for k, v in values.items()})
 
     def _end_node(self) -> NodeRef:
         """A zero-area node (a section end that something uses)."""
@@ -150,9 +154,9 @@ class Section:
         """Join node pre[i] to post[i] (or node pre to post) by conductors of
         shape factor ``shape`` (um; one or one per link)."""
         shape = np.asarray(shape, dtype=np.float64)
-        self.model.add_mechanisms(Axial, (pre, post), g=_compact(axial_conductance_us(self.Ra, shape)))
+        self.model.add_mechanisms(Axial, (pre, post), g=compact(axial_conductance_us(self.Ra, shape)))
         for cls, D in self.diffusion.items():
-            self.model.add_mechanisms(cls, (pre, post), k=_compact(D * shape))
+            self.model.add_mechanisms(cls, (pre, post), k=compact(D * shape))
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""

@@ -1,0 +1,131 @@
+"""Run models built in NEURON on Myriad: ``from_neuron()`` reads the model
+instantiated in the running NEURON process and returns the same model in Myriad.
+
+CoreNEURON's promise is "build your model in NEURON as always, enable the fast
+engine, get the same spikes"; this is Myriad's.  The import is one-to-one:
+each NEURON segment is one Myriad compartment with NEURON's area and axial
+resistances, each supported mechanism is the Myriad class with NEURON's
+equations and values (``catalogue``), NetCons and gids become detectors and
+connections, ``Vector.record(seg._ref_v)`` becomes a Myriad recording.  What
+Myriad does not translate is an error that lists every such mechanism and
+where it is (``skip_unsupported`` runs without them, and says so).
+``python -m applications.from_neuron SCRIPT.py`` is the command-line form.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from myriad import ModelError, NodeRef, Result, Simulation
+
+from applications.neuro import Network, Section
+from applications.neuron_import.events import import_events
+from applications.neuron_import.mechanisms import Unsupported, import_half_gaps, import_mechanisms
+from applications.neuron_import.probe import observe
+from applications.neuron_import.sections import import_sections, section_order
+
+
+class UnsupportedMechanisms(ModelError):
+    """The NEURON model uses mechanisms Myriad does not translate; ``found`` lists each and where."""
+
+    def __init__(self, found: list[str]):
+        self.found = found
+        super().__init__("the NEURON model uses what Myriad cannot translate (skip_unsupported=True, or "
+                         "--skip-unsupported, runs without it):\n" + "\n".join(found))
+
+
+@dataclass
+class Imported:
+    """A NEURON model as a Myriad network, with what the NEURON script asked for."""
+
+    network: Network
+    sections: dict[str, Section]        # NEURON's section name -> its Myriad section
+    recordings: list[tuple[object, NodeRef]] = field(default_factory=list)   # (NEURON Vector, node)
+    tstop: float = 0.0                  # h.tstop (ms)
+    dt: float = 0.025                   # h.dt (ms)
+    v_init: float = -65.0               # h.v_init (mV)
+    connections: int = 0
+    skipped: list[str] = field(default_factory=list)       # unsupported parts left out
+    notes: list[str] = field(default_factory=list)         # differences worth knowing
+
+    @property
+    def compartments(self) -> int:
+        """NEURON's sum of nseg."""
+        return self.network.compartments
+
+    def simulation(self, **options) -> tuple[Simulation, list[str]]:
+        """A simulation at NEURON's dt (unless ``dt`` is given) recording what the
+        script's Vectors record; returns it and the recordings' labels."""
+        sim = self.network.simulation(**{"dt": self.dt, **options})
+        return sim, [sim.record(node, "v") for _, node in self.recordings]
+
+    def fill_vectors(self, result: Result, labels: list[str]) -> None:
+        """Put Myriad's traces into the script's recording Vectors, as if NEURON had run."""
+        for (vec, _), label in zip(self.recordings, labels):
+            vec.from_python(result[label])
+
+    @staticmethod
+    def spikes(result: Result) -> tuple[np.ndarray, np.ndarray]:
+        """Spike times and gids of the sources with a gid, what ``pc.spike_record(-1, ...)`` records."""
+        keep = result.spike_gids >= 0
+        return result.spike_times[keep], result.spike_gids[keep]
+
+
+def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, warn=None) -> Imported:
+    """The model instantiated in this process's NEURON as a Myriad model.
+
+    ``tstop`` (default ``h.tstop``) bounds the NetStim event lists.  With
+    ``skip_unsupported`` the unsupported parts are left out and listed through
+    ``warn`` (default: stderr) instead of raising :class:`UnsupportedMechanisms`.
+    NEURON is left initialised (as after ``finitialize(v_init)``) when the
+    model has recording Vectors or half gaps (see ``probe``).
+    """
+    try:
+        from neuron import h
+    except ImportError:
+        raise ModelError("from_neuron needs NEURON: pip install neuron") from None
+    h.load_file("stdrun.hoc")
+    order = section_order(h)
+    if not order:
+        raise ModelError("from_neuron: NEURON has no sections; build the model (run its script) first")
+    tstop = float(h.tstop if tstop is None else tstop)
+    v_init = float(h.v_init)
+    net = Network()
+    made = import_sections(h, net, order, v_init)
+    unsupported = Unsupported()
+    placed, half_gaps = import_mechanisms(h, made, {sec: sec.psection() for sec in order}, unsupported)
+    connections = import_events(h, net, made, placed, tstop, unsupported)
+    skipped = unsupported.lines()
+    if skipped and not skip_unsupported:
+        raise UnsupportedMechanisms(skipped)
+    if skipped:
+        (warn or _stderr)("from_neuron: running WITHOUT these unsupported parts of the model:\n  "
+                          + "\n  ".join(skipped))
+    observed = observe(h, order, [pp for pp, _ in half_gaps])
+    import_half_gaps(net, made, half_gaps, observed.sources)
+    notes = _differences(h, observed)
+    return Imported(net, {sec.name(): made[sec] for sec in order},
+                    [(vec, made[sec].node(x)) for vec, sec, x in observed.recordings],
+                    tstop, float(h.dt), v_init, connections, skipped, notes)
+
+
+def _differences(h, observed) -> list[str]:
+    notes = []
+    if observed.other_recordings:
+        names = ", ".join(v.hname() for v in observed.other_recordings)
+        notes.append(f"{names} record something other than a membrane potential; Myriad leaves them alone")
+    if int(getattr(h, "usetable_hh", 0)):
+        notes.append("NEURON's hh uses its 1 mV rate tables (usetable_hh = 1); Myriad's HH evaluates the "
+                     "rate equations exactly, which moves spike times by up to a few hundredths of a ms")
+    if int(h.cvode.active()):
+        notes.append("NEURON is set to CVODE; Myriad runs the method it is given (backward Euler by default)")
+    if int(h.secondorder):
+        notes.append(f"NEURON is set to secondorder = {int(h.secondorder)}; Myriad runs the method it is "
+                     f"given (backward Euler by default)")
+    return notes
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)

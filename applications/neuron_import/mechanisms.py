@@ -1,0 +1,94 @@
+"""NEURON's density mechanisms and point processes as Myriad mechanisms.
+
+Each section's ``psection()`` lists its density mechanisms with one value per
+segment and its point processes; those in the catalogue are placed on the
+matching nodes with NEURON's values, the rest are reported as unsupported.
+Half gap junctions are collected for the probe, which finds what they listen to.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from applications.neuro import GapJunction, HalfGap, Network
+from applications.neuro.section import compact
+
+from applications.neuron_import.catalogue import DENSITY, HALF_GAP, POINT
+
+
+class Unsupported:
+    """What the model uses that Myriad does not translate, with where it is."""
+
+    def __init__(self):
+        self.density: dict[str, list[str]] = defaultdict(list)
+        self.items: list[str] = []
+
+    def add_density(self, mechanism: str, section: str) -> None:
+        self.density[mechanism].append(section)
+
+    def add(self, line: str) -> None:
+        self.items.append(line)
+
+    def __bool__(self):
+        return bool(self.density or self.items)
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, sections in self.density.items():
+            shown = ", ".join(sections[:8]) + (f" and {len(sections) - 8} more" if len(sections) > 8 else "")
+            out.append(f"density mechanism '{name}' inserted in {len(sections)} section"
+                       f"{'s' if len(sections) > 1 else ''}: {shown}")
+        return out + self.items
+
+
+def _hoc_index(obj) -> int:
+    return int(obj.hname().rsplit("[", 1)[1].rstrip("]"))
+
+
+def import_mechanisms(h, made: dict, described: dict, unsupported: Unsupported) -> tuple[dict, list]:
+    """Density mechanisms and point processes of every section.  Returns the
+    placed point processes (hname -> MechRef) and the half gaps (point process, node)."""
+    placed, half_gaps = {}, []
+    for sec, section in made.items():
+        info = described[sec]
+        for name, values in info["density_mechs"].items():
+            entry = DENSITY.get(name)
+            if entry is None:
+                unsupported.add_density(name, sec.name())
+                continue
+            params = {ours: compact(values[theirs]) for ours, theirs in entry.params.items()}
+            params.update({ours: compact(info["ions"][ion][var]) for ours, (ion, var) in entry.ions.items()})
+            params.update({ours: float(getattr(h, var)) for ours, var in entry.globals.items()})
+            section.insert(entry.cls, **params)
+        for name, pps in info["point_processes"].items():
+            for pp in sorted(pps, key=_hoc_index):
+                seg = pp.get_segment()
+                node = section.node(seg.x)
+                entry = POINT.get(name)
+                if entry is not None:
+                    params = {ours: float(getattr(pp, theirs)) for ours, theirs in entry.params.items()}
+                    placed[pp.hname()] = section.model.add_mechanism(entry.cls, node, **params)
+                elif name == HALF_GAP:
+                    half_gaps.append((pp, node))
+                else:
+                    unsupported.add(f"point process {pp.hname()} at {sec.name()}({seg.x:g})")
+    for obj in h.List("LinearMechanism"):
+        unsupported.add(f"{obj.hname()} (a LinearMechanism adds equations to NEURON's matrix)")
+    return placed, half_gaps
+
+
+def import_half_gaps(net: Network, made: dict, half_gaps: list, sources: dict) -> None:
+    """Each pair of half gaps that listen to each other with the same g becomes
+    one GapJunction; a half without its partner stays one-sided (HalfGap)."""
+    waiting = defaultdict(list)   # (node of a half, node it listens to) -> its g, for each unmatched half
+    for pp, node in half_gaps:
+        source_sec, x = sources[pp.hname()]
+        source = made[source_sec].node(x)
+        partners = waiting[(source, node)]
+        if pp.g in partners:
+            partners.remove(pp.g)
+            net.model.add_mechanism(GapJunction, (source, node), g=pp.g)
+        else:
+            waiting[(node, source)].append(pp.g)
+    for (node, source), gs in waiting.items():
+        for g in gs:
+            net.model.add_mechanism(HalfGap, (source, node), g=g)
