@@ -1,0 +1,141 @@
+"""Two ringtest-like cells plus two built-in NEURON mechanisms that Myriad does not support.
+
+The unsupported parts:
+
+* density mechanism ``fastpas`` (built into NEURON; a leak like ``pas``,
+  here g 2e-4 S/cm2, e -70 mV) inserted in ``Cell[0].dend`` (all of it);
+* point process ``AlphaSynapse`` (built into NEURON; ``AlphaSynapse[0]``,
+  the only one) at ``Cell[1].dend(0.5)``: onset 30 ms, tau 1 ms, gmax 0.05 uS,
+  e 0 mV, which gives cell 1 an extra spike at about 31.5 ms; the two cells
+  are then refractory when each other's spikes arrive and the activity stops
+  (6 spikes in NEURON, against 15 without the AlphaSynapse; fastpas alone
+  moves the spikes by 0.07-0.6 ms).
+
+Everything else is supported: cells 0 and 1 (gids 0 and 1), each a HH soma
+(L = diam = 12.6157 um) and one passive dendrite (L 200 um, diam 1, nseg 1,
+pas g 0.001 e -65) on soma(1), Ra 100, cm 1, an ExpSyn (tau 2, e 0) at
+dend(0.8); cell 0 -> cell 1 and cell 1 -> cell 0 (delay 5, weight 0.01); a
+NetStim (one event at t = 0) into cell 0 (delay 1, weight 0.01).  Without the
+unsupported parts the model still spikes (the NetStim starts activity that
+goes back and forth between the two cells).
+
+The model is built at import (module level); only ``__main__`` runs it and
+writes the spikes (``--out``, spk*.std format) and prints ``{"nspikes": N}``.
+"""
+
+import argparse
+import json
+import sys
+
+from neuron import h
+
+h.load_file("stdrun.hoc")
+pc = h.ParallelContext()
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--dt", type=float, default=0.025)
+parser.add_argument("--tstop", type=float, default=100.0)
+parser.add_argument("--secondorder", type=int, default=0)
+parser.add_argument("--out", default="spk1.std")
+parser.add_argument("--hh-table", type=int, default=1, choices=(0, 1))
+parser.add_argument("--seed", type=int, default=1)  # no randomness; common contract
+args = parser.parse_args(sys.argv[1:])
+
+
+class Cell:
+    """A ringtest cell with a single dendrite."""
+
+    def __init__(self, gid):
+        self.gid = gid
+        self.soma = s = h.Section(name="soma", cell=self)
+        s.L = s.diam = 12.6157
+        s.nseg = 1
+        s.Ra = 100.0
+        s.cm = 1.0
+        s.insert("hh")
+        for seg in s:
+            seg.hh.gnabar = 0.12
+            seg.hh.gkbar = 0.036
+            seg.hh.gl = 0.0003
+            seg.hh.el = -54.3
+        self.dend = d = h.Section(name="dend", cell=self)
+        d.L = 200.0
+        d.diam = 1.0
+        d.nseg = 1
+        d.Ra = 100.0
+        d.cm = 1.0
+        d.insert("pas")
+        for seg in d:
+            seg.pas.g = 0.001
+            seg.pas.e = -65.0
+        d.connect(s(1), 0)
+        self.syn = h.ExpSyn(d(0.8))
+        self.syn.tau = 2.0
+        self.syn.e = 0.0
+
+    def __repr__(self):
+        return f"Cell[{self.gid}]"
+
+
+h.usetable_hh = args.hh_table
+h.dt = args.dt
+h.tstop = args.tstop
+h.v_init = -65.0
+h.celsius = 6.3
+h.secondorder = args.secondorder
+
+cells = []
+netcons = []
+for gid in range(2):
+    cell = Cell(gid)
+    cells.append(cell)
+    pc.set_gid2node(gid, pc.id())
+    nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
+    nc.threshold = 10.0
+    pc.cell(gid, nc)
+    netcons.append(nc)
+for src, tgt in ((0, 1), (1, 0)):
+    nc = pc.gid_connect(src, cells[tgt].syn)
+    nc.delay = 5.0
+    nc.weight[0] = 0.01
+    netcons.append(nc)
+stim = h.NetStim()
+stim.number = 1
+stim.start = 0.0
+stim.interval = 10.0
+stim.noise = 0
+stim_nc = h.NetCon(stim, cells[0].syn)
+stim_nc.delay = 1.0
+stim_nc.weight[0] = 0.01
+
+# --- the unsupported parts ---------------------------------------------------
+cells[0].dend.insert("fastpas")
+for seg in cells[0].dend:
+    seg.fastpas.g = 2e-4
+    seg.fastpas.e = -70.0
+
+alpha = h.AlphaSynapse(cells[1].dend(0.5))
+alpha.onset = 30.0
+alpha.tau = 1.0
+alpha.gmax = 0.05
+alpha.e = 0.0
+# ------------------------------------------------------------------------------
+
+tvec = h.Vector()
+idvec = h.Vector()
+pc.spike_record(-1, tvec, idvec)
+
+
+def write_spikes(path):
+    spikes = sorted(zip(tvec.to_python(), (int(round(g)) for g in idvec.to_python())))
+    with open(path, "w") as f:
+        for t, gid in spikes:
+            f.write("%.8g\t%d\n" % (t, gid))
+    return len(spikes)
+
+
+if __name__ == "__main__":
+    pc.set_maxstep(10)
+    h.stdinit()
+    pc.psolve(h.tstop)
+    print(json.dumps({"nspikes": write_spikes(args.out)}))
