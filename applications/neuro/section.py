@@ -70,12 +70,15 @@ def _positive(name, value, what):
 def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
     """One number or one per segment, as an array of nseg positive (or >= 0) finite numbers."""
     try:
-        column = np.broadcast_to(np.asarray(value, dtype=np.float64), (nseg,))
+        column = np.asarray(value, dtype=np.float64)
+        if column.shape != (nseg,):
+            column = np.broadcast_to(column, (nseg,))
     except (TypeError, ValueError):
         raise ModelError(f"section '{name}': {what} must be a number or one number per segment "
                          f"({nseg}), got {value!r}") from None
-    bad = ~np.isfinite(column) | ((column < 0) if allow_zero else (column <= 0))
-    if bad.any():
+    low = column.min()
+    if not (np.isfinite(column).all() and (low >= 0 if allow_zero else low > 0)):
+        bad = ~np.isfinite(column) | ((column < 0) if allow_zero else (column <= 0))
         raise ModelError(f"section '{name}': {what} must be {'>= 0' if allow_zero else 'positive'} "
                          f"and finite, got {column[bad][0]!r} (segment {int(np.argmax(bad))})")
     return column
@@ -83,8 +86,13 @@ def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
 
 def compact(values):
     """One number where all of ``values`` are equal (the model then stores no column)."""
+    if isinstance(values, float):
+        return values
     values = np.asarray(values, dtype=np.float64)
-    return float(values.flat[0]) if values.size and np.all(values == values.flat[0]) else values
+    if values.size == 0:
+        return values
+    first = values.flat[0]
+    return float(first) if (values == first).all() else values
 
 
 def _checked_segments(segments: Segments, nseg: int, name: str) -> Segments:

@@ -15,8 +15,9 @@ from applications.neuro import HH, Exp2Syn, ExpSyn, IClamp, Pas, SEClamp
 
 @dataclass(frozen=True)
 class Density:
-    """A density mechanism (NEURON ``insert``): per-segment range variables,
-    ion reversal potentials read from the segment's ions, and globals of ``h``."""
+    """A density mechanism (NEURON ``insert``): per-segment range variables
+    (``gnabar`` for ``gnabar_hh``), ion variables of the segment (``ena``) with
+    their ion, and globals of ``h``."""
 
     cls: type
     params: dict[str, str]

@@ -1,8 +1,8 @@
 """NEURON's density mechanisms and point processes as Myriad mechanisms.
 
-Each section's ``psection()`` lists its density mechanisms with one value per
-segment and its point processes; those in the catalogue are placed on the
-matching nodes with NEURON's values, the rest are reported as unsupported.
+A section's density mechanisms are read segment by segment, its point
+processes where they sit; those in the catalogue are placed on the matching
+nodes with NEURON's values, the rest are reported as unsupported.
 Half gap junctions are collected for the probe, which finds what they listen to.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import defaultdict
 from applications.neuro import GapJunction, HalfGap, Network
 from applications.neuro.section import compact
 
-from applications.neuron_import.catalogue import DENSITY, HALF_GAP, POINT
+from applications.neuron_import.catalogue import DENSITY, HALF_GAP, POINT, template_name
 
 
 class Unsupported:
@@ -40,37 +40,50 @@ class Unsupported:
         return out + self.items
 
 
-def _hoc_index(obj) -> int:
-    return int(obj.hname().rsplit("[", 1)[1].rstrip("]"))
+def point_processes(h) -> dict:
+    """Every point process with a location, by section, in creation order
+    (one pass over each point-process class, not one per section)."""
+    found = defaultdict(list)
+    kind, name = h.MechanismType(1), h.ref("")
+    for i in range(int(kind.count())):
+        kind.select(i)
+        kind.selected(name)
+        for pp in h.List(name[0]):
+            if pp.has_loc():
+                found[pp.get_segment().sec].append(pp)
+    return found
 
 
-def import_mechanisms(h, made: dict, described: dict, unsupported: Unsupported) -> tuple[dict, list]:
+def import_mechanisms(h, made: dict, unsupported: Unsupported) -> tuple[dict, list]:
     """Density mechanisms and point processes of every section.  Returns the
     placed point processes (hname -> MechRef) and the half gaps (point process, node)."""
     placed, half_gaps = {}, []
+    located = point_processes(h)
     for sec, section in made.items():
-        info = described[sec]
-        for name, values in info["density_mechs"].items():
+        segs = list(sec)
+        for name in (mech.name() for mech in sec(0.5)):
             entry = DENSITY.get(name)
             if entry is None:
-                unsupported.add_density(name, sec.name())
+                if not name.endswith("_ion"):
+                    unsupported.add_density(name, sec.name())
                 continue
-            params = {ours: compact(values[theirs]) for ours, theirs in entry.params.items()}
-            params.update({ours: compact(info["ions"][ion][var]) for ours, (ion, var) in entry.ions.items()})
+            params = {ours: compact([getattr(seg, f"{theirs}_{name}") for seg in segs])
+                      for ours, theirs in entry.params.items()}
+            params.update({ours: compact([getattr(seg, var) for seg in segs]) for ours, (_, var) in entry.ions.items()})
             params.update({ours: float(getattr(h, var)) for ours, var in entry.globals.items()})
             section.insert(entry.cls, **params)
-        for name, pps in info["point_processes"].items():
-            for pp in sorted(pps, key=_hoc_index):
-                seg = pp.get_segment()
-                node = section.node(seg.x)
-                entry = POINT.get(name)
-                if entry is not None:
-                    params = {ours: float(getattr(pp, theirs)) for ours, theirs in entry.params.items()}
-                    placed[pp.hname()] = section.model.add_mechanism(entry.cls, node, **params)
-                elif name == HALF_GAP:
-                    half_gaps.append((pp, node))
-                else:
-                    unsupported.add(f"point process {pp.hname()} at {sec.name()}({seg.x:g})")
+        for pp in located.get(sec, ()):
+            seg = pp.get_segment()
+            node = section.node(seg.x)
+            kind = template_name(pp)
+            entry = POINT.get(kind)
+            if entry is not None:
+                params = {ours: float(getattr(pp, theirs)) for ours, theirs in entry.params.items()}
+                placed[pp.hname()] = section.model.add_mechanism(entry.cls, node, **params)
+            elif kind == HALF_GAP:
+                half_gaps.append((pp, node))
+            else:
+                unsupported.add(f"point process {pp.hname()} at {sec.name()}({seg.x:g})")
     for obj in h.List("LinearMechanism"):
         unsupported.add(f"{obj.hname()} (a LinearMechanism adds equations to NEURON's matrix)")
     return placed, half_gaps

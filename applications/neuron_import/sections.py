@@ -14,7 +14,7 @@ import numpy as np
 
 from myriad import ModelError
 
-from applications.neuro import Network, Section, Segments
+from applications.neuro import Network, Segments
 from applications.neuro.units import axial_shape_um
 
 
