@@ -171,3 +171,37 @@ def test_geometry_clamps_and_recordings_match_neuron():
     finally:
         h.secondorder, h.dt = 0, 0.025
         del model
+
+
+def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
+    """The gap ring's 16 half gaps become 8 GapJunctions between the nodes their
+    vgap copies; NetStim event lists follow NEURON's start/interval/number."""
+    import runpy
+    from types import SimpleNamespace
+
+    from applications.neuro import GapJunction, HalfGap
+    from applications.neuron_import import from_neuron
+    from applications.neuron_import.events import net_stim_times
+
+    saved = sys.argv
+    sys.argv = ["gap_ring.py"]
+    try:
+        namespace = runpy.run_path(str(SCRIPTS / "gap_ring.py"), run_name="__myriad_import__")
+        imported = from_neuron()
+        model = imported.network.model
+        assert len(model.mechanisms[GapJunction]) == 8 and HalfGap not in model.mechanisms
+        pre, post = model.mechanisms[GapJunction].nodes(0)[1], model.mechanisms[GapJunction].nodes(1)[1]
+        somas = {imported.sections[f"Cell[{i}].soma"](0.5).node().index for i in range(8)}
+        dends = {imported.sections[f"Cell[{i}].dend"](0.9).node().index for i in range(8)}
+        assert {frozenset(p) for p in zip(pre.tolist(), post.tolist())} == \
+            {frozenset((imported.sections[f"Cell[{i}].dend"](0.9).node().index,
+                        imported.sections[f"Cell[{(i + 1) % 8}].soma"](0.5).node().index)) for i in range(8)}
+        assert len(somas | dends) == 16
+    finally:
+        sys.argv = saved
+        namespace["pc"].gid_clear()
+        del namespace
+    stim = SimpleNamespace(start=1.0, interval=20.0, number=3, noise=0, hname=lambda: "NetStim[0]")
+    assert net_stim_times(stim, 100.0) == [1.0, 21.0, 41.0]
+    assert net_stim_times(SimpleNamespace(start=5.0, interval=10.0, number=1e9), 30.0) == [5.0, 15.0, 25.0]
+    assert net_stim_times(SimpleNamespace(start=-1.0, interval=10.0, number=5), 30.0) == []
