@@ -176,17 +176,17 @@ def test_geometry_clamps_and_recordings_match_neuron():
 def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
     """The gap ring's 16 half gaps become 8 GapJunctions between the nodes their
     vgap copies; NetStim event lists follow NEURON's start/interval/number."""
-    import runpy
     from types import SimpleNamespace
 
+    from applications.from_neuron import run_script
     from applications.neuro import GapJunction, HalfGap
     from applications.neuron_import import from_neuron
     from applications.neuron_import.events import net_stim_times
 
-    saved = sys.argv
-    sys.argv = ["gap_ring.py"]
+    # run_script, as from_neuron's command line does: the script's directory
+    # first on sys.path (the script imports script_harness from there).
+    namespace = run_script(str(SCRIPTS / "gap_ring.py"), [])
     try:
-        namespace = runpy.run_path(str(SCRIPTS / "gap_ring.py"), run_name="__myriad_import__")
         imported = from_neuron()
         model = imported.network.model
         assert len(model.mechanisms[GapJunction]) == 8 and HalfGap not in model.mechanisms
@@ -198,7 +198,6 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
                         imported.sections[f"Cell[{(i + 1) % 8}].soma"](0.5).node().index)) for i in range(8)}
         assert len(somas | dends) == 16
     finally:
-        sys.argv = saved
         namespace["pc"].gid_clear()
         del namespace
     stim = SimpleNamespace(start=1.0, interval=20.0, number=3, noise=0, hname=lambda: "NetStim[0]")

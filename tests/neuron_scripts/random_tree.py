@@ -33,24 +33,18 @@ The model is built at import (module level); only ``__main__`` runs it and
 writes the spikes (``--out``, spk*.std format) and prints ``{"nspikes": N}``.
 """
 
-import argparse
-import json
 import math
 import random
 import sys
 
 from neuron import h
 
+import script_harness
+
 h.load_file("stdrun.hoc")
 pc = h.ParallelContext()
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--dt", type=float, default=0.025)
-parser.add_argument("--tstop", type=float, default=100.0)
-parser.add_argument("--secondorder", type=int, default=0)
-parser.add_argument("--out", default="spk1.std")
-parser.add_argument("--hh-table", type=int, default=1, choices=(0, 1))
-parser.add_argument("--seed", type=int, default=1)
+parser = script_harness.make_parser(__doc__)
 parser.add_argument("--ncell", type=int, default=8)
 parser.add_argument("--weight", type=float, default=0.04)
 parser.add_argument("--stim-weight", type=float, default=0.1)
@@ -180,12 +174,7 @@ class Cell:
         return f"Cell[{self.gid}]"
 
 
-h.usetable_hh = args.hh_table
-h.dt = args.dt
-h.tstop = args.tstop
-h.v_init = -65.0
-h.celsius = 6.3
-h.secondorder = args.secondorder
+script_harness.set_run_globals(args)
 
 cells = []
 netcons = []
@@ -217,21 +206,7 @@ iclamp.delay = 30.0
 iclamp.dur = 2.0
 iclamp.amp = args.iclamp_amp
 
-tvec = h.Vector()
-idvec = h.Vector()
-pc.spike_record(-1, tvec, idvec)
-
-
-def write_spikes(path):
-    spikes = sorted(zip(tvec.to_python(), (int(round(g)) for g in idvec.to_python())))
-    with open(path, "w") as f:
-        for t, gid in spikes:
-            f.write("%.8g\t%d\n" % (t, gid))
-    return len(spikes)
-
+tvec, idvec = script_harness.record_spikes(pc)
 
 if __name__ == "__main__":
-    pc.set_maxstep(10)
-    h.stdinit()
-    pc.psolve(h.tstop)
-    print(json.dumps({"nspikes": write_spikes(args.out)}))
+    script_harness.run_and_write(pc, tvec, idvec, args.out)

@@ -1,0 +1,89 @@
+"""What every model script in tests/neuron_scripts shares: its common options, run settings and spike file.
+
+The scripts differ only in the model they build; the tests
+(tests/test_from_neuron.py) drive all of them the same way, through one
+command-line contract (``--dt --tstop --secondorder --out --hh-table
+--seed``), and compare the spike files they write with the ones
+``python -m applications.from_neuron`` writes.  Keeping that contract and the
+file format here, once, is what makes the scripts interchangeable in the
+tests: a script cannot drift to another default or another line format.
+
+Each script imports this module as ``import script_harness``; both ways a
+script is run put the script's own directory first on ``sys.path`` (plain
+``python tests/neuron_scripts/X.py`` and ``applications.from_neuron``'s
+``run_script``).  Plain functions, no state of their own: what they create
+(the spike vectors) they hand back to the script, whose namespace keeps it
+alive.
+"""
+
+import argparse
+import json
+
+from neuron import h
+
+
+def make_parser(doc):
+    """An ArgumentParser with the options every script takes; the script adds its own.
+
+    ``doc`` is the script's docstring, whose first line is the description.
+    ``--seed`` is taken even by scripts without randomness, so that the tests
+    can pass the same options to every script.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--dt", type=float, default=0.025)
+    parser.add_argument("--tstop", type=float, default=100.0)
+    parser.add_argument("--secondorder", type=int, default=0)
+    parser.add_argument("--out", default="spk1.std")
+    parser.add_argument("--hh-table", type=int, default=1, choices=(0, 1))
+    parser.add_argument("--seed", type=int, default=1)
+    return parser
+
+
+def set_run_globals(args):
+    """Set NEURON's run settings from the common options (v_init -65 mV, 6.3 degC for all scripts).
+
+    They are NEURON globals, not part of any section, so
+    ``applications.from_neuron`` reads them from NEURON after the script has
+    built its model; the scripts set them while building, not only under
+    ``__main__``.
+    """
+    h.usetable_hh = args.hh_table
+    h.dt = args.dt
+    h.tstop = args.tstop
+    h.v_init = -65.0
+    h.celsius = 6.3
+    h.secondorder = args.secondorder
+
+
+def record_spikes(pc):
+    """Record the spikes of every gid; returns ``(tvec, idvec)``, which the script must keep."""
+    tvec = h.Vector()
+    idvec = h.Vector()
+    pc.spike_record(-1, tvec, idvec)
+    return tvec, idvec
+
+
+def write_spikes(path, tvec, idvec):
+    """Write the recorded spikes as NEURON's ringtest ``spk*.std`` files do; returns their number.
+
+    Sorted by (time, gid), one ``"%.8g\\t%d"`` line each: the format
+    ``applications.from_neuron`` writes, so the tests can compare the two
+    files line by line.
+    """
+    spikes = sorted(zip(tvec.to_python(), (int(round(g)) for g in idvec.to_python())))
+    with open(path, "w") as f:
+        for t, gid in spikes:
+            f.write("%.8g\t%d\n" % (t, gid))
+    return len(spikes)
+
+
+def run_and_write(pc, tvec, idvec, out):
+    """Run the model to ``h.tstop`` in NEURON, write the spikes to ``out`` and print ``{"nspikes": N}``.
+
+    The scripts call this only under ``if __name__ == "__main__":``, so that
+    ``applications.from_neuron`` can build the model without running it.
+    """
+    pc.set_maxstep(10)
+    h.stdinit()
+    pc.psolve(h.tstop)
+    print(json.dumps({"nspikes": write_spikes(out, tvec, idvec)}))
