@@ -204,3 +204,10 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
     assert net_stim_times(stim, 100.0) == [1.0, 21.0, 41.0]
     assert net_stim_times(SimpleNamespace(start=5.0, interval=10.0, number=1e9), 30.0) == [5.0, 15.0, 25.0]
     assert net_stim_times(SimpleNamespace(start=-1.0, interval=10.0, number=5), 30.0) == []
+
+
+def test_hoc_template_cells(tmp_path):
+    """Cells from a hoc template (hoc sections, hoc NetCons, a branch at an
+    interior point, hoc's IClamp ``del``), as most ModelDB models are written."""
+    ours, _, _ = _check_against_neuron(tmp_path, "hoc_template.py")
+    assert len(ours) >= 30
