@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from myriad import Model, ModelError, NodeRef, SourceRef
-from applications.neuro import HH, Compartment, ExpSyn, Network, Pas
+from applications.neuro import HH, Compartment, ExpSyn, IClamp, Network, Pas
 
 
 def _cell(net, prefix="", gid=0):
@@ -140,3 +140,46 @@ def test_copies_keep_sources_connections_and_unlabelled_detectors():
         copies.ref(NodeRef(Compartment, 2), 0)
     with pytest.raises(ModelError, match="copy 3 does not exist"):
         copies.ref(a, 3)
+
+
+def _branched(many: bool):
+    """Sections of two node classes, with diffusion, attached at ends (a root's
+    0-end included) and at an interior point: made at once or one by one."""
+    from applications.neuro import CalciumChannel, CalciumCompartment, CalciumDecay, CalciumDiffusion
+
+    calcium = dict(node_class=CalciumCompartment, diffusion={CalciumDiffusion: 0.2})
+    rows = [dict(name="soma", L=20.0, diam=20.0, parent=None, **calcium),
+            dict(name="d1", L=200.0, diam=2.0, nseg=5, parent=(0, 1.0), **calcium),
+            dict(name="d2", L=100.0, diam=1.0, nseg=3, parent=(1, 0.5), **calcium),
+            dict(name="d3", L=150.0, diam=1.5, nseg=4, parent=(0, 0.0)),
+            dict(name="d4", L=50.0, diam=1.0, nseg=2, parent=(3, 1.0), Ra=150.0)]
+    net = Network()
+    if many:
+        secs = net.add_sections(rows)
+    else:
+        secs = []
+        for row in rows:
+            row = dict(row)
+            parent = row.pop("parent")
+            secs.append(net.section(**row))
+            if parent:
+                secs[-1].connect(secs[parent[0]](parent[1]))
+    secs[0].insert(HH)
+    for sec in secs[1:]:
+        sec.insert(Pas, g=1e-4, e=-65.0)
+    secs[2].insert(CalciumChannel, gcabar=0.002)
+    secs[2].insert(CalciumDecay)
+    secs[0](0.5).place(IClamp, delay=2.0, dur=20.0, amp=0.3)
+    sim = net.simulation(dt=0.025)
+    labels = [sim.record(secs[4](0.5).node(), "v"), sim.record(secs[2](0.9).node(), "v"),
+              sim.record(secs[2](0.5).node(), "cai")]
+    result = sim.run(40.0)
+    return [result[label] for label in labels], net.compartments
+
+
+def test_sections_made_at_once_equal_sections_made_one_by_one():
+    (many, n_many), (single, n_single) = _branched(True), _branched(False)
+    assert n_many == n_single == 15
+    for a, b in zip(many, single):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert np.ptp(many[0]) > 50.0 and np.ptp(many[2]) > 0.0

@@ -67,12 +67,19 @@ class Network:
         return self._compartments
 
     def section(self, name: str = "section", **geometry) -> Section:
-        sec = Section(self.model, name, **geometry)
+        return self._register([Section(self.model, name, **geometry)])[0]
+
+    def add_sections(self, rows: list[dict]) -> list[Section]:
+        """Many sections at once (see ``Section.many``: each row is a section's
+        keyword arguments, ``name`` and ``parent`` = (row, x) or None)."""
+        return self._register(Section.many(self.model, rows))
+
+    def _register(self, sections: list[Section]) -> list[Section]:
         if not (self._parts and isinstance(self._parts[-1], list)):
             self._parts.append([])
-        self._parts[-1].append(sec)
-        self._compartments += sec.nseg
-        return sec
+        self._parts[-1].extend(sections)
+        self._compartments += sum(sec.nseg for sec in sections)
+        return sections
 
     def add_cells(self, template: "Network", gids, prefix: str = "cell") -> Cells:
         """One copy of ``template`` (typically one cell announcing gid 0) per gid in

@@ -76,8 +76,9 @@ def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
     except (TypeError, ValueError):
         raise ModelError(f"section '{name}': {what} must be a number or one number per segment "
                          f"({nseg}), got {value!r}") from None
-    low = column.min()
-    if not (np.isfinite(column).all() and (low >= 0 if allow_zero else low > 0)):
+    ok = (0.0 <= v < math.inf for v in column.tolist()) if allow_zero else \
+        (0.0 < v < math.inf for v in column.tolist())
+    if not all(ok):
         bad = ~np.isfinite(column) | ((column < 0) if allow_zero else (column <= 0))
         raise ModelError(f"section '{name}': {what} must be {'>= 0' if allow_zero else 'positive'} "
                          f"and finite, got {column[bad][0]!r} (segment {int(np.argmax(bad))})")
@@ -105,6 +106,110 @@ def _checked_segments(segments: Segments, nseg: int, name: str) -> Segments:
                     float(_per_segment("1-end shape factor", segments.end1, 1, name)[0]))
 
 
+def _node_values(sec: "Section", centres: bool = False, ends: int = 0) -> dict:
+    """Values of a section's new nodes: its centres (if asked), then ``ends`` zero-area end nodes."""
+    area = [sec.segments.area] if centres else []
+    diam = [sec.segments.diam] if centres else []
+    cm = [sec.cm] if centres else []
+    area, diam, cm = (np.concatenate(part + [np.full(ends, fill)]) for part, fill in
+                      ((area, 0.0), (diam, 0.0), (cm, sec.cm[0])))
+    values = {"area": area, "cm": cm}
+    if sec.v_init is not None:
+        values["v"] = np.full(len(area), float(sec.v_init))
+    if "volume" in sec.node_class.params():
+        values["volume"] = area * diam / 4.0
+    return values
+
+
+def _add_nodes(model: Model, node_class, parts: list[dict]) -> NodeRefs:
+    """The nodes of several sections' values (``_node_values``) in one call."""
+    names = set().union(*parts)
+    if "v" in names:
+        default = node_class.potentials()["v"].default
+        for part in parts:
+            part.setdefault("v", np.full(len(part["area"]), default))
+    values = {name: compact(np.concatenate([part[name] for part in parts])) for name in names}
+    return model.add_nodes(node_class, sum(len(part["area"]) for part in parts), **values)
+
+
+def _add_links(model: Model, links: list) -> None:
+    """Axial (and each section's diffusion) couplings for ``links``, each
+    (pre NodeRefs, post NodeRefs, shape factors, section whose Ra and species
+    apply), in one call per coupling class and pair of node classes."""
+    groups: dict[tuple, list] = {}
+    for pre, post, shape, sec in links:
+        groups.setdefault((pre.cls, post.cls), []).append((pre, post, shape, sec))
+    for (pre_cls, post_cls), group in groups.items():
+        pre = NodeRefs(pre_cls, _joined([p.indices for p, _, _, _ in group]))
+        post = NodeRefs(post_cls, _joined([q.indices for _, q, _, _ in group]))
+        g = np.concatenate([axial_conductance_us(sec.Ra, shape) for _, _, shape, sec in group])
+        model.add_mechanisms(Axial, (pre, post), g=compact(g))
+        for cls in dict.fromkeys(c for _, _, _, sec in group for c in sec.diffusion):
+            keep = np.concatenate([np.full(len(shape), cls in sec.diffusion) for _, _, shape, sec in group])
+            k = np.concatenate([shape * sec.diffusion.get(cls, 0.0) for _, _, shape, sec in group])
+            if keep.all():
+                model.add_mechanisms(cls, (pre, post), k=compact(k))
+            else:
+                model.add_mechanisms(cls, (pre[np.flatnonzero(keep)], post[np.flatnonzero(keep)]), k=compact(k[keep]))
+
+
+def _joined(parts: list):
+    """Index ranges or arrays one after another (a single part as it is)."""
+    return parts[0] if len(parts) == 1 else np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+
+
+def _one(ref: NodeRef) -> NodeRefs:
+    return NodeRefs(ref.cls, range(ref.index, ref.index + 1))
+
+
+def _attachment(location: "Location"):
+    """The (section, end) a location's node is, with end 0 or 1, or None for a centre."""
+    sec, x = location
+    while x == 0.0 and sec.parent is not None:
+        sec, x = sec.parent
+    return (sec, int(x)) if x in (0.0, 1.0) else None
+
+
+def _build(model: Model, sections: list, parents: list) -> None:
+    """Give described sections their nodes and links, as if each were made and
+    then connected to its parent in turn: centres, the end nodes that children
+    attach to, and the links within sections, to those ends and to parents."""
+    for sec, parent in zip(sections, parents):
+        sec.parent = parent
+    new = {id(sec) for sec in sections}
+    ends = {}
+    for parent in parents:
+        end = parent and _attachment(parent)
+        if end and id(end[0]) in new:
+            ends.setdefault((id(end[0]), end[1]), end)
+    by_class: dict[type, list] = {}
+    for sec in sections:
+        wanted = [which for which in (0, 1) if (id(sec), which) in ends]
+        by_class.setdefault(sec.node_class, []).append((sec, wanted))
+    links = []
+    for node_class, members in by_class.items():
+        refs = _add_nodes(model, node_class, [_node_values(sec, True, len(wanted)) for sec, wanted in members])
+        at = 0
+        for sec, wanted in members:
+            sec.centres = refs[at:at + sec.nseg]
+            at += sec.nseg
+            if sec.nseg > 1:
+                links.append((sec.centres[:-1], sec.centres[1:], sec.segments.inner, sec))
+            for which in wanted:
+                end = refs[at:at + 1]
+                at += 1
+                if which == 0:
+                    sec._end0 = end[0]
+                    links.append((end, sec.centres[:1], np.array([sec.segments.end0]), sec))
+                else:
+                    sec._end1 = end[0]
+                    links.append((sec.centres[-1:], end, np.array([sec.segments.end1]), sec))
+    for sec, parent in zip(sections, parents):
+        if parent is not None:
+            links.append((_one(parent.node()), sec.centres[:1], np.array([sec.segments.end0]), sec))
+    _add_links(model, links)
+
+
 class Section:
     """An unbranched cylinder: L and diam in um, Ra in ohm cm, cm in uF/cm2."""
 
@@ -117,6 +222,37 @@ class Section:
         number or one per segment; ``segments`` replaces the cylinder of length
         L and diameter diam by a geometry given segment by segment; ``v_init``
         (mV) is its nodes' initial potential (the node class's default if None)."""
+        self._describe(model, name, L=L, diam=diam, nseg=nseg, Ra=Ra, cm=cm, node_class=node_class,
+                       diffusion=diffusion, segments=segments, v_init=v_init)
+        _build(model, [self], [None])
+
+    @classmethod
+    def many(cls, model: Model, rows: list[dict]) -> list["Section"]:
+        """Many sections at once, as if made one by one and each connected as
+        it was made: a row is Section's keyword arguments plus ``name`` and
+        ``parent``, None or (k, x) for location x of the section of row k < this
+        row's.  All their nodes come from one bulk call and all their links
+        from one per coupling class, so a model of many small sections (a
+        NEURON import) costs what one large section does."""
+        made, parents = [], []
+        for row in rows:
+            row = dict(row)
+            parent = row.pop("parent", None)
+            sec = cls.__new__(cls)
+            sec._describe(model, **row)
+            if parent is not None:
+                k, x = parent
+                if not 0 <= k < len(made):
+                    raise ModelError(f"section '{sec.name}': its parent must be an earlier row, got row {k!r}")
+                parent = made[k](x)
+            made.append(sec)
+            parents.append(parent)
+        _build(model, made, parents)
+        return made
+
+    def _describe(self, model, name="section", *, L=100.0, diam=500.0, nseg=1, Ra=35.4, cm=1.0,
+                  node_class=Compartment, diffusion=None, segments=None, v_init=None) -> None:
+        """The section's checked description, without nodes yet."""
         self.model, self.name = model, name
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
@@ -132,9 +268,6 @@ class Section:
         for cls, D in (diffusion or {}).items():
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
-        self.centres = self._add_nodes(nseg, self.segments.area, self.segments.diam, self.cm)
-        if nseg > 1:
-            self._link(self.centres[:-1], self.centres[1:], self.segments.inner)
         self._end0: NodeRef | None = None
         self._end1: NodeRef | None = None
 
@@ -146,25 +279,13 @@ class Section:
     def __repr__(self):
         return f"Section({self.name!r})"
 
-    def _add_nodes(self, n: int, area, diam, cm) -> NodeRefs:
-        values = {"area": area, "cm": cm}
-        if self.v_init is not None:
-            values["v"] = self.v_init
-        if "volume" in self.node_class.params():
-            values["volume"] = np.asarray(area) * diam / 4.0
-        return self.model.add_nodes(self.node_class, n, **{k: compact(v) for k, v in values.items()})
-
     def _end_node(self) -> NodeRef:
         """A zero-area node (a section end that something uses)."""
-        return self._add_nodes(1, 0.0, 0.0, self.cm[0])[0]
+        return _add_nodes(self.model, self.node_class, [_node_values(self, ends=1)])[0]
 
     def _link(self, pre, post, shape) -> None:
-        """Join node pre[i] to post[i] (or node pre to post) by conductors of
-        shape factor ``shape`` (um; one or one per link)."""
-        shape = np.asarray(shape, dtype=np.float64)
-        self.model.add_mechanisms(Axial, (pre, post), g=compact(axial_conductance_us(self.Ra, shape)))
-        for cls, D in self.diffusion.items():
-            self.model.add_mechanisms(cls, (pre, post), k=compact(D * shape))
+        """Join node pre to post by a conductor of shape factor ``shape`` (um)."""
+        _add_links(self.model, [(_one(pre), _one(post), np.array([shape], dtype=np.float64), self)])
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""

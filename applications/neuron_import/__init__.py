@@ -95,7 +95,7 @@ def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, w
     net = Network()
     made = import_sections(h, net, order, v_init)
     unsupported = Unsupported()
-    placed, half_gaps = import_mechanisms(h, made, unsupported)
+    placed, half_gaps = import_mechanisms(h, net, made, unsupported)
     connections = import_events(h, net, made, placed, tstop, unsupported)
     skipped = unsupported.lines()
     if skipped and not skip_unsupported:

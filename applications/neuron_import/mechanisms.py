@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
+from myriad import NodeRefs
+
 from applications.neuro import GapJunction, HalfGap, Network
 from applications.neuro.section import compact
 
@@ -54,11 +58,13 @@ def point_processes(h) -> dict:
     return found
 
 
-def import_mechanisms(h, made: dict, unsupported: Unsupported) -> tuple[dict, list]:
-    """Density mechanisms and point processes of every section.  Returns the
-    placed point processes (hname -> MechRef) and the half gaps (point process, node)."""
+def import_mechanisms(h, net: Network, made: dict, unsupported: Unsupported) -> tuple[dict, list]:
+    """Density mechanisms (one bulk call per class) and point processes of every
+    section.  Returns the placed point processes (hname -> MechRef) and the half
+    gaps (point process, node)."""
     placed, half_gaps = {}, []
     located = point_processes(h)
+    density = defaultdict(list)   # (Myriad class, node class) -> (nodes, {param: per-segment values}) per section
     for sec, section in made.items():
         segs = list(sec)
         for name in (mech.name() for mech in sec(0.5)):
@@ -67,11 +73,10 @@ def import_mechanisms(h, made: dict, unsupported: Unsupported) -> tuple[dict, li
                 if not name.endswith("_ion"):
                     unsupported.add_density(name, sec.name())
                 continue
-            params = {ours: compact([getattr(seg, f"{theirs}_{name}") for seg in segs])
-                      for ours, theirs in entry.params.items()}
-            params.update({ours: compact([getattr(seg, var) for seg in segs]) for ours, (_, var) in entry.ions.items()})
-            params.update({ours: float(getattr(h, var)) for ours, var in entry.globals.items()})
-            section.insert(entry.cls, **params)
+            params = {ours: [getattr(seg, f"{theirs}_{name}") for seg in segs] for ours, theirs in entry.params.items()}
+            params.update({ours: [getattr(seg, var) for seg in segs] for ours, (_, var) in entry.ions.items()})
+            params.update({ours: [float(getattr(h, var))] * len(segs) for ours, var in entry.globals.items()})
+            density[(entry.cls, section.node_class)].append((section.centres, params))
         for pp in located.get(sec, ()):
             seg = pp.get_segment()
             node = section.node(seg.x)
@@ -84,6 +89,10 @@ def import_mechanisms(h, made: dict, unsupported: Unsupported) -> tuple[dict, li
                 half_gaps.append((pp, node))
             else:
                 unsupported.add(f"point process {pp.hname()} at {sec.name()}({seg.x:g})")
+    for (cls, node_class), parts in density.items():
+        nodes = NodeRefs(node_class, np.concatenate([np.asarray(n.indices, dtype=np.int64) for n, _ in parts]))
+        net.model.add_mechanisms(cls, nodes, **{name: compact(np.concatenate([p[name] for _, p in parts]))
+                                                for name in parts[0][1]})
     for obj in h.List("LinearMechanism"):
         unsupported.add(f"{obj.hname()} (a LinearMechanism adds equations to NEURON's matrix)")
     return placed, half_gaps

@@ -30,9 +30,9 @@ def section_order(h) -> list:
 
 
 def import_sections(h, net: Network, order: list, v_init: float) -> dict:
-    """One Myriad section per NEURON section of ``order``, connected as in
-    NEURON; returns NEURON section -> Myriad section."""
-    made = {}
+    """One Myriad section per NEURON section of ``order`` (parents first),
+    connected as in NEURON, all in one bulk call; returns NEURON section -> Myriad section."""
+    rows, row_of = [], {}
     for sec in order:
         if h.section_orientation(sec=sec) != 0.0:
             raise ModelError(f"section {sec.name()}: attached to its parent by its 1-end "
@@ -42,13 +42,12 @@ def import_sections(h, net: Network, order: list, v_init: float) -> dict:
         diam = np.array([seg.diam for seg in segs])
         geometry = Segments(area=np.array([seg.area() for seg in segs]), diam=diam,
                             inner=np.array(shapes[1:-1]), end0=shapes[0], end1=shapes[-1])
-        section = net.section(sec.name(), L=sec.L, diam=float(diam.mean()), nseg=sec.nseg, Ra=sec.Ra,
-                              cm=[seg.cm for seg in segs], segments=geometry, v_init=v_init)
         parent = sec.parentseg()
-        if parent is not None:
-            section.connect(made[parent.sec](parent.x))
-        made[sec] = section
-    return made
+        row_of[sec] = len(rows)
+        rows.append(dict(name=sec.name(), L=sec.L, diam=float(diam.mean()), nseg=sec.nseg, Ra=sec.Ra,
+                         cm=[seg.cm for seg in segs], segments=geometry, v_init=v_init,
+                         parent=None if parent is None else (row_of[parent.sec], parent.x)))
+    return dict(zip(order, net.add_sections(rows)))
 
 
 def node_of(made: dict, seg):
