@@ -168,6 +168,9 @@ def test_geometry_clamps_and_recordings_match_neuron():
             errors.append(np.abs(ours - theirs[:, ::2])[:, settled].max())
         assert errors[1] < 0.005, errors
         assert 1.6 < errors[0] / errors[1] < 2.4, errors
+        clamp = imported.point_processes[model[1][0].hname()]
+        sim.set(clamp, "amp", 0.0)
+        assert np.ptp(sim.run(imported.tstop)[labels[0]]) < np.ptp(result[labels[0]])
     finally:
         h.secondorder, h.dt = 0, 0.025
         del model

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from myriad import ModelError, NodeRef, Result, Simulation
+from myriad import MechRef, ModelError, NodeRef, Result, Simulation
 
 from applications.neuro import Network, Section
 from applications.neuron_import.events import import_events
@@ -43,6 +43,7 @@ class Imported:
     network: Network
     sections: dict[str, Section]        # NEURON's section name -> its Myriad section
     recordings: list[tuple[object, NodeRef]] = field(default_factory=list)   # (NEURON Vector, node)
+    point_processes: dict[str, MechRef] = field(default_factory=dict)     # hname ("ExpSyn[3]") -> mechanism
     tstop: float = 0.0                  # h.tstop (ms)
     dt: float = 0.025                   # h.dt (ms)
     v_init: float = -65.0               # h.v_init (mV)
@@ -107,7 +108,7 @@ def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, w
     import_half_gaps(net, made, half_gaps, observed.sources)
     notes = _differences(h, observed)
     return Imported(net, {sec.name(): made[sec] for sec in order},
-                    [(vec, made[sec].node(x)) for vec, sec, x in observed.recordings],
+                    [(vec, made[sec].node(x)) for vec, sec, x in observed.recordings], placed,
                     tstop, float(h.dt), v_init, connections, skipped, notes)
 
 
