@@ -177,11 +177,11 @@ def _build(model: Model, sections: list, parents: list) -> None:
     for sec, parent in zip(sections, parents):
         sec.parent = parent
     new = {id(sec) for sec in sections}
-    ends = {}
+    ends = set()      # (id of a new section, 0 or 1): the end nodes its children attach to
     for parent in parents:
         end = parent and _attachment(parent)
         if end and id(end[0]) in new:
-            ends.setdefault((id(end[0]), end[1]), end)
+            ends.add((id(end[0]), end[1]))
     by_class: dict[type, list] = {}
     for sec in sections:
         wanted = [which for which in (0, 1) if (id(sec), which) in ends]
