@@ -47,7 +47,6 @@ class Imported:
     tstop: float = 0.0                  # h.tstop (ms)
     dt: float = 0.025                   # h.dt (ms)
     v_init: float = -65.0               # h.v_init (mV)
-    connections: int = 0
     skipped: list[str] = field(default_factory=list)       # unsupported parts left out
     notes: list[str] = field(default_factory=list)         # differences worth knowing
 
@@ -97,7 +96,7 @@ def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, w
     made = import_sections(h, net, order, v_init)
     unsupported = Unsupported()
     placed, half_gaps = import_mechanisms(h, net, made, unsupported)
-    connections = import_events(h, net, made, placed, tstop, unsupported)
+    import_events(h, net, made, placed, tstop, unsupported)
     skipped = unsupported.lines()
     if skipped and not skip_unsupported:
         raise UnsupportedMechanisms(skipped)
@@ -106,10 +105,10 @@ def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, w
                           + "\n  ".join(skipped))
     observed = observe(h, order, [pp for pp, _ in half_gaps])
     import_half_gaps(net, made, half_gaps, observed.sources)
-    notes = _differences(h, observed)
-    return Imported(net, {sec.name(): made[sec] for sec in order},
-                    [(vec, made[sec].node(x)) for vec, sec, x in observed.recordings], placed,
-                    tstop, float(h.dt), v_init, connections, skipped, notes)
+    return Imported(network=net, sections={sec.name(): made[sec] for sec in order},
+                    recordings=[(vec, made[sec].node(x)) for vec, sec, x in observed.recordings],
+                    point_processes=placed, tstop=tstop, dt=float(h.dt), v_init=v_init, skipped=skipped,
+                    notes=_differences(h, observed))
 
 
 def _differences(h, observed) -> list[str]:

@@ -30,10 +30,9 @@ def net_stim_times(stim, tstop: float) -> list[float]:
     return [start + k * interval for k in range(count)]
 
 
-def import_events(h, net: Network, made: dict, placed: dict, tstop: float, unsupported: Unsupported) -> int:
-    """Detectors, generators and connections of every NetCon; returns the number of connections."""
+def import_events(h, net: Network, made: dict, placed: dict, tstop: float, unsupported: Unsupported) -> None:
+    """Detectors, generators and connections of every NetCon."""
     detectors, generators = {}, {}
-    connected = 0
     for nc in h.List("NetCon"):
         source = _source(net, made, nc, detectors, generators, tstop, unsupported)
         target = nc.syn()
@@ -41,12 +40,10 @@ def import_events(h, net: Network, made: dict, placed: dict, tstop: float, unsup
             continue
         ref = placed.get(target.hname())
         if ref is None:
-            if template_name(target) == NET_STIM or not target.has_loc():
+            if not target.has_loc():
                 unsupported.add(f"{nc.hname()} targets {target.hname()}, an artificial cell")
             continue
         net.model.connect(source, ref, float(nc.delay), float(nc.weight[0]))
-        connected += 1
-    return connected
 
 
 def _source(net, made, nc, detectors, generators, tstop, unsupported):

@@ -32,9 +32,6 @@ class Unsupported:
     def add(self, line: str) -> None:
         self.items.append(line)
 
-    def __bool__(self):
-        return bool(self.density or self.items)
-
     def lines(self) -> list[str]:
         out = []
         for name, sections in self.density.items():
