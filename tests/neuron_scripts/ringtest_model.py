@@ -18,6 +18,7 @@ import sys
 from neuron import h
 
 import script_harness
+from applications import neuron_models
 
 h.load_file("stdrun.hoc")
 pc = h.ParallelContext()
@@ -30,80 +31,10 @@ parser.add_argument("--ncompart", type=int, default=1)
 args = parser.parse_args(sys.argv[1:])
 
 
-class Cell:
-    """One ringtest cell."""
-
-    def __init__(self, gid, nbranch, ncompart):
-        self.gid = gid
-        self.soma = h.Section(name="soma", cell=self)
-        s = self.soma
-        s.L = s.diam = 12.6157
-        s.nseg = 1
-        s.Ra = 100.0
-        s.cm = 1.0
-        s.insert("hh")
-        for seg in s:
-            seg.hh.gnabar = 0.12
-            seg.hh.gkbar = 0.036
-            seg.hh.gl = 0.0003
-            seg.hh.el = -54.3
-        self.dend = []
-        for i in range(nbranch):
-            d = h.Section(name="dend[%d]" % i, cell=self)
-            d.L = 200.0 if i == 0 else 10.0
-            d.diam = 1.0
-            d.nseg = ncompart
-            d.Ra = 100.0
-            d.cm = 1.0
-            d.insert("pas")
-            for seg in d:
-                seg.pas.g = 0.001
-                seg.pas.e = -65.0
-            if i == 0:
-                d.connect(s(1), 0)
-            else:
-                d.connect(self.dend[(i - 1) // 2](1), 0)
-            self.dend.append(d)
-        self.syn = h.ExpSyn(self.dend[0](0.8))
-        self.syn.tau = 2.0
-        self.syn.e = 0.0
-
-    def __repr__(self):
-        return f"Cell[{self.gid}]"
-
-
 script_harness.set_run_globals(args)
 
-cells = {}
-netcons = []
-for ring in range(args.nring):
-    for i in range(args.ncell):
-        gid = ring * args.ncell + i
-        cell = Cell(gid, args.nbranch, args.ncompart)
-        cells[gid] = cell
-        pc.set_gid2node(gid, pc.id())
-        nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
-        nc.threshold = 10.0
-        pc.cell(gid, nc)
-        netcons.append(nc)
-for ring in range(args.nring):
-    for i in range(args.ncell):
-        src = ring * args.ncell + i
-        tgt = ring * args.ncell + (i + 1) % args.ncell
-        nc = pc.gid_connect(src, cells[tgt].syn)
-        nc.delay = 1.0
-        nc.weight[0] = 0.01
-        netcons.append(nc)
-stim = h.NetStim()
-stim.number = 1
-stim.start = 0.0
-stim.interval = 10.0
-stim.noise = 0
-for ring in range(args.nring):
-    nc = h.NetCon(stim, cells[ring * args.ncell].syn)
-    nc.delay = 1.0
-    nc.weight[0] = 0.01
-    netcons.append(nc)
+# the oracle's own builder, so that this script and applications/neuron_models.py cannot drift apart
+model = neuron_models._build_ring_network(h, pc, args.nring, args.ncell, args.nbranch, args.ncompart)
 
 tvec, idvec = script_harness.record_spikes(pc)
 
