@@ -26,6 +26,7 @@ class BatchResult:
 
     t: np.ndarray
     traces: dict[str, np.ndarray]
+    trace_times: dict[str, np.ndarray]
     spike_times: np.ndarray      # all instances, sorted by (time, instance, gid)
     spike_gids: np.ndarray       # the model's own gids
     spike_instances: np.ndarray
@@ -38,6 +39,12 @@ class BatchResult:
         """Spike times and gids of instance ``k``."""
         keep = self.spike_instances == k
         return self.spike_times[keep], self.spike_gids[keep]
+
+    def instance(self, k: int) -> Result:
+        """Instance ``k``'s run as the Result the model alone would have given."""
+        times, gids = self.spikes(k)
+        return Result(t=self.t, traces={label: trace[k] for label, trace in self.traces.items()},
+                      trace_times=self.trace_times, spike_times=times, spike_gids=gids, run_s=self.run_s)
 
 
 class Batch:
@@ -57,31 +64,41 @@ class Batch:
     def __len__(self):
         return self.instances
 
-    def _where(self, ref, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """The array holding ``name`` of the template's ``ref`` and its position in each instance."""
-        places = [self.simulation._locate(self.copies.ref(ref, k), name) for k in range(self.instances)]
-        return places[0][0], np.array([i for _, i in places], dtype=np.int64)
+    def where(self, refs, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The array holding ``name`` of the template's ``refs`` (one ref or a
+        list), and its positions there: one row per instance, one column per ref.
+        A search binds its parameters once and then assigns whole batches."""
+        refs = [refs] if isinstance(refs, tuple) else list(refs)
+        if not refs:
+            raise ModelError(f"no instances given for '{name}'")
+        places = [[self.simulation._locate(self.copies.ref(ref, k), name) for ref in refs]
+                  for k in range(self.instances)]
+        arrays = {id(array) for row in places for array, _ in row}
+        if len(arrays) != 1:
+            raise ModelError(f"'{name}' is a parameter of some of the instances given and an initial value "
+                             f"of others; give them separately")
+        return places[0][0][0], np.array([[i for _, i in row] for row in places], dtype=np.int64)
 
     def get(self, ref, name: str) -> np.ndarray:
         """A parameter (or initial value) of the template's ``ref`` in every instance."""
-        array, at = self._where(ref, name)
-        return array[at].copy()
+        array, at = self.where(ref, name)
+        return array[at[:, 0]].copy()
 
     def set(self, ref, name: str, values) -> None:
         """Give the template's ``ref`` one value of ``name`` per instance (or one for all)."""
         column = np.broadcast_to(np.asarray(values, dtype=np.float64), (self.instances,))
         if not np.isfinite(column).all():
             raise ModelError(f"{ref.cls.__name__}[{ref.index}].{name}: values must be finite numbers")
-        array, at = self._where(ref, name)
-        array[at] = column
+        array, at = self.where(ref, name)
+        array[at[:, 0]] = column
 
-    def record(self, ref, name: str, every: int = 1) -> str:
+    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str:
         """Record ``name`` of the template's ``ref`` in every instance; returns the label."""
-        labels = [self.simulation.record(self.copies.ref(ref, k), name, every) for k in range(self.instances)]
-        label = f"{ref.cls.__name__}[{ref.index}].{name}"
+        label = label or f"{ref.cls.__name__}[{ref.index}].{name}"
         if label in self._records:
-            label = f"{label}#{len(self._records)}"
-        self._records[label] = labels
+            raise ModelError(f"a trace named '{label}' is already recorded")
+        self._records[label] = [self.simulation.record(self.copies.ref(ref, k), name, every, f"{label}@{k}")
+                                for k in range(self.instances)]
         return label
 
     def run(self, tstop: float) -> BatchResult:
@@ -92,4 +109,5 @@ class Batch:
         instances, own = np.divmod(gids, self.gid_stride)
         order = np.lexsort((own, instances, times))
         traces = {label: np.stack([result[one] for one in labels]) for label, labels in self._records.items()}
-        return BatchResult(result.t, traces, times[order], own[order], instances[order], result.run_s)
+        trace_times = {label: result.time(labels[0]) for label, labels in self._records.items()}
+        return BatchResult(result.t, traces, trace_times, times[order], own[order], instances[order], result.run_s)

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 
-def write_atomic(path, text: str) -> None:
+
+def replace_atomic(path, write: Callable[[str], None]) -> None:
+    """Have ``write`` fill a temporary file beside ``path``, then put it in
+    ``path``'s place: a failure leaves neither a half file nor a stray temporary."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -20,11 +25,23 @@ def write_atomic(path, text: str) -> None:
         raise
 
 
+def write_atomic(path, text: str) -> None:
+    def write(tmp):
+        with open(tmp, "w") as handle:
+            handle.write(text)
+    replace_atomic(path, write)
+
+
 def csv_text(header: list[str], columns) -> str:
-    """Columns of numbers as CSV with full double precision."""
+    """Columns of numbers as CSV with full double precision (integer columns as integers)."""
     rows = [",".join(header)]
-    rows += [",".join(repr(float(v)) for v in row) for row in zip(*columns)]
+    rows += [",".join(map(repr, row)) for row in zip(*(_numbers(c) for c in columns))]
     return "\n".join(rows) + "\n"
+
+
+def _numbers(column) -> list:
+    column = np.asarray(column)
+    return column.tolist() if column.dtype.kind in "iu" else column.astype(np.float64).tolist()
 
 
 #: the time column as CoreNEURON's ``out.dat`` and NEURON's ringtest ``spk*.std`` print it

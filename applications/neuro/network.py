@@ -23,6 +23,11 @@ def _nodes(where) -> NodeRefs | list:
     return where if isinstance(where, NodeRefs) else [x.node() for x in where]
 
 
+def _listed(refs) -> list:
+    """One ref (a NodeRef or MechRef tuple) or many, as a list."""
+    return [refs] if isinstance(refs, tuple) else list(refs)
+
+
 class _Chain(Sequence):
     """Sequences one after another, read as one."""
 
@@ -55,6 +60,7 @@ class Network:
         self.gids: dict[int, SourceRef] = {}
         self._compartments = 0
         self._parts: list[Sequence[Section]] = []
+        self.names: dict[str, object] = {}
 
     @property
     def sections(self) -> Sequence[Section]:
@@ -141,6 +147,43 @@ class Network:
         """Many graded synapses at once: pre[i] onto post[i] (locations or nodes;
         parameters one or one per synapse)."""
         return self.model.add_mechanisms(GradedSynapse, (_nodes(pre), _nodes(post)), **params)
+
+    def name(self, name: str, refs) -> None:
+        """Call a node, mechanism or group of them (e.g. a clamp) ``name`` in
+        parameter paths (see ``locate``)."""
+        if not name or "." in name:
+            raise ModelError(f"a name must be non-empty and without '.', got {name!r}")
+        if name in self.names:
+            raise ModelError(f"the name '{name}' is already taken")
+        self.names[name] = refs
+
+    def locate(self, path: str) -> tuple[list, str]:
+        """The instances and field a parameter path stands for, as searches
+        (``myriad.search``) address a model: ``"soma.hh.gnabar"`` is ``gnabar``
+        of every ``hh`` inserted in section ``soma`` (a mechanism by its class
+        name, case ignored), ``"soma.cm"`` a field of the section's compartments,
+        ``"stim.amp"`` a field of what was given that ``name``."""
+        head, _, field = path.rpartition(".")
+        if not head or not field:
+            raise ModelError(f"parameter path '{path}' must read 'section.mechanism.field', "
+                             f"'section.field' or 'name.field'")
+        if head in self.names:
+            return _listed(self.names[head]), field
+        sections = {sec.name: sec for sec in self.sections}
+        if head in sections:
+            return list(sections[head].centres), field
+        name, _, mechanism = head.rpartition(".")
+        sec = sections.get(name)
+        if sec is None:
+            known = ", ".join(sorted(self.names) + sorted(sections)[:20])
+            raise ModelError(f"parameter path '{path}': no section or name '{name or head}' (known: {known})")
+        found = [refs for cls, inserted in sec.inserted.items() if cls.__name__.lower() == mechanism.lower()
+                 for refs in inserted]
+        if not found:
+            have = ", ".join(cls.__name__ for cls in sec.inserted) or "none"
+            raise ModelError(f"parameter path '{path}': section '{name}' has no mechanism '{mechanism}' "
+                             f"inserted (it has {have})")
+        return [ref for refs in found for ref in refs], field
 
     def simulation(self, **options) -> Simulation:
         return Simulation(self.model, **options)

@@ -268,6 +268,7 @@ class Section:
         for cls, D in (diffusion or {}).items():
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
+        self.inserted: dict[type, list[MechRefs]] = {}
         self._end0: NodeRef | None = None
         self._end1: NodeRef | None = None
 
@@ -305,9 +306,11 @@ class Section:
     def insert(self, cls, **params) -> MechRefs:
         """Put a density mechanism on every segment of the section."""
         try:
-            return self.model.add_mechanisms(cls, self.centres, **params)
+            refs = self.model.add_mechanisms(cls, self.centres, **params)
         except ModelError as e:
             raise ModelError(f"section '{self.name}': {e}") from None
+        self.inserted.setdefault(cls, []).append(refs)
+        return refs
 
     def node(self, x: float) -> NodeRef:
         """The node that represents location x (NEURON's segment-to-node rule)."""
@@ -332,5 +335,6 @@ class Section:
         sec = copy.copy(self)
         sec.model, sec.name, sec.parent = model, name, parent
         sec.centres = ref(self.centres)
+        sec.inserted = {cls: [ref(refs) for refs in inserted] for cls, inserted in self.inserted.items()}
         sec._end0, sec._end1 = (None if end is None else ref(end) for end in (self._end0, self._end1))
         return sec

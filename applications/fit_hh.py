@@ -1,0 +1,106 @@
+"""Recover hh_soma's gnabar, gkbar and gl from a voltage trace made with hidden values.
+
+    python -m applications.fit_hh [--budget 3000] [--seed 1] [--strategy cmaes]
+        [--scheduler tcp://HOST:8786] [--table FILE.csv|.parquet] [--plot FILE.png]
+
+The target is the soma's voltage (100 ms, dt 0.025, backward Euler) with
+hidden conductances; the objective is the RMS difference between a
+candidate's trace and the target.  The search runs on a log scale over about
+a decade around each of NEURON's defaults.  Prints the recovered values and
+their errors, and as its last line a JSON object with ``true``,
+``recovered``, ``relative_error``, ``max_rel_error``, ``evaluations``,
+``best_objective`` and ``wall_s``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from myriad import MyriadError, Simulation, search
+
+from applications import hh_soma
+from applications.neuro.features import trace_rmse
+
+#: the hidden conductances (S/cm2) the target trace is made with
+HIDDEN = {"soma.hh.gnabar": 0.1035, "soma.hh.gkbar": 0.0412, "soma.hh.gl": 0.000412}
+BOUNDS = {"soma.hh.gnabar": (0.03, 0.4), "soma.hh.gkbar": (0.01, 0.12), "soma.hh.gl": (5e-5, 3e-3)}
+TSTOP, DT = 100.0, 0.025
+
+
+def build() -> search.Setup:
+    """hh_soma (one HH compartment, IClamp 0.1 nA 5-55 ms), its voltage recorded as ``v``."""
+    net, soma, _ = hh_soma.build()
+    return search.Setup(net.model, net.locate, record={"v": (soma(0.5).node(), "v")})
+
+
+def target_trace(values: dict[str, float]):
+    """The soma's voltage with conductances ``values`` (by path), run alone."""
+    setup = build()
+    sim = Simulation(setup.model, dt=DT)
+    sim.record(*setup.record["v"], label="v")
+    for path, value in values.items():
+        refs, name = setup.locate(path)
+        for ref in refs:
+            sim.set(ref, name, value)
+    return sim.run(TSTOP)["v"]
+
+
+class TraceDistance:
+    """RMS difference (mV) from a target trace: a class, so that it pickles to Dask workers."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, result) -> float:
+        return trace_rmse(result, "v", self.target)
+
+
+def problem() -> search.Problem:
+    return search.Problem(build=build, objective=TraceDistance(target_trace(HIDDEN)), tstop=TSTOP, dt=DT,
+                          parameters=[search.Parameter(path, *BOUNDS[path], log=True) for path in HIDDEN])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m applications.fit_hh", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budget", type=int, default=3000, help="evaluations at most (default 3000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--strategy", default="cmaes", help="grid, random, lhs, cmaes or de (default cmaes)")
+    p.add_argument("--batch", type=int, default=256, help="parameter sets per batched simulation")
+    p.add_argument("--scheduler", help="a Dask scheduler's address; default: this process, all cores")
+    p.add_argument("--table", help="write every evaluation here (.csv or .parquet)")
+    p.add_argument("--plot", help="plot the objective against evaluation here (.png, .pdf, .svg)")
+    p.add_argument("--no-progress", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        start = time.perf_counter()
+        outcome = search.run(problem(), args.strategy, args.budget, seed=args.seed, executor=args.scheduler,
+                             batch=args.batch, progress=not args.no_progress)
+        wall = time.perf_counter() - start
+        if args.table:
+            outcome.save(args.table)
+        if args.plot:
+            outcome.plot(args.plot)
+    except MyriadError as exc:
+        print(f"fit_hh: error: {exc}", file=sys.stderr)
+        return 2
+    errors = {path: abs(outcome.best[path] - HIDDEN[path]) / HIDDEN[path] for path in HIDDEN}
+    for path in HIDDEN:
+        print(f"{path:16s} true {HIDDEN[path]:.6g}  recovered {outcome.best[path]:.6g}  "
+              f"error {100 * errors[path]:.3f}%")
+    print(f"{outcome.evaluations} evaluations ({outcome.strategy}, seed {args.seed}) in {wall:.1f} s; "
+          f"best RMS difference {outcome.best_objective:.4g} mV")
+    short = {path: path.rsplit(".", 1)[1] for path in HIDDEN}
+    print(json.dumps({"true": {short[p]: HIDDEN[p] for p in HIDDEN},
+                      "recovered": {short[p]: outcome.best[p] for p in HIDDEN},
+                      "relative_error": {short[p]: errors[p] for p in HIDDEN},
+                      "max_rel_error": max(errors.values()), "evaluations": outcome.evaluations,
+                      "best_objective": outcome.best_objective, "strategy": outcome.strategy,
+                      "seed": args.seed, "wall_s": wall}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

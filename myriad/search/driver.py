@@ -1,0 +1,93 @@
+"""A search from start to end: a strategy's batches, evaluated by an executor, into a table."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from myriad.errors import ModelError
+from myriad.search.executors import executor as make_executor
+from myriad.search.problem import Problem
+from myriad.search.strategies import Strategy, strategy as make_strategy
+from myriad.search.table import Table
+
+
+@dataclass
+class Outcome:
+    """What a search found: the best parameter set, and every evaluation in ``table``."""
+
+    best: dict[str, float]
+    best_objective: float
+    evaluations: int
+    wall_s: float
+    table: Table
+    strategy: str
+    seed: int
+
+    def save(self, path) -> None:
+        self.table.save(path)
+
+    def plot(self, path) -> None:
+        self.table.plot(path, title=f"{self.strategy}, seed {self.seed}: best {self.best_objective:.4g}")
+
+
+def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000, *, seed: int = 0,
+        executor=None, batch: int = 256, progress: bool = True, callback=None, **options) -> Outcome:
+    """Spend at most ``budget`` evaluations minimising ``problem``'s objective.
+
+    ``strategy`` is a Strategy or a name (grid, random, lhs, cmaes, de) whose
+    ``options`` follow; ``executor`` is None (this process, all cores), a
+    ``distributed.Client`` or a scheduler address; ``batch`` is the most
+    parameter sets one batched simulation holds; ``callback(table)`` is called
+    after every batch of evaluations.  The same seed gives the same
+    evaluations, whatever the executor, the batch size or the thread count.
+    """
+    if not (isinstance(budget, int) and budget >= 1):
+        raise ModelError(f"the budget must be an integer number of evaluations >= 1, got {budget!r}")
+    if not (isinstance(batch, int) and batch >= 1):
+        raise ModelError(f"batch must be an integer >= 1, got {batch!r}")
+    chosen = make_strategy(strategy, **options)
+    where = make_executor(executor)
+    space = problem.space
+    table = Table(space.paths, list(problem.features))
+    bar = _progress(progress, budget, chosen.name)
+    best_so_far = [np.inf]
+    start = time.perf_counter()
+
+    def evaluate(unit: np.ndarray) -> np.ndarray:
+        unit = np.atleast_2d(np.asarray(unit, dtype=np.float64))
+        if len(table) + len(unit) > budget:
+            raise ModelError(f"strategy '{chosen.name}' asked for more than its budget of {budget}")
+        values = space.values(unit)
+        parts = max(math.ceil(len(values) / batch), min(len(values), where.workers))
+        results = where.map(problem, np.array_split(values, parts))
+        objectives = np.concatenate([o for o, _ in results])
+        features = np.concatenate([f for _, f in results])
+        table.add(values, objectives, features)
+        best_so_far[0] = min(best_so_far[0], np.nanmin(objectives, initial=np.inf))
+        if bar is not None:
+            bar.update(len(values))
+            bar.set_postfix(best=f"{best_so_far[0]:.4g}")
+        if callback is not None:
+            callback(table)
+        return objectives
+
+    try:
+        chosen.run(evaluate, len(space), budget, seed)
+    finally:
+        if bar is not None:
+            bar.close()
+    best = table.best()
+    row = table.columns
+    return Outcome(best={p: float(row[p][best]) for p in space.paths}, best_objective=float(row["objective"][best]),
+                   evaluations=len(table), wall_s=time.perf_counter() - start, table=table,
+                   strategy=chosen.name, seed=seed)
+
+
+def _progress(enabled: bool, total: int, name: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=f"search ({name})", unit="eval")

@@ -1,0 +1,63 @@
+"""Where batches are evaluated: in this process on all its cores, or on the
+workers of a ``dask.distributed`` cluster.
+
+Either way a batch is evaluated by ``problem.evaluate`` in the process that
+runs it, so both give the same numbers for the same parameter sets: an
+instance of a batched simulation computes bit for bit what it would alone.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from myriad.errors import ModelError
+from myriad.search.problem import Problem, evaluate
+
+
+class InProcess:
+    """Batches one after another in this process, each run by ``threads`` threads (all cores by default)."""
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads or os.cpu_count() or 1
+        if not (isinstance(self.threads, int) and self.threads >= 1):
+            raise ModelError(f"threads must be an integer >= 1, got {threads!r}")
+
+    workers = 1
+
+    def map(self, problem: Problem, batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [evaluate(problem, values, self.threads) for values in batches]
+
+
+class DaskExecutor:
+    """One task per batch on a ``distributed.Client``'s workers, one thread per
+    task (a worker runs as many tasks at once as it has threads).  A worker
+    that dies takes its running tasks with it; the scheduler runs them again
+    on the others (up to ``distributed.scheduler.allowed-failures`` times), so
+    the search loses only those batches' time."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def workers(self) -> int:
+        return max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+
+    def map(self, problem: Problem, batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        futures = [self.client.submit(evaluate, problem, values, 1, pure=False) for values in batches]
+        return self.client.gather(futures)
+
+
+def executor(spec=None):
+    """``None``: in this process; a ``distributed.Client`` or a scheduler address ("tcp://host:8786"): Dask."""
+    if spec is None:
+        return InProcess()
+    if isinstance(spec, (InProcess, DaskExecutor)):
+        return spec
+    if isinstance(spec, str):
+        from distributed import Client
+        return DaskExecutor(Client(spec))
+    from distributed import Client
+    if isinstance(spec, Client):
+        return DaskExecutor(spec)
+    raise ModelError(f"an executor is None, a distributed.Client or a scheduler address, got {spec!r}")

@@ -1,0 +1,124 @@
+"""What a search evaluates, and the evaluation of one batch of parameter sets.
+
+A problem travels by pickling (to Dask workers, say), so it names how to
+build the model rather than carrying a compiled one.  Each process builds
+and compiles it once per batch size (the compiled code itself comes from the
+shared cache) and keeps it; a batch of parameter sets is then a few numpy
+assignments and one batched run.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from myriad.batch import Batch
+from myriad.errors import ModelError
+from myriad.model import Model
+from myriad.search.space import Parameter, Space
+from myriad.simulation import Result
+
+
+@dataclass
+class Setup:
+    """What a problem's ``build`` returns: the model, how parameter paths map
+    onto its instances (``locate(path)`` -> (refs, field name): the model's
+    vocabulary, e.g. ``Network.locate``), and what to record for the objective
+    (trace label -> (ref, field))."""
+
+    model: Model
+    locate: Callable[[str], tuple[list, str]]
+    record: dict[str, tuple] = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    """A model (``build()`` -> Setup), its free parameters, the objective to
+    minimise (a ``Result`` -> float; nan counts as the worst value), features
+    reported alongside (name -> ``Result`` -> float), parameters held at other
+    values than the model's (``fixed``: path -> value), and how to simulate."""
+
+    build: Callable[[], Setup]
+    parameters: Sequence[Parameter]
+    objective: Callable[[Result], float]
+    tstop: float
+    features: dict[str, Callable[[Result], float]] = field(default_factory=dict)
+    fixed: dict[str, float] = field(default_factory=dict)
+    method: str = "backward_euler"
+    dt: float = 0.025
+    #: names this problem in the evaluators each process keeps
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self):
+        self.space = Space(self.parameters)
+        if not (isinstance(self.tstop, (int, float)) and math.isfinite(self.tstop) and self.tstop > 0):
+            raise ModelError(f"a search needs tstop > 0 ms, got {self.tstop!r}")
+        if not callable(self.objective):
+            raise ModelError(f"the objective must be callable (a Result -> float), got {self.objective!r}")
+        for path, value in self.fixed.items():
+            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise ModelError(f"fixed parameter '{path}': value must be a finite number, got {value!r}")
+
+
+class Evaluator:
+    """A problem built and compiled for batches of ``instances`` parameter sets."""
+
+    def __init__(self, problem: Problem, instances: int, threads: int):
+        self.problem = problem
+        setup = problem.build()
+        if not isinstance(setup, Setup):
+            raise ModelError(f"the problem's build() must return a myriad.search.Setup, got {type(setup).__name__}")
+        self.batch = Batch(setup.model, instances, method=problem.method, dt=problem.dt, threads=threads)
+        for label, (ref, name) in setup.record.items():
+            self.batch.record(ref, name, label=label)
+        self.free = [self._bind(setup, path) for path in problem.space.paths]
+        for path, value in problem.fixed.items():
+            array, at = self._bind(setup, path)
+            array[at] = value
+
+    def _bind(self, setup: Setup, path: str) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            refs, name = setup.locate(path)
+            return self.batch.where(refs, name)
+        except ModelError as exc:
+            raise ModelError(f"parameter '{path}': {exc}") from None
+
+    def __call__(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Objectives (n,) and features (n, features) of parameter sets (n, d), one per instance."""
+        n, problem = len(values), self.problem
+        for (array, at), column in zip(self.free, values.T):
+            array[at] = column[:, None]
+        run = self.batch.run(problem.tstop)
+        objectives = np.empty(n)
+        features = np.empty((n, len(problem.features)))
+        for k in range(n):
+            result = run.instance(k)
+            objectives[k] = problem.objective(result)
+            features[k] = [feature(result) for feature in problem.features.values()]
+        return objectives, features
+
+
+#: evaluators this process keeps (the most recently used last), by problem, size, threads and thread
+_EVALUATORS: OrderedDict = OrderedDict()
+_KEEP = 4
+_LOCK = threading.Lock()
+
+
+def evaluate(problem: Problem, values: np.ndarray, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate parameter sets (n, d) with this process's evaluator for the
+    problem (made on first use); what an executor runs, locally or on a worker."""
+    key = (problem.token, len(values), threads, threading.get_ident())
+    with _LOCK:
+        evaluator = _EVALUATORS.pop(key, None)
+    if evaluator is None:
+        evaluator = Evaluator(problem, len(values), threads)
+    with _LOCK:
+        _EVALUATORS[key] = evaluator
+        while len(_EVALUATORS) > _KEEP:
+            _EVALUATORS.popitem(last=False)
+    return evaluator(np.asarray(values, dtype=np.float64))

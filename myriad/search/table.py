@@ -1,0 +1,88 @@
+"""A search's evaluations as a table: one row per parameter set, in the order evaluated."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from myriad.errors import ModelError
+from myriad.outputs import csv_text, replace_atomic, write_atomic
+
+
+class Table:
+    """Columns ``evaluation``, ``batch``, one per parameter (by path), ``objective`` and one per feature."""
+
+    def __init__(self, parameters: list[str], features: list[str]):
+        self.parameters, self.features = parameters, features
+        self._chunks: list[np.ndarray] = []
+
+    def add(self, values: np.ndarray, objectives: np.ndarray, features: np.ndarray) -> None:
+        """One batch's parameter sets (n, d), objectives (n,) and features (n, f)."""
+        first = len(self)
+        index = np.arange(first, first + len(values))
+        batch = np.full(len(values), len(self._chunks))
+        self._chunks.append(np.column_stack([index, batch, values, objectives, features]))
+
+    def __len__(self):
+        return sum(len(c) for c in self._chunks)
+
+    @property
+    def names(self) -> list[str]:
+        return ["evaluation", "batch", *self.parameters, "objective", *self.features]
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        rows = np.concatenate(self._chunks) if self._chunks else np.zeros((0, len(self.names)))
+        columns = dict(zip(self.names, rows.T))
+        for name in ("evaluation", "batch"):
+            columns[name] = columns[name].astype(np.int64)
+        return columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def best(self) -> int:
+        """The row of the lowest objective (nan counting as the worst; the first of equals)."""
+        objective = self["objective"]
+        if not len(objective):
+            raise ModelError("the search evaluated nothing")
+        return int(np.argmin(np.where(np.isnan(objective), np.inf, objective)))
+
+    def save(self, path) -> None:
+        """Write the table as CSV, or Parquet when ``path`` ends in .parquet (needs pyarrow)."""
+        path = Path(path)
+        columns = self.columns
+        if path.suffix == ".parquet":
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+            except ImportError:
+                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install "myriad[search]")") from None
+            table = pa.table(columns)
+            replace_atomic(path, lambda tmp: pq.write_table(table, tmp))
+        else:
+            write_atomic(path, csv_text(self.names, columns.values()))
+
+    def plot(self, path, title: str = "") -> None:
+        """Objective against evaluation (points) with the best so far (line), as an image (needs matplotlib)."""
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ModelError(f"{path}: plotting needs matplotlib (pip install "myriad[search]")") from None
+        objective = self["objective"]
+        shown = np.where(np.isfinite(objective), objective, np.nan)
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(self["evaluation"], shown, ".", ms=2, alpha=0.4, label="evaluation")
+        ax.plot(self["evaluation"], np.fmin.accumulate(np.where(np.isnan(shown), np.inf, shown)), "-",
+                label="best so far")
+        if np.nanmin(shown, initial=np.inf) > 0:
+            ax.set_yscale("log")
+        ax.set_xlabel("evaluation")
+        ax.set_ylabel("objective")
+        ax.set_title(title)
+        ax.legend()
+        fig.tight_layout()
+        replace_atomic(Path(path), lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png"))
+        plt.close(fig)
