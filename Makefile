@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench
 	$(VPY) -m benchmarks.dense_bench
+	$(VPY) -m benchmarks.search_bench
 
 clean:
 	rm -rf $(VENV) $(OUT)

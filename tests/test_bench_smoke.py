@@ -1,8 +1,8 @@
-"""Smoke test of `make bench`: both benchmarks on tiny models, every engine.
+"""Smoke test of `make bench`: the benchmarks on tiny models, every engine.
 
 Checks that every run succeeds, that the last stdout line is the JSON record
-with the targets, and that CoreNEURON's spikes equal NEURON's.  Skipped
-without NEURON.
+with the targets, that CoreNEURON's spikes equal NEURON's, and that the
+parameter search's spike counts agree with NEURON's.  Skipped without NEURON.
 """
 
 import json
@@ -17,7 +17,7 @@ if ROOT not in sys.path:
 
 pytest.importorskip("neuron")
 
-from benchmarks import dense_bench, ringtest_bench  # noqa: E402
+from benchmarks import dense_bench, ringtest_bench, search_bench  # noqa: E402
 
 
 def _record(capsys, main, argv):
@@ -48,3 +48,15 @@ def test_dense_bench_smoke(capsys):
     assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
     assert record["target"]["verdict"] is None and record["target"]["myriad"] > 0
     assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
+
+
+def test_search_bench_smoke(capsys):
+    record = _record(capsys, search_bench.main, ["--quick"])
+    assert {(r["engine"], r["K"]) for r in record["runs"]} >= {
+        ("neuron", 1), ("neuron-psolve", 1), ("myriad", 1), ("myriad", 16)}
+    myriad_rows = [r for r in record["runs"] if r["engine"] == "myriad"]
+    for ratios in (record["ratios_to_neuron"], record["ratios_to_neuron_psolve"]):
+        assert sorted(ratios) == sorted("myriad_K%(K)d_t%(threads)d" % r for r in myriad_rows)
+        assert all(x > 0 for x in ratios.values())
+    assert len(record["agreement"]) == len(record["runs"]) - 1
+    assert record["min_agreement"] >= 0.75

@@ -57,7 +57,7 @@ class Table:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
             except ImportError:
-                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install "myriad[search]")") from None
+                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install 'myriad[search]')") from None
             table = pa.table(columns)
             replace_atomic(path, lambda tmp: pq.write_table(table, tmp))
         else:
@@ -70,7 +70,7 @@ class Table:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ModelError(f"{path}: plotting needs matplotlib (pip install "myriad[search]")") from None
+            raise ModelError(f"{path}: plotting needs matplotlib (pip install 'myriad[search]')") from None
         objective = self["objective"]
         shown = np.where(np.isfinite(objective), objective, np.nan)
         fig, ax = plt.subplots(figsize=(7, 4))
