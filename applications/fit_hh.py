@@ -14,6 +14,7 @@ their errors, and as its last line a JSON object with ``true``,
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -47,18 +48,18 @@ def target_trace(values: dict[str, float]):
     return sim.run(TSTOP)["v"]
 
 
-class TraceDistance:
-    """RMS difference (mV) from a target trace: a class, so that it pickles to Dask workers."""
+@functools.cache
+def _target():
+    return target_trace(HIDDEN)
 
-    def __init__(self, target):
-        self.target = target
 
-    def __call__(self, result) -> float:
-        return trace_rmse(result, "v", self.target)
+def objective(result) -> float:
+    """RMS difference (mV) from the target trace (made once per process: workers make their own)."""
+    return trace_rmse(result, "v", _target())
 
 
 def problem() -> search.Problem:
-    return search.Problem(build=build, objective=TraceDistance(target_trace(HIDDEN)), tstop=TSTOP, dt=DT,
+    return search.Problem(build=build, objective=objective, tstop=TSTOP, dt=DT,
                           parameters=[search.Parameter(path, *BOUNDS[path], log=True) for path in HIDDEN])
 
 

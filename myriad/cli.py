@@ -1,7 +1,8 @@
-"""The ``myriad`` command: what this machine offers and the compiled-model cache."""
+"""The ``myriad`` command: what this machine offers, the compiled-model cache, and searches."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -51,16 +52,40 @@ def clear_cache() -> None:
     print(f"removed {len(files)} files from {root}")
 
 
+def search(path: str, progress: bool) -> None:
+    """Run the search a TOML file describes (see myriad.search.config); the last line is JSON."""
+    from myriad.search import config, run
+    cfg = config.load(path)
+    outcome = run(cfg.problem, cfg.strategy, cfg.budget, seed=cfg.seed, executor=cfg.address, batch=cfg.batch,
+                  progress=progress, **cfg.options)
+    if cfg.table:
+        outcome.save(cfg.table)
+    if cfg.plot:
+        outcome.plot(cfg.plot)
+    for name, value in outcome.best.items():
+        print(f"{name} = {value:.8g}")
+    print(f"best objective {outcome.best_objective:.6g} after {outcome.evaluations} evaluations "
+          f"({outcome.strategy}, seed {outcome.seed}) in {outcome.wall_s:.1f} s")
+    print(json.dumps({"best": outcome.best, "best_objective": outcome.best_objective,
+                      "evaluations": outcome.evaluations, "strategy": outcome.strategy, "seed": outcome.seed,
+                      "wall_s": outcome.wall_s, "table": str(cfg.table) if cfg.table else None}))
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="myriad", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
     cache = sub.add_parser("cache", help="manage the compiled-model cache")
     cache.add_argument("action", choices=["clear"])
+    run = sub.add_parser("search", help="run the parameter search a TOML file describes")
+    run.add_argument("config", help="the search's TOML file (see myriad.search.config)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     try:
         if args.command == "info":
             info()
+        elif args.command == "search":
+            search(args.config, not args.no_progress)
         else:
             clear_cache()
     except MyriadError as exc:

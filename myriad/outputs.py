@@ -18,11 +18,19 @@ def replace_atomic(path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (a temporary file is private; the result file is not)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path, text: str) -> None:

@@ -54,10 +54,12 @@ def executor(spec=None):
         return InProcess()
     if isinstance(spec, (InProcess, DaskExecutor)):
         return spec
-    if isinstance(spec, str):
-        from distributed import Client
-        return DaskExecutor(Client(spec))
     from distributed import Client
+    if isinstance(spec, str):
+        try:
+            return DaskExecutor(Client(spec, timeout="10s"))
+        except (OSError, TimeoutError) as exc:
+            raise ModelError(f"cannot reach the Dask scheduler at {spec}: {exc}") from None
     if isinstance(spec, Client):
         return DaskExecutor(spec)
     raise ModelError(f"an executor is None, a distributed.Client or a scheduler address, got {spec!r}")
