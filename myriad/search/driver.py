@@ -1,4 +1,4 @@
-"""A search from start to end: a strategy's batches, evaluated by an executor, into a table."""
+"""A search from start to end: a strategy's generations, evaluated in batches by an executor, into a table."""
 from __future__ import annotations
 
 import math
@@ -41,7 +41,7 @@ def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000
     ``options`` follow; ``executor`` is None (this process, all cores), a
     ``distributed.Client`` or a scheduler address; ``batch`` is the most
     parameter sets one batched simulation holds; ``callback(table)`` is called
-    after every batch of evaluations.  The same seed gives the same
+    after every generation.  The same seed gives the same
     evaluations, whatever the executor, the batch size or the thread count.
     """
     if not (isinstance(budget, int) and budget >= 1):

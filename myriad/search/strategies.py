@@ -1,8 +1,8 @@
 """How a search chooses its parameter sets.
 
-Every strategy works in the unit cube and hands whole batches to
-``evaluate`` (points (n, d) -> objectives (n,)), so that a batch becomes one
-batched simulation, or one task per worker.  A strategy never exceeds its
+Every strategy works in the unit cube and hands whole generations of points
+to ``evaluate`` (points (n, d) -> objectives (n,)), which runs them as
+batched simulations, here or on workers.  A strategy never exceeds its
 budget; all randomness comes from the seed it is given.
 """
 from __future__ import annotations
@@ -34,16 +34,19 @@ class Grid(Strategy):
 
     name = "grid"
 
-    def __init__(self, points: int | None = None, batch: int = 1024):
-        self.points, self.batch = points, batch
+    def __init__(self, points: int | None = None, generation: int = 1024):
+        self.points, self.generation = points, generation
 
     def run(self, evaluate, dim, budget, seed):
         n = self.points or int(math.floor(budget ** (1.0 / dim) + 1e-9))
-        if n < 2 or n ** dim > budget:
-            raise ModelError(f"a grid of {n} points per parameter needs {n ** dim} evaluations "
-                             f"(at least 2 per parameter); the budget is {budget}")
+        if n < 2:
+            raise ModelError(f"a grid needs at least 2 points per parameter, {2 ** dim} evaluations for "
+                             f"{dim} parameters; the budget is {budget}")
+        if n ** dim > budget:
+            raise ModelError(f"a grid of {n} points per parameter needs {n ** dim} evaluations; "
+                             f"the budget is {budget}")
         axes = np.meshgrid(*[np.linspace(0.0, 1.0, n)] * dim, indexing="ij")
-        _in_batches(evaluate, np.stack([a.ravel() for a in axes], axis=1), self.batch)
+        _in_generations(evaluate, np.stack([a.ravel() for a in axes], axis=1), self.generation)
 
 
 class RandomSampling(Strategy):
@@ -51,11 +54,11 @@ class RandomSampling(Strategy):
 
     name = "random"
 
-    def __init__(self, batch: int = 1024):
-        self.batch = batch
+    def __init__(self, generation: int = 1024):
+        self.generation = generation
 
     def run(self, evaluate, dim, budget, seed):
-        _in_batches(evaluate, np.random.default_rng(seed).random((budget, dim)), self.batch)
+        _in_generations(evaluate, np.random.default_rng(seed).random((budget, dim)), self.generation)
 
 
 class LatinHypercube(Strategy):
@@ -64,20 +67,20 @@ class LatinHypercube(Strategy):
 
     name = "lhs"
 
-    def __init__(self, batch: int = 1024):
-        self.batch = batch
+    def __init__(self, generation: int = 1024):
+        self.generation = generation
 
     def run(self, evaluate, dim, budget, seed):
         from scipy.stats import qmc
-        _in_batches(evaluate, qmc.LatinHypercube(d=dim, rng=np.random.default_rng(seed)).random(budget),
-                    self.batch)
+        _in_generations(evaluate, qmc.LatinHypercube(d=dim, rng=np.random.default_rng(seed)).random(budget),
+                    self.generation)
 
 
 class CMAES(Strategy):
     """CMA-ES (the ``cma`` package) with restarts: each restart begins at a
     random point with twice the population (IPOP), until the budget is spent.
-    One generation is one batch, so a large ``popsize`` uses a batched
-    simulation better; ``sigma`` is the initial step in the unit cube."""
+    A generation is evaluated at once, so a large ``popsize`` uses batched
+    simulations better; ``sigma`` is the initial step in the unit cube."""
 
     name = "cmaes"
 
@@ -105,7 +108,7 @@ class CMAES(Strategy):
 
 
 class DifferentialEvolution(Strategy):
-    """scipy's differential evolution, one generation per batch (``vectorized``,
+    """scipy's differential evolution, each generation evaluated at once (``vectorized``,
     ``updating='deferred'``); ``popsize`` times the number of parameters is the
     population, and the budget sets the number of generations.  No polishing:
     the local optimiser would evaluate one point at a time."""
@@ -148,6 +151,7 @@ def strategy(spec: str | Strategy, **options) -> Strategy:
         raise ModelError(f"strategy '{spec}': {exc}") from None
 
 
-def _in_batches(evaluate: Evaluate, points: np.ndarray, batch: int) -> None:
-    for start in range(0, len(points), batch):
-        evaluate(points[start:start + batch])
+def _in_generations(evaluate: Evaluate, points: np.ndarray, generation: int) -> None:
+    """Hand fixed points over ``generation`` at a time (so that progress shows)."""
+    for start in range(0, len(points), generation):
+        evaluate(points[start:start + generation])

@@ -10,31 +10,31 @@ from myriad.outputs import csv_text, replace_atomic, write_atomic
 
 
 class Table:
-    """Columns ``evaluation``, ``batch``, one per parameter (by path), ``objective`` and one per feature."""
+    """Columns ``evaluation``, ``generation`` (what the strategy handed over at once), one per parameter (by path), ``objective`` and one per feature."""
 
     def __init__(self, parameters: list[str], features: list[str]):
         self.parameters, self.features = parameters, features
         self._chunks: list[np.ndarray] = []
 
     def add(self, values: np.ndarray, objectives: np.ndarray, features: np.ndarray) -> None:
-        """One batch's parameter sets (n, d), objectives (n,) and features (n, f)."""
+        """One generation's parameter sets (n, d), objectives (n,) and features (n, f)."""
         first = len(self)
         index = np.arange(first, first + len(values))
-        batch = np.full(len(values), len(self._chunks))
-        self._chunks.append(np.column_stack([index, batch, values, objectives, features]))
+        generation = np.full(len(values), len(self._chunks))
+        self._chunks.append(np.column_stack([index, generation, values, objectives, features]))
 
     def __len__(self):
         return sum(len(c) for c in self._chunks)
 
     @property
     def names(self) -> list[str]:
-        return ["evaluation", "batch", *self.parameters, "objective", *self.features]
+        return ["evaluation", "generation", *self.parameters, "objective", *self.features]
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
         rows = np.concatenate(self._chunks) if self._chunks else np.zeros((0, len(self.names)))
         columns = dict(zip(self.names, rows.T))
-        for name in ("evaluation", "batch"):
+        for name in ("evaluation", "generation"):
             columns[name] = columns[name].astype(np.int64)
         return columns
 
