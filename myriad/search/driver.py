@@ -53,10 +53,11 @@ def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000
     space = problem.space
     table = Table(space.paths, list(problem.features))
     bar = _progress(progress, budget, chosen.name)
-    best_so_far = [np.inf]
+    best_so_far = np.inf
     start = time.perf_counter()
 
     def evaluate(unit: np.ndarray) -> np.ndarray:
+        nonlocal best_so_far
         unit = np.atleast_2d(np.asarray(unit, dtype=np.float64))
         if len(table) + len(unit) > budget:
             raise ModelError(f"strategy '{chosen.name}' asked for more than its budget of {budget}")
@@ -66,10 +67,10 @@ def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000
         objectives = np.concatenate([o for o, _ in results])
         features = np.concatenate([f for _, f in results])
         table.add(values, objectives, features)
-        best_so_far[0] = min(best_so_far[0], np.nanmin(objectives, initial=np.inf))
+        best_so_far = min(best_so_far, np.nanmin(objectives, initial=np.inf))
         if bar is not None:
             bar.update(len(values))
-            bar.set_postfix(best=f"{best_so_far[0]:.4g}")
+            bar.set_postfix(best=f"{best_so_far:.4g}")
         if callback is not None:
             callback(table)
         return objectives
