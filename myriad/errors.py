@@ -15,3 +15,10 @@ class BuildError(MyriadError):
 
 class SimulationError(MyriadError):
     """The solver stopped abnormally."""
+
+
+def did_you_mean(name: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to a misspelt ``name``, or ''."""
+    import difflib
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
