@@ -23,7 +23,7 @@ typedef int32_t myr_idx;
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
 /* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
-enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3 };
+enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3, MYR_ERR_NONFINITE = 4 };
 
 /* The core's Krylov solve: rows per chunk of its deterministic dot products,
  * and the number of work vectors and partial sums per chunk it uses. */
@@ -127,10 +127,14 @@ typedef struct myr_ctx {
     const int64_t *rec_y, *rec_every, *rec_off;
     double *rec_buf;
 
-    /* run control */
-    int32_t method, threads, do_init, has_algebraic;
+    /* run control: steps step0 .. step0 + nsteps, at t = step * dt (so that a
+     * run continued from a checkpoint sees the very same t as one that never
+     * stopped); do_init 0 continues from the context's states, resume 1 also
+     * keeps the linear trees' carried rows (diag, rhs) of the checkpoint;
+     * every check_every steps the states are checked for NaN and Inf */
+    int32_t method, threads, do_init, has_algebraic, resume;
     double dt, t0;
-    int64_t nsteps;
+    int64_t step0, nsteps, check_every;
 
     /* work arrays (Python allocated): cap, diag, rhs, dz, dv [n_unknowns];
      * K, Yst, Yacc [n_y] */
@@ -142,6 +146,8 @@ typedef struct myr_ctx {
     double *spk_t;
     int64_t *spk_gid;
     int64_t lost_events;
+    int64_t bad_y, bad_step;   /* the first non-finite state and the step it was found at */
+    int64_t progress;          /* steps done, written by thread 0 for a watcher in another thread */
 } myr_ctx;
 
 /* Generated per model (from the mechanism classes' Python methods). */

@@ -627,6 +627,35 @@ static void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
     }
 }
 
+/* The lowest index of a NaN or infinite state (-1 if none), also left in
+ * c->bad_y; ``first`` is a variable shared by the team, for the reduction. */
+static int64_t myr_first_nonfinite(myr_ctx *c, int64_t *first)
+{
+    #pragma omp single
+    *first = INT64_MAX;
+    int64_t mine = INT64_MAX;
+    #pragma omp for schedule(static) nowait
+    for (int64_t i = 0; i < c->n_y; i++) {
+        if (!isfinite(c->Y[i]) && i < mine) {
+            mine = i;
+        }
+    }
+    if (mine != INT64_MAX) {
+        #pragma omp critical(myr_nonfinite)
+        if (mine < *first) {
+            *first = mine;
+        }
+    }
+    #pragma omp barrier
+    const int64_t found = *first;
+    #pragma omp barrier     /* everyone has read it before the next check resets it */
+    if (found == INT64_MAX) {
+        return -1;
+    }
+    c->bad_y = found;
+    return found;
+}
+
 static void myr_record(myr_ctx *c, int64_t step)
 {
     #pragma omp for schedule(static)
@@ -648,7 +677,10 @@ int32_t myr_run(myr_ctx *c)
     c->lost_events = 0;
     c->core_iterations = 0;
     c->core_failed_step = -1;
+    c->bad_y = c->bad_step = -1;
+    __atomic_store_n(&c->progress, 0, __ATOMIC_RELAXED);
     const double dt = c->dt, t0 = c->t0;
+    int64_t first_bad = INT64_MAX;
 
     #pragma omp parallel num_threads(nthreads)
     {
@@ -664,7 +696,7 @@ int32_t myr_run(myr_ctx *c)
         }
         myr_capacities(c, c->Y, c->cap);
         #pragma omp barrier
-        if (c->method == MYR_BACKWARD_EULER) {
+        if (c->method == MYR_BACKWARD_EULER && !c->resume) {
             myr_begin_linear_trees(c);
         }
         if (c->do_init && c->method == MYR_RK4 && c->has_algebraic) {
@@ -682,7 +714,7 @@ int32_t myr_run(myr_ctx *c)
         }
         myr_record(c, 0);
         for (int64_t n = 0; n < c->nsteps; n++) {
-            const double t = t0 + (double)n * dt;
+            const double t = (double)(c->step0 + n) * dt;
             myr_deliver_events(c, t, dt);
             int failed = 0;
             if (c->method == MYR_RK4) {
@@ -698,6 +730,16 @@ int32_t myr_run(myr_ctx *c)
                 #pragma omp single
                 c->core_failed_step = n;
                 break;
+            }
+            if ((n + 1) % c->check_every == 0 || n + 1 == c->nsteps) {
+                if (myr_first_nonfinite(c, &first_bad) >= 0) {     /* the same answer in every thread */
+                    #pragma omp single
+                    c->bad_step = c->step0 + n + 1;
+                    break;
+                }
+            }
+            if (tid == 0) {
+                __atomic_store_n(&c->progress, n + 1, __ATOMIC_RELAXED);
             }
         }
     }
@@ -729,6 +771,8 @@ int32_t myr_run(myr_ctx *c)
         c->status = MYR_ERR_NOMEM;
     } else if (c->core_failed_step >= 0) {
         c->status = MYR_ERR_CORE;
+    } else if (c->bad_step >= 0) {
+        c->status = MYR_ERR_NONFINITE;
     } else if (c->lost_events) {
         c->status = MYR_ERR_EVENTS_LOST;
     }

@@ -17,6 +17,16 @@ class SimulationError(MyriadError):
     """The solver stopped abnormally."""
 
 
+class NonFiniteError(SimulationError):
+    """The solution became NaN or infinite.  ``result`` holds the run up to the
+    step where that was found (``step``, ``time`` in ms), ``variable`` names
+    the first state that was not finite."""
+
+    def __init__(self, message: str, result, step: int, time: float, variable: str):
+        super().__init__(message)
+        self.result, self.step, self.time, self.variable = result, step, time, variable
+
+
 def did_you_mean(name: str, choices) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to a misspelt ``name``, or ''."""
     import difflib

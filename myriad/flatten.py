@@ -55,6 +55,19 @@ class FlatModel:
                 return f"{cls.__name__}[{int(np.flatnonzero(new == u - base)[0])}].{name}"
         raise IndexError(u)
 
+    def state_name(self, i: int) -> str:
+        """'Class[instance].field' of state ``i`` of Y, potential or mechanism state (for messages)."""
+        if i < self.n_unknowns:
+            return self.unknown_name(i)
+        for key, block in self.analysis.mech_blocks.items():
+            for name, fid in block.states.items():
+                j = i - int(self.yoff[fid])
+                if 0 <= j < int(self.count[block.count_id]):
+                    blocks, where = self.mech_index[block.cls]
+                    index = int(np.flatnonzero((blocks.code == blocks.keys.index(key)) & (where == j))[0])
+                    return f"{block.cls.__name__}[{index}].{name}"
+        raise IndexError(i)
+
 
 def _csr(n: int, target: np.ndarray, value: np.ndarray):
     order = np.argsort(target, kind="stable")

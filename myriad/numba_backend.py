@@ -99,8 +99,8 @@ class Engine:
         return (ctx.array("Y"), ctx.array("S"), self._model(ctx), self._group(ctx, _GATHERS),
                 self._group(ctx, _PROGRAM), self._group(ctx, _EVENTS), self._group(ctx, _RECORDING),
                 self._group(ctx, _WORK), tuple(int(getattr(c, n)) for n in _SIZES),
-                int(c.method), int(c.do_init), int(c.has_algebraic), float(c.dt), float(c.t0), int(c.nsteps),
-                float(c.core_tol))
+                int(c.method), int(c.do_init), int(c.resume), int(c.has_algebraic), float(c.dt), float(c.t0),
+                int(c.step0), int(c.nsteps), int(c.check_every), float(c.core_tol))
 
     def prepare(self, ctx: Context) -> float:
         """Compile (or load from numba's cache) the solver for this context's types; seconds taken."""
@@ -110,10 +110,11 @@ class Engine:
 
     def run(self, ctx: Context):
         """Run the whole simulation (single-threaded); sets ``status`` and ``lost_events`` as myr_run does."""
-        times, gids, lost, iterations, failed_step = self.module.run(*self._run_args(ctx))
+        times, gids, lost, iterations, failed_step, bad_y, bad_step = self.module.run(*self._run_args(ctx))
         c = ctx.c
         c.lost_events, c.core_iterations, c.core_failed_step = lost, iterations, failed_step
-        c.status = 3 if failed_step >= 0 else (2 if lost else 0)
+        c.bad_y, c.bad_step = bad_y, bad_step
+        c.status = 3 if failed_step >= 0 else (4 if bad_step >= 0 else (2 if lost else 0))
         return times, gids
 
     def rk4_rate(self, ctx: Context) -> tuple[float, int]:

@@ -437,8 +437,10 @@ def record(Y, R, N, step):
 
 
 @kernel
-def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nsteps, tol):
-    """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1)."""
+def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t0, step0, nsteps, check_every,
+        tol):
+    """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1,
+    first non-finite state or -1, the step it was found at or -1)."""
     cap = W[0]
     det_y, det_thr, det_above, det_vprev = V[5], V[6], V[8], V[9]
     spk_t = np.empty(1024)
@@ -449,7 +451,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
-    if method == 0:
+    if method == 0 and not resume:
         begin_linear_trees(Y, E, W, dt)
     if do_init and method == 1 and has_algebraic:
         currents(Y, S, t0, M)
@@ -462,8 +464,10 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
     record(Y, R, N, 0)
     iterations = 0
     failed_step = -1
+    bad_y = -1
+    bad_step = -1
     for n in range(nsteps):
-        t = t0 + n * dt
+        t = (step0 + n) * dt
         lost += deliver_events(Y, M, V, N, t, dt)
         failed = False
         if method == 1:
@@ -476,7 +480,13 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, has_algebraic, dt, t0, nstep
         if failed:
             failed_step = n
             break
-    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step
+        if (n + 1) % check_every == 0 or n + 1 == nsteps:
+            bad = np.flatnonzero(~np.isfinite(Y))
+            if len(bad):
+                bad_y = bad[0]
+                bad_step = step0 + n + 1
+                break
+    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step, bad_y, bad_step
 
 
 @kernel

@@ -46,12 +46,14 @@ _FIELDS = [
     ("con_src", _I32), ("con_delay", _D), ("con_weight", _D), ("con_cursor", _I64),
     ("n_rec", ctypes.c_int64), ("rec_y", _I64), ("rec_every", _I64), ("rec_off", _I64), ("rec_buf", _D),
     ("method", ctypes.c_int32), ("threads", ctypes.c_int32), ("do_init", ctypes.c_int32),
-    ("has_algebraic", ctypes.c_int32),
-    ("dt", ctypes.c_double), ("t0", ctypes.c_double), ("nsteps", ctypes.c_int64),
+    ("has_algebraic", ctypes.c_int32), ("resume", ctypes.c_int32),
+    ("dt", ctypes.c_double), ("t0", ctypes.c_double),
+    ("step0", ctypes.c_int64), ("nsteps", ctypes.c_int64), ("check_every", ctypes.c_int64),
     ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("dv", _D),
     ("K", _D), ("Yst", _D), ("Yacc", _D),
     ("status", ctypes.c_int32), ("n_spikes", ctypes.c_int64), ("spk_t", _D), ("spk_gid", _I64),
-    ("lost_events", ctypes.c_int64),
+    ("lost_events", ctypes.c_int64), ("bad_y", ctypes.c_int64), ("bad_step", ctypes.c_int64),
+    ("progress", ctypes.c_int64),
 ]
 
 _CTYPE_OF = {_D: np.float64, _I64: np.int64, _I32: np.int32, _I8: np.int8}

@@ -7,23 +7,31 @@ into C runs the whole simulation; Python never runs inside the time loop.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from myriad import build_cache, flat_cache
+from myriad import build_cache, flat_cache, plotting
 from myriad.blocks import analyse
 from myriad.codegen import generate
-from myriad.errors import ModelError, SimulationError
+from myriad.errors import ModelError, NonFiniteError, SimulationError
 from myriad.flatten import mech_location, validate_rk4
 from myriad.model import MechRef, Model, NodeRef
+from myriad.outputs import replace_atomic
+from myriad.progress import RunProgress
 from myriad.runtime import Context, Library
 
 METHODS = {"backward_euler": 0, "rk4": 1}
 BACKENDS = ("openmp", "numba", "cuda")
-RK4_STABILITY = 2.785   # |z| on the negative real axis where RK4's amplification reaches 1
+RK4_STABILITY = 2.785
+#: states are checked for NaN and Inf every this many steps (one scan of Y: cheap this seldom)
+CHECK_EVERY = 25
+#: what a checkpoint holds besides the step: the states, the event queues and
+#: detectors, and backward Euler's rows that linear trees carry between steps
+_CHECKPOINT = ("Y", "det_above", "det_vprev", "src_buf", "src_count", "con_cursor", "diag", "rhs")   # |z| on the negative real axis where RK4's amplification reaches 1
 #: the core's iterative solve: relative residual reached each step, iteration limit
 CORE_TOLERANCE = 1e-12
 CORE_MAX_ITERATIONS = 500
@@ -54,6 +62,37 @@ class Result:
     def spikes(self) -> list[tuple[float, int]]:
         return list(zip(self.spike_times.tolist(), self.spike_gids.tolist()))
 
+    def plot(self, path=None, traces: list[str] | None = None, title: str = ""):
+        """Recorded traces against time and, below them, the spike raster
+        (needs matplotlib); saved to ``path`` if given; returns the figure."""
+        plt = plotting.pyplot()
+        labels = list(self.traces) if traces is None else traces
+        unknown = [label for label in labels if label not in self.traces]
+        if unknown:
+            raise ModelError(f"plot: no trace named {', '.join(map(repr, unknown))} "
+                             f"(recorded: {', '.join(self.traces) or 'none'})")
+        panels = [kind for kind, wanted in (("traces", labels), ("raster", len(self.spike_times))) if wanted]
+        if not panels:
+            raise ModelError("plot: this result has no traces and no spikes to plot")
+        fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                                 figsize=(8, 2.5 + 2.5 * len(panels)))
+        for ax, kind in zip(axes[:, 0], panels):
+            if kind == "traces":
+                for label in labels:
+                    ax.plot(self.trace_times[label], self.traces[label], lw=0.8, label=label)
+                ax.set_ylabel("value")
+                if len(labels) <= 10:
+                    ax.legend(fontsize="small", loc="upper right")
+            else:
+                ax.plot(self.spike_times, self.spike_gids, "|", ms=4, color="k")
+                ax.set_ylabel("gid")
+        axes[-1, 0].set_xlabel("t (ms)")
+        axes[0, 0].set_title(title)
+        fig.tight_layout()
+        if path is not None:
+            plotting.save(fig, path)
+        return fig
+
 
 @dataclass
 class _Record:
@@ -66,7 +105,11 @@ class Simulation:
     """A model with an integrator, a step and a thread count; ``run`` as often as wanted."""
 
     def __init__(self, model: Model, *, method: str = "backward_euler", dt: float = 0.025,
-                 threads: int = 1, backend: str = "openmp"):
+                 threads: int = 1, backend: str = "openmp", check_stability: bool = True,
+                 progress: bool | None = None):
+        """``check_stability`` False skips rk4's stability check (for studying
+        blow-ups); ``progress`` draws a bar during runs longer than 2 s (None: when
+        stderr is a terminal; not with the numba backend)."""
         if method not in METHODS:
             raise ModelError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
         if backend not in BACKENDS:
@@ -80,7 +123,8 @@ class Simulation:
         if not model.nodes:
             raise ModelError("the model has no nodes")
         self.model, self.method, self.dt, self.threads = model, method, float(dt), threads
-        self.backend = backend
+        self.backend, self.check_stability, self.progress = backend, check_stability, progress
+        self._resume: dict | None = None
         start = time.perf_counter()
         self.analysis = analyse(model)
         self._c_source = generate(self.analysis)      # also the flat cache's key for the classes
@@ -164,7 +208,7 @@ class Simulation:
         return label
 
     # --- running ------------------------------------------------------------------
-    def _context(self, nsteps: int) -> Context:
+    def _context(self, nsteps: int, first: int = 0) -> Context:
         flat, ctx = self.flat, Context()
         c = ctx.c
         c.n_unknowns, c.n_y, c.n_slots = flat.n_unknowns, len(self.Y0), flat.n_slots
@@ -219,8 +263,8 @@ class Simulation:
                            ("diag", euler * n_u), ("rhs", euler * n_u), ("dv", euler * n_u),
                            ("dz", rk4 * n_u), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
             ctx.set_array(name, np.zeros(size))     # each method's work arrays only
-        c.method, c.threads, c.do_init = METHODS[self.method], self.threads, 1
-        c.dt, c.t0, c.nsteps = self.dt, 0.0, nsteps
+        c.method, c.threads, c.do_init, c.resume = METHODS[self.method], self.threads, 1, 0
+        c.dt, c.t0, c.step0, c.nsteps, c.check_every = self.dt, first * self.dt, first, nsteps, CHECK_EVERY
         return ctx
 
     def _events(self, ctx: Context) -> None:
@@ -269,7 +313,7 @@ class Simulation:
             rate = self._lib.dll.myr_rk4_rate(ctx.pointer(), where.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
         validate_rk4(self.flat, ctx.array("cap"))
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
-        if rate * self.dt > RK4_STABILITY:
+        if self.check_stability and rate * self.dt > RK4_STABILITY:
             at = int(where[0])
             what = self.flat.unknown_name(at) if at < self.flat.n_unknowns else f"mechanism state Y[{at}]"
             raise ModelError(
@@ -285,27 +329,38 @@ class Simulation:
         return int(round(tstop / self.dt))
 
     def run(self, tstop: float) -> Result:
-        """Initialise every state and run from t = 0 to ``tstop`` (ms)."""
-        nsteps = self.steps_for(tstop)
+        """Initialise every state and run from t = 0 to ``tstop`` (ms); after
+        ``load_state``, continue from the checkpoint's time to ``tstop`` instead.
+
+        Raises NonFiniteError, carrying the run up to then, when a state
+        becomes NaN or infinite (checked every CHECK_EVERY steps)."""
+        state, self._resume = self._resume, None
+        first = int(state["step"]) if state is not None else 0
+        nsteps = self.steps_for(tstop) - first
+        if nsteps < 0:
+            raise ModelError(f"tstop {tstop} ms is before the loaded state's time, {first * self.dt:g} ms")
         self.compile()
-        ctx = self._context(nsteps)
+        ctx = self._context(nsteps, first)
         if self.method == "rk4":
             self._check_rk4(ctx)
+        if state is not None:
+            self._restore(ctx, state)
         c = ctx.c
         if self._numba is not None:
             self.compile_s += self._numba.prepare(ctx)
             start = time.perf_counter()
             times, gids = self._numba.run(ctx)
             run_s = time.perf_counter() - start
-            status = c.status
         else:
             start = time.perf_counter()
-            status = self._lib.dll.myr_run(ctx.pointer())
+            with RunProgress(ctx, nsteps, self.dt, self.progress):
+                self._lib.dll.myr_run(ctx.pointer())
             run_s = time.perf_counter() - start
             n = c.n_spikes
             times = np.ctypeslib.as_array(c.spk_t, shape=(n,)).copy() if n else np.zeros(0)
             gids = np.ctypeslib.as_array(c.spk_gid, shape=(n,)).copy() if n else np.zeros(0, dtype=np.int64)
             self._lib.dll.myr_release(ctx.pointer())
+        status = c.status
         if status == 1:
             raise SimulationError("out of memory while recording spikes")
         if status == 3:
@@ -317,12 +372,71 @@ class Simulation:
         if status == 2:
             raise SimulationError(f"{c.lost_events} events were lost: a source spiked more often than its "
                                   f"history buffer allows")
+        done = c.bad_step - first if status == 4 else nsteps
+        result = self._result(ctx, first, done, times, gids, run_s, start)
+        if status == 4:
+            step, what = int(c.bad_step), self.flat.state_name(int(c.bad_y))
+            value = float(ctx.array("Y")[c.bad_y])
+            raise NonFiniteError(
+                f"the solution blew up: {what} is {value} at step {step} (t = {step * self.dt:g} ms; states are "
+                f"checked every {CHECK_EVERY} steps, so it became non-finite after step "
+                f"{max(step - CHECK_EVERY, first)}); the error's .result holds the run up to step {step}. "
+                f"Use a smaller dt, backward Euler, or check the model's parameters", result, step,
+                step * self.dt, what)
+        self.last_context, self._last_step = ctx, first + nsteps
+        return result
+
+    def _result(self, ctx: Context, first: int, done: int, times, gids, run_s: float, start: float) -> Result:
+        """The Result of a run from step ``first`` that got ``done`` steps far."""
         order = np.lexsort((gids, times))
-        t = np.arange(nsteps + 1) * self.dt
+        t = (first + np.arange(done + 1)) * self.dt
         result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s, loop_started=start)
         buf = ctx.array("rec_buf")
         for rec, (off, rows) in zip(self._records, self._rec_rows):
-            result.traces[rec.name] = buf[off:off + rows].copy()
-            result.trace_times[rec.name] = np.arange(rows) * rec.every * self.dt
-        self.last_context = ctx
+            kept = min(rows, done // rec.every + 1)
+            result.traces[rec.name] = buf[off:off + kept].copy()
+            result.trace_times[rec.name] = (first + np.arange(kept) * rec.every) * self.dt
         return result
+
+    # --- checkpoints ----------------------------------------------------------------
+    def _checkpoint_key(self) -> str:
+        """What a checkpoint must match: the generated code, the model, the method and dt."""
+        h = hashlib.sha256(self._c_source.encode())
+        self.model.fingerprint(h)
+        h.update(f"{self.method}:{self.dt!r}".encode())
+        return h.hexdigest()
+
+    def save_state(self, path) -> None:
+        """Write the state at the end of the last run (states, event queues,
+        the solver's carried rows, the step reached) to ``path`` (.npz, written
+        atomically), so that ``load_state`` and ``run`` continue it exactly."""
+        ctx = getattr(self, "last_context", None)
+        if ctx is None:
+            raise ModelError("save_state: nothing to save yet; run the simulation first")
+        arrays = {name: ctx.array(name) for name in _CHECKPOINT}
+        key = self._checkpoint_key()
+
+        def write(tmp):
+            with open(tmp, "wb") as handle:
+                np.savez(handle, step=np.int64(self._last_step), key=np.array(key), **arrays)
+        replace_atomic(path, write)
+
+    def load_state(self, path) -> None:
+        """Make the next ``run`` continue from the state ``save_state`` wrote."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                state = {name: data[name] for name in data.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"load_state: cannot read {path}: {exc}") from None
+        missing = [name for name in ("step", "key", *_CHECKPOINT) if name not in state]
+        if missing:
+            raise ModelError(f"load_state: {path} is not a Myriad checkpoint (it lacks {', '.join(missing)})")
+        if str(state["key"]) != self._checkpoint_key():
+            raise ModelError(f"load_state: {path} was saved from another model, method or dt "
+                             f"(this simulation: {self.method}, dt = {self.dt} ms)")
+        self._resume = state
+
+    def _restore(self, ctx: Context, state: dict) -> None:
+        for name in _CHECKPOINT:
+            ctx.array(name)[:] = state[name]
+        ctx.c.do_init, ctx.c.resume = 0, int(self.method == "backward_euler")

@@ -7,6 +7,7 @@ import numpy as np
 
 from myriad.errors import ModelError
 from myriad.outputs import csv_text, replace_atomic, write_atomic
+from myriad.plotting import pyplot, save
 
 
 class Table:
@@ -57,7 +58,7 @@ class Table:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
             except ImportError:
-                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install 'myriad[search]')") from None
+                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install 'myriad[search]' or pip install pyarrow)") from None
             table = pa.table(columns)
             replace_atomic(path, lambda tmp: pq.write_table(table, tmp))
         else:
@@ -65,12 +66,7 @@ class Table:
 
     def plot(self, path, title: str = "") -> None:
         """Objective against evaluation (points) with the best so far (line), as an image (needs matplotlib)."""
-        try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ModelError(f"{path}: plotting needs matplotlib (pip install 'myriad[search]')") from None
+        plt = pyplot()
         objective = self["objective"]
         shown = np.where(np.isfinite(objective), objective, np.nan)
         fig, ax = plt.subplots(figsize=(7, 4))
@@ -84,5 +80,5 @@ class Table:
         ax.set_title(title)
         ax.legend()
         fig.tight_layout()
-        replace_atomic(Path(path), lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png"))
+        save(fig, path)
         plt.close(fig)
