@@ -62,6 +62,33 @@ class Result:
     def spikes(self) -> list[tuple[float, int]]:
         return list(zip(self.spike_times.tolist(), self.spike_gids.tolist()))
 
+    def save(self, path) -> None:
+        """Write the result to ``path`` as .npz (atomically: a reader sees the old file or the new one)."""
+        arrays = {"t": self.t, "spike_times": self.spike_times, "spike_gids": self.spike_gids}
+        for label in self.traces:
+            arrays[f"trace:{label}"] = self.traces[label]
+            arrays[f"time:{label}"] = self.trace_times[label]
+
+        def write(tmp):
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **arrays)
+        replace_atomic(path, write)
+
+    @classmethod
+    def load(cls, path) -> "Result":
+        """A result ``save`` wrote."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read a result from {path}: {exc}") from None
+        if not {"t", "spike_times", "spike_gids"} <= set(arrays):
+            raise ModelError(f"{path} is not a saved Myriad result")
+        labels = [name.split(":", 1)[1] for name in arrays if name.startswith("trace:")]
+        return cls(t=arrays["t"], traces={label: arrays[f"trace:{label}"] for label in labels},
+                   trace_times={label: arrays[f"time:{label}"] for label in labels},
+                   spike_times=arrays["spike_times"], spike_gids=arrays["spike_gids"])
+
     def plot(self, path=None, traces: list[str] | None = None, title: str = ""):
         """Recorded traces against time and, below them, the spike raster
         (needs matplotlib); saved to ``path`` if given; returns the figure."""

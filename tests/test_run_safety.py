@@ -160,3 +160,18 @@ def test_a_result_plots_its_traces_and_raster(tmp_path):
     assert result.plot(traces=["v"]).axes[0].lines[0].get_label() == "v"
     with pytest.raises(ModelError, match=r"no trace named 'w' \(recorded: v, v4\)"):
         result.plot(traces=["w"])
+
+
+def test_a_result_saves_and_loads_as_npz(tmp_path):
+    _, sim = _ring()
+    result = sim.run(30.0)
+    result.save(tmp_path / "run.npz")
+    back = type(result).load(tmp_path / "run.npz")
+    assert set(back.traces) == {"v", "v4"}
+    for label in ("v", "v4"):
+        assert np.array_equal(back[label], result[label]) and np.array_equal(back.time(label), result.time(label))
+    assert np.array_equal(back.t, result.t) and back.spikes == result.spikes
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+    np.savez(tmp_path / "other.npz", x=np.zeros(2))
+    with pytest.raises(ModelError, match="is not a saved Myriad result"):
+        type(result).load(tmp_path / "other.npz")
