@@ -45,11 +45,20 @@ def info() -> None:
     print(f"cache      : {root} ({len(files)} files, {size / 2**20:.1f} MiB)")
 
 
+def cache_info() -> None:
+    use = build_cache.usage()
+    print(f"cache      : {use.root}")
+    print(f"entries    : compiled models {use.libraries}, flattened models {use.flattened}")
+    print(f"size       : {use.bytes / 2**20:.1f} MiB of {use.cap / 2**20:.0f} MiB (MYRIAD_CACHE_MAX_MB; "
+          f"least recently used entries go first)")
+
+
 def clear_cache() -> None:
-    root, files = _cache_files()
-    for p in files:
-        p.unlink()
-    print(f"removed {len(files)} files from {root}")
+    removed, size, kept = build_cache.clear()
+    print(f"removed {removed} files ({size / 2**20:.1f} MiB) from {build_cache.cache_dir()}")
+    if kept:
+        names = sorted({p.name.split(".", 1)[0] or p.name for p in kept})
+        print(f"kept {len(kept)} files that running processes are writing: {', '.join(names)}")
 
 
 def search(path: str, progress: bool) -> None:
@@ -75,8 +84,8 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="myriad", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
-    cache = sub.add_parser("cache", help="manage the compiled-model cache")
-    cache.add_argument("action", choices=["clear"])
+    cache = sub.add_parser("cache", help="the compiled-model cache: what it holds (info), or empty it (clear)")
+    cache.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
     run = sub.add_parser("search", help="run the parameter search a TOML file describes")
     run.add_argument("config", help="the search's TOML file (see myriad.search.config)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -86,6 +95,8 @@ def main(argv=None) -> None:
             info()
         elif args.command == "search":
             search(args.config, not args.no_progress)
+        elif args.action == "info":
+            cache_info()
         else:
             clear_cache()
     except MyriadError as exc:

@@ -10,11 +10,14 @@ modules (and the elimination's pivot-degree limit).  Entries are pickled
 (the cache directory is private, like the compiled libraries beside them),
 arrays out of band, written to a temporary name and renamed into place.  A model whose classes
 cannot be pickled by name is flattened every time; an entry that fails to
-load, or names other classes than the model's, is removed and rebuilt.
+load, or names other classes than the model's, is removed and rebuilt.  Entries
+count towards the cache's size cap like the libraries (myriad.build_cache):
+loading one marks it used, and storing one evicts the least recently used.
 """
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import os
 import pickle
@@ -49,6 +52,7 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
     try:
         flat = _load(path)
         if _same_classes(flat, model):
+            _touch(path)
             flattening.release_freed_memory()
             return dataclasses.replace(flat, analysis=analysis)
     except FileNotFoundError:
@@ -77,19 +81,32 @@ def _load(path: Path) -> flattening.FlatModel:
     return pickle.loads(data, buffers=buffers)
 
 
-def _store(path: Path, flat: flattening.FlatModel) -> None:
-    """The pickle, then the arrays' memory out of band (no copies while writing)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".pickle.tmp")
+def _touch(path: Path) -> None:
     try:
-        buffers = []
-        data = pickle.dumps(flat, protocol=5, buffer_callback=buffers.append)
-        raws = [b.raw() for b in buffers]
+        os.utime(path)
+    except OSError:         # evicted meanwhile: it was read whole all the same
+        pass
+
+
+def _store(path: Path, flat: flattening.FlatModel) -> None:
+    """The pickle, then the arrays' memory out of band (no copies while writing).
+    The temporary is locked until renamed, which tells a sweep of the cache
+    that its writer is alive."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.stem}.", suffix=".pickle.tmp")
+    try:
         with os.fdopen(fd, "wb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            buffers = []
+            data = pickle.dumps(flat, protocol=5, buffer_callback=buffers.append)
+            raws = [b.raw() for b in buffers]
             np.array([len(data), len(raws)], dtype="<i8").tofile(handle)
             handle.write(data)
             np.array([r.nbytes for r in raws], dtype="<i8").tofile(handle)
             for raw in raws:
                 handle.write(raw)
-        os.replace(tmp, path)
+            handle.flush()
+            os.replace(tmp, path)
     except (pickle.PicklingError, AttributeError, TypeError, OSError):
         Path(tmp).unlink(missing_ok=True)      # classes not importable by name, or a full disk
+        return
+    build_cache.sweep(path.parent, keep=path.stem)
