@@ -19,7 +19,8 @@ import json
 import sys
 import time
 
-from myriad import MyriadError, Simulation, search
+from myriad import MyriadError, Simulation, app_cli, search
+from myriad.search.strategies import STRATEGIES
 
 from applications import hh_soma
 from applications.neuro.features import trace_rmse
@@ -66,13 +67,15 @@ def problem() -> search.Problem:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m applications.fit_hh", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--budget", type=int, default=3000, help="evaluations at most (default 3000)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--strategy", default="cmaes", help="grid, random, lhs, cmaes or de (default cmaes)")
-    p.add_argument("--batch", type=int, default=256, help="parameter sets per batched simulation")
+    p.add_argument("--budget", type=app_cli.positive_int, default=3000, help="evaluations at most (default 3000)")
+    p.add_argument("--seed", type=app_cli.non_negative_int, default=1)
+    p.add_argument("--strategy", choices=list(STRATEGIES), default="cmaes", help="default cmaes")
+    p.add_argument("--batch", type=app_cli.positive_int, default=256, help="parameter sets per batched simulation")
     p.add_argument("--scheduler", help="a Dask scheduler's address; default: this process, all cores")
-    p.add_argument("--table", help="write every evaluation here (.csv or .parquet)")
-    p.add_argument("--plot", help="plot the objective against evaluation here (.png, .pdf, .svg)")
+    p.add_argument("--table", type=app_cli.output_file,
+                   help="write every evaluation here (.csv or .parquet)")
+    p.add_argument("--plot", type=app_cli.output_file,
+                   help="plot the objective against evaluation here (.png, .pdf, .svg)")
     p.add_argument("--no-progress", action="store_true")
     args = p.parse_args(argv)
     try:
@@ -84,7 +87,7 @@ def main(argv=None) -> int:
             outcome.save(args.table)
         if args.plot:
             outcome.plot(args.plot)
-    except MyriadError as exc:
+    except (MyriadError, OSError) as exc:
         print(f"fit_hh: error: {exc}", file=sys.stderr)
         return 2
     errors = {path: abs(outcome.best[path] - HIDDEN[path]) / HIDDEN[path] for path in HIDDEN}

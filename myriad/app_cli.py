@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -33,17 +34,48 @@ positive_float = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positi
 non_negative_float = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 finite_float = _checked(float, math.isfinite, "a finite number")
 positive_int = _checked(int, lambda v: v >= 1, "an integer >= 1")
+non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 probability = _checked(float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]")
+
+#: more threads than this only oversubscribe any machine's cores, and tens of
+#: thousands exhaust the system's thread limit (OpenMP then aborts the process)
+MAX_THREADS = 1024
+threads = _checked(int, lambda v: 1 <= v <= MAX_THREADS, f"an integer from 1 to {MAX_THREADS}")
+
+#: more steps than --tstop / --dt may ask for: no CLI run that long would end,
+#: and far larger counts overflow the arrays a run allocates
+MAX_STEPS = 10 ** 10
+
+
+def output_file(text: str) -> str:
+    """An argparse type for a file to write: found wrong now rather than after the run."""
+    folder = os.path.dirname(os.path.abspath(text))
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"the directory of {text!r} does not exist")
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """Also checks what no single option can: the steps that --tstop and --dt make together."""
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if parsed.dt is not None and parsed.tstop is not None and parsed.tstop / parsed.dt > MAX_STEPS:
+            self.error(f"argument --tstop: {parsed.tstop:g} ms at --dt {parsed.dt:g} ms is "
+                       f"{parsed.tstop / parsed.dt:.3g} steps; at most {MAX_STEPS:.0e} are allowed")
+        return parsed
 
 
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description)
+    p = _Parser(description=description)
     p.add_argument("--method", choices=["backward_euler", "rk4"], default="backward_euler")
     p.add_argument("--backend", choices=["openmp", "numba", "cuda"], default="openmp")
-    p.add_argument("--threads", type=positive_int, default=1)
+    p.add_argument("--threads", type=threads, default=1)
     p.add_argument("--dt", type=positive_float, default=dt, help="time step (ms)")
     p.add_argument("--tstop", type=non_negative_float, default=tstop, help="end time (ms)")
-    p.add_argument("--out", default=None, help="output file")
+    p.add_argument("--out", type=output_file, default=None, help="output file")
     return p
 
 
@@ -68,7 +100,9 @@ def summary(sim, result, *, compartments: int, **extra) -> str:
 
 
 def main_guard(run: Callable[[], None], prog: str) -> None:
-    """Run a CLI body; Myriad's and pycast's errors become one line and exit status 2."""
+    """Run a CLI body; Myriad's and pycast's errors become one line and exit
+    status 2, as do the system's refusals that a user's sizes or paths cause
+    (memory, files), which are no bug of the CLI's."""
     from pycast import TranslationError
     global _body_started
     _body_started = time.perf_counter()
@@ -79,4 +113,11 @@ def main_guard(run: Callable[[], None], prog: str) -> None:
         print(f"{prog}: error: {first}", file=sys.stderr)
         for line in rest:
             print(f"  {line}", file=sys.stderr)
+        sys.exit(2)
+    except MemoryError as exc:
+        print(f"{prog}: error: out of memory ({exc or 'the model or run is too large'}); "
+              f"use a smaller model, a shorter --tstop or a larger --dt", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         sys.exit(2)

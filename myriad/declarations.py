@@ -23,19 +23,28 @@ pycast.  Nothing here knows what the potentials mean.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 RESERVED = frozenset({"t", "node", "pre", "post"})
 
+#: what a field may require of every value a model gives it (a model is refused
+#: before compiling rather than run into NaNs, e.g. by a time constant of zero);
+#: each test takes a number or a numpy array
+REQUIREMENTS = {"> 0": lambda v: v > 0, ">= 0": lambda v: v >= 0, "!= 0": lambda v: v != 0}
+
 
 @dataclass
 class Field:
-    """A declared per-instance number; ``default`` is used when a model omits it."""
+    """A declared per-instance number; ``default`` is used when a model omits it,
+    and ``require`` (a key of ``REQUIREMENTS``, e.g. ``"> 0"``) is what every
+    value must satisfy."""
 
     default: float = 0.0
     unit: str = ""
     doc: str = ""
     name: str = ""
+    require: str = ""
 
     def __set_name__(self, owner, name):
         if name in RESERVED:
@@ -47,6 +56,10 @@ class Field:
         if not isinstance(self.default, (int, float)) or isinstance(self.default, bool):
             raise TypeError(f"default must be a number, got {self.default!r}")
         self.default = float(self.default)
+        if self.require and self.require not in REQUIREMENTS:
+            raise TypeError(f"require must be one of {', '.join(map(repr, REQUIREMENTS))}, got {self.require!r}")
+        if self.require and not REQUIREMENTS[self.require](self.default):
+            raise TypeError(f"default {self.default!r} does not satisfy require={self.require!r}")
 
 
 class Param(Field):
@@ -124,4 +137,5 @@ class Coupling(_Declared):
 
 
 def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number, numpy's included (a bool is a mistake, not a number)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)

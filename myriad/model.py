@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from myriad.declarations import Coupling, Mechanism, Node, is_number
-from myriad.errors import ModelError
+from myriad.declarations import REQUIREMENTS, Coupling, Mechanism, Node, is_number
+from myriad.errors import ModelError, did_you_mean
 from myriad.refs import Copies, MechRef, MechRefs, NodeRef, NodeRefs, SourceRef, within
 
 
@@ -98,13 +98,27 @@ class Instances:
 
 
 @functools.cache
-def _fields(cls) -> dict:
+def declared_fields(cls) -> dict:
     """Every field a model may give a value for: parameters, states, potentials."""
     fields = dict(cls.params())
     fields.update(cls.states())
     if issubclass(cls, Node):
         fields.update(cls.potentials())
     return fields
+
+
+def unknown_field(cls, name: str, noun: str = "parameter or state") -> str:
+    """Why ``name`` is no field of ``cls``: the closest field if one is close, else them all."""
+    fields = declared_fields(cls)
+    hint = did_you_mean(name, fields) or f" (it has: {', '.join(fields) or 'none'})"
+    return f"{cls.__name__} has no {noun} '{name}'{hint}"
+
+
+def _named(ref) -> str:
+    """A ref as messages show it, ``ExpSyn[5]``, anything else as its repr."""
+    if isinstance(ref, (NodeRef, MechRef)) and isinstance(ref.cls, type):
+        return f"{ref.cls.__name__}[{ref.index}]"
+    return repr(ref)
 
 
 def _what(cls, start: int, n: int) -> str:
@@ -114,37 +128,43 @@ def _what(cls, start: int, n: int) -> str:
 
 def _values(cls, given: dict, start: int, n: int) -> dict:
     """Checked values for ``n`` new instances (from index ``start``): each a
-    finite number or ``n`` of them, each field declared.  A number equal to the
-    declared default is left out (stored as NaN, the default), so that columns
-    hold only what differs."""
-    fields = _fields(cls)
+    finite number or ``n`` of them, each field declared, each satisfying its
+    field's ``require``.  A number equal to the declared default is left out
+    (stored as NaN, the default), so that columns hold only what differs."""
+    fields = declared_fields(cls)
     values = {}
     for name, value in given.items():
         field = fields.get(name)
+        what = f"{_what(cls, start, n)}: {cls.__name__}.{name}"
         if field is None:
-            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__} has no parameter or state '{name}' "
-                             f"(it has: {', '.join(fields) or 'none'})")
+            raise ModelError(f"{_what(cls, start, n)}: {unknown_field(cls, name)}")
         if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
             value = float(value)
             if not math.isfinite(value):
-                raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be a finite number, "
-                                 f"got {value!r}")
+                raise ModelError(f"{what} must be a finite number, got {value!r}")
+            if field.require and not REQUIREMENTS[field.require](value):
+                raise ModelError(f"{what} must be {field.require}, got {value!r}")
             default = field.default
             if value != default or (value == 0.0 and math.copysign(1.0, value) != math.copysign(1.0, default)):
                 values[name] = value
             continue
         try:
-            column = np.asarray(value, dtype=np.float64)
+            column = np.asarray(value)
         except (TypeError, ValueError):
-            column = np.zeros(0)
-        if column.ndim != 1:
-            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be a finite number, got {value!r}")
+            column = None
+        if column is None or column.ndim != 1 or column.dtype.kind not in "iuf":
+            raise ModelError(f"{what} must be a finite number or one per instance, got {value!r}")
+        column = column.astype(np.float64, copy=False)
         if len(column) != n:
-            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name}: give one number or {n} numbers, "
-                             f"got {len(column)}")
+            raise ModelError(f"{what}: give one number or {n} numbers, got {len(column)}")
         if not np.isfinite(column).all():
-            raise ModelError(f"{_what(cls, start, n)}: {cls.__name__}.{name} must be finite numbers; "
+            raise ModelError(f"{what} must be finite numbers; "
                              f"instance {int(np.argmin(np.isfinite(column)))} of these is not")
+        if field.require:
+            ok = REQUIREMENTS[field.require](column)
+            if not ok.all():
+                bad = int(np.argmin(ok))
+                raise ModelError(f"{what} must be {field.require}; instance {bad} of these is {float(column[bad])!r}")
         values[name] = column
     return values
 
@@ -213,7 +233,7 @@ class Model:
 
     def _check_node(self, ref, what: str) -> NodeRef:
         if not isinstance(ref, NodeRef) or ref.cls not in self.nodes or not 0 <= ref.index < len(self.nodes[ref.cls]):
-            raise ModelError(f"{what}: {ref!r} is not a node of this model")
+            raise ModelError(f"{what}: {_named(ref)} is not a node of this model")
         return ref
 
     def add_mechanism(self, cls, nodes, **values) -> MechRef:
@@ -249,7 +269,7 @@ class Model:
         if isinstance(refs, NodeRef):
             inst = self.nodes.get(refs.cls)
             if inst is None or not 0 <= refs.index < inst.n:
-                raise ModelError(f"{cls.__name__} ({role}): {refs!r} is not a node of this model")
+                raise ModelError(f"{cls.__name__} ({role}): {_named(refs)} is not a node of this model")
             return self._code[refs.cls], refs.index, 1
         if isinstance(refs, NodeRefs):
             inst = self.nodes.get(refs.cls)
@@ -259,13 +279,14 @@ class Model:
         refs = list(refs)
         bad = next((r for r in refs if not isinstance(r, NodeRef) or r.cls not in self.nodes), None)
         if bad is not None:
-            raise ModelError(f"{cls.__name__} ({role}): {bad!r} is not a node of this model")
+            raise ModelError(f"{cls.__name__} ({role}): {_named(bad)} is not a node of this model")
         code = np.array([self._code[r.cls] for r in refs], dtype=np.int16)
         index = np.array([r.index for r in refs], dtype=np.int64)
         sizes = np.array([len(self.nodes[c]) for c in self.node_classes], dtype=np.int64)
         out = (index < 0) | (index >= sizes[code])
         if out.any():
-            raise ModelError(f"{cls.__name__} ({role}): {refs[int(np.argmax(out))]!r} is not a node of this model")
+            bad = refs[int(np.argmax(out))]
+            raise ModelError(f"{cls.__name__} ({role}): {_named(bad)} is not a node of this model")
         return code, index, len(refs)
 
     def combinations(self, cls) -> tuple[list[tuple[type, ...]], np.ndarray]:
@@ -285,20 +306,27 @@ class Model:
     def add_detector(self, node: NodeRef, potential: str, threshold: float, gid: int = -1) -> SourceRef:
         """A source that emits an event whenever ``potential`` of ``node`` rises above ``threshold``."""
         self._check_node(node, "detector")
+        what = f"detector on {node.cls.__name__}[{node.index}]"
         if potential not in node.cls.potentials():
-            raise ModelError(f"detector: {node.cls.__name__} has no potential '{potential}'")
+            raise ModelError(f"{what}: {node.cls.__name__} has no potential '{potential}'"
+                             f"{did_you_mean(str(potential), node.cls.potentials())}")
         if not is_number(threshold):
-            raise ModelError(f"detector threshold must be a finite number, got {threshold!r}")
+            raise ModelError(f"{what}: threshold must be a finite number, got {threshold!r}")
+        if not isinstance(gid, (int, np.integer)) or isinstance(gid, bool):
+            raise ModelError(f"{what}: gid must be an integer, got {gid!r}")
         ref = SourceRef(self._n_sources)
         self._n_sources += 1
         self.detectors.append((ref.index, Detector(node, potential, float(threshold), int(gid))))
         return ref
 
     def add_generator(self, times) -> SourceRef:
-        """A source that emits events at fixed times (ms)."""
-        times = tuple(sorted(float(t) for t in times))
-        if not times or not all(math.isfinite(t) for t in times):
-            raise ModelError(f"generator times must be a non-empty list of finite numbers, got {times!r}")
+        """A source that emits events at fixed times (ms); runs start at 0, so none is earlier."""
+        try:
+            times = tuple(sorted(float(t) for t in times))
+        except (TypeError, ValueError):
+            raise ModelError(f"generator times must be a list of numbers (ms), got {times!r}") from None
+        if not times or not all(math.isfinite(t) and t >= 0 for t in times):
+            raise ModelError(f"generator times must be a non-empty list of finite numbers >= 0 ms, got {times!r}")
         ref = SourceRef(self._n_sources)
         self._n_sources += 1
         self.generators.append((ref.index, times))
@@ -307,14 +335,16 @@ class Model:
     def connect(self, source: SourceRef, target: MechRef, delay: float, weight: float) -> None:
         if not isinstance(source, SourceRef) or not 0 <= source.index < self._n_sources:
             raise ModelError(f"connect: {source!r} is not an event source of this model")
-        if not isinstance(target, MechRef) or target.cls not in self.mechanisms:
-            raise ModelError(f"connect: {target!r} is not a mechanism of this model")
+        inst = self.mechanisms.get(target.cls) if isinstance(target, MechRef) else None
+        if inst is None or not 0 <= target.index < len(inst):
+            raise ModelError(f"connect: {_named(target)} is not a mechanism of this model")
+        what = f"connect to {target.cls.__name__}[{target.index}]"
         if not hasattr(target.cls, "on_event"):
-            raise ModelError(f"connect: {target.cls.__name__} has no on_event(self, weight) method")
+            raise ModelError(f"{what}: {target.cls.__name__} has no on_event(self, weight) method")
         if not (is_number(delay) and delay >= 0):
-            raise ModelError(f"connect: delay must be a finite number >= 0 ms, got {delay!r}")
+            raise ModelError(f"{what}: delay must be a finite number >= 0 ms, got {delay!r}")
         if not is_number(weight):
-            raise ModelError(f"connect: weight must be a finite number, got {weight!r}")
+            raise ModelError(f"{what}: weight must be a finite number, got {weight!r}")
         self.connections.append(Connection(source, target, float(delay), float(weight)))
 
     def add_copies(self, template: "Model", n: int, gid_offsets=None) -> Copies:

@@ -71,9 +71,28 @@ def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
     ("ringtest", ["--ncompart", "0"], "--ncompart"),
     ("cable", ["--nseg", "x"], "--nseg"),
     ("ringtest", ["--backend", "cuda"], "not available yet"),
+    ("hh_soma", ["--amp", "inf"], "--amp"),
+    ("hh_soma", ["--threads", "100000"], "--threads"),
+    ("hh_soma", ["--tstop", "1e300"], "--tstop"),
+    ("hh_soma", ["--dt", "1e-300"], "--dt"),
+    ("hh_soma", ["--out", os.path.join(ROOT, "no_such_dir", "v.csv")], "--out"),
+    ("cable", ["--out", ROOT], "--out"),
+    ("cable", ["--method", "euler"], "--method"),
+    ("ringtest", ["--nring", "-1"], "--nring"),
+    ("dense", ["--seed", "-1"], "--seed"),
+    ("dense", ["--seed", "x"], "--seed"),
+    ("dense", ["--amp-lo", "1", "--amp-hi", "0"], "--amp-hi"),
+    ("dense", ["--ncell", "3000000", "--tstop", "1"], "out of memory"),
+    ("fit_hh", ["--budget", "-5"], "--budget"),
+    ("fit_hh", ["--batch", "0"], "--batch"),
+    ("fit_hh", ["--seed", "x"], "--seed"),
+    ("fit_hh", ["--strategy", "newton"], "--strategy"),
+    ("fit_hh", ["--table", os.path.join(ROOT, "no_such_dir", "t.csv")], "--table"),
+    ("from_neuron", ["--dt", "0", "model.py"], "--dt"),
+    ("from_neuron", [os.path.join(ROOT, "no_such_script.py")], "no such script"),
 ])
 def test_bad_arguments_exit_with_one_line(name, args, culprit):
     proc = _cli(name, *args)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
-    assert culprit in proc.stderr
+    assert culprit in proc.stderr.strip().splitlines()[-1]

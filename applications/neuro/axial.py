@@ -5,7 +5,7 @@ from myriad import Coupling, Param
 class Axial(Coupling):
     """An ohmic resistor of conductance ``g`` (uS) carrying current from pre to post."""
 
-    g = Param(0.0, unit="uS")
+    g = Param(0.0, unit="uS", require=">= 0")
 
     def flow_v(self):
         return self.g * (self.pre.v - self.post.v)

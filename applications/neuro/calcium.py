@@ -20,14 +20,14 @@ class CalciumCompartment(Compartment):
     """A compartment with its free calcium concentration ``cai`` (mM)."""
 
     cai = Potential(5e-5, unit="mM", capacity="volume")
-    volume = Param(0.0, unit="um3")
+    volume = Param(0.0, unit="um3", require=">= 0")
 
 
 class CalciumDiffusion(Coupling):
     """Fick diffusion of calcium between neighbouring compartments;
     ``k`` = D * cross-section / distance (um3/ms)."""
 
-    k = Param(0.0, unit="um3/ms")
+    k = Param(0.0, unit="um3/ms", require=">= 0")
 
     def flow_cai(self):
         return self.k * (self.pre.cai - self.post.cai)
@@ -39,11 +39,11 @@ class CalciumChannel(DensityChannel):
     Boltzmann curve with time constant ``taum``.  Its current charges the
     membrane and carries calcium into the compartment."""
 
-    gcabar = Param(0.0001, unit="S/cm2")
+    gcabar = Param(0.0001, unit="S/cm2", require=">= 0")
     eca = Param(120.0, unit="mV")
     vhalf = Param(-20.0, unit="mV")
-    k = Param(9.0, unit="mV")
-    taum = Param(1.0, unit="ms")
+    k = Param(9.0, unit="mV", require="!= 0")
+    taum = Param(1.0, unit="ms", require="> 0")
     m = State(0.0)
 
     def m_inf(self):
@@ -67,7 +67,7 @@ class CalciumDecay(Mechanism):
     towards ``cainf`` with time constant ``taur`` (NEURON's cad.mod, with the
     shell taken as the whole compartment)."""
 
-    taur = Param(80.0, unit="ms")
+    taur = Param(80.0, unit="ms", require="> 0")
     cainf = Param(5e-5, unit="mM")
 
     def inflow_cai(self):

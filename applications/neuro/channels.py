@@ -23,7 +23,7 @@ class DensityChannel(Mechanism):
 class Pas(DensityChannel):
     """Passive leak (NEURON's ``pas``)."""
 
-    g = Param(0.001, unit="S/cm2")
+    g = Param(0.001, unit="S/cm2", require=">= 0")
     e = Param(-70.0, unit="mV")
 
     def current(self):
@@ -40,9 +40,9 @@ def vtrap(x, y):
 class HH(DensityChannel):
     """Hodgkin-Huxley squid axon channels (NEURON's ``hh``, rates at ``celsius``)."""
 
-    gnabar = Param(0.12, unit="S/cm2")
-    gkbar = Param(0.036, unit="S/cm2")
-    gl = Param(0.0003, unit="S/cm2")
+    gnabar = Param(0.12, unit="S/cm2", require=">= 0")
+    gkbar = Param(0.036, unit="S/cm2", require=">= 0")
+    gl = Param(0.0003, unit="S/cm2", require=">= 0")
     el = Param(-54.3, unit="mV")
     ena = Param(50.0, unit="mV")
     ek = Param(-77.0, unit="mV")

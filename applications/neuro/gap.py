@@ -21,7 +21,7 @@ class HalfGap(Coupling):
     such halves (a ``HalfGap`` point process at each end, ringtest style); two
     matching halves are a :class:`GapJunction`, and one alone is this."""
 
-    g = Param(0.0, unit="uS")
+    g = Param(0.0, unit="uS", require=">= 0")
 
     def inflow_v_post(self):
         return self.g * (self.pre.v - self.post.v)
@@ -34,11 +34,11 @@ class GradedSynapse(Coupling):
     ``vslope``), and the current into ``post`` is ``g * s * (e - post.v)``.
     """
 
-    g = Param(0.0, unit="uS")
+    g = Param(0.0, unit="uS", require=">= 0")
     e = Param(0.0, unit="mV")
     vth = Param(-20.0, unit="mV")
-    vslope = Param(5.0, unit="mV")
-    tau = Param(4.0, unit="ms")
+    vslope = Param(5.0, unit="mV", require="!= 0")
+    tau = Param(4.0, unit="ms", require="> 0")
     s = State(0.0)
 
     def s_inf(self):

@@ -9,18 +9,20 @@ synapses).  Identical cells are best built once and added many times
 from __future__ import annotations
 
 import itertools
+import numbers
 from collections.abc import Sequence
 
 from myriad import MechRef, MechRefs, Model, ModelError, NodeRefs, Simulation, SourceRef
+from myriad.errors import did_you_mean
+from myriad.model import declared_fields, unknown_field
 
 from applications.neuro.cells import Cells
 from applications.neuro.gap import GapJunction, GradedSynapse
-from applications.neuro.section import Location, Section
+from applications.neuro.section import Location, Section, check_options
 
 
-def _nodes(where) -> NodeRefs | list:
-    """The nodes of many locations (a NodeRefs stands for itself)."""
-    return where if isinstance(where, NodeRefs) else [x.node() for x in where]
+def _is_gid(gid) -> bool:
+    return isinstance(gid, numbers.Integral) and not isinstance(gid, bool) and gid >= 0
 
 
 def _listed(refs) -> list:
@@ -73,6 +75,7 @@ class Network:
         return self._compartments
 
     def section(self, name: str = "section", **geometry) -> Section:
+        check_options(name, geometry)
         return self._register([Section(self.model, name, **geometry)])[0]
 
     def add_sections(self, rows: list[dict]) -> list[Section]:
@@ -92,8 +95,14 @@ class Network:
         ``gids``, as if it had been built that many times over, at the cost of
         a few array copies.  The template's gid g is ``gid + g`` in the copy for
         ``gid``, and its sections are named ``{prefix}{gid}.{name}`` there."""
+        if not isinstance(template, Network):
+            raise ModelError(f"add_cells: the template must be a Network, got {type(template).__name__}")
         if template is self:
             raise ModelError("add_cells: a network cannot be added to itself")
+        gids = list(gids)
+        bad = next((g for g in gids if not _is_gid(g)), None)
+        if bad is not None:
+            raise ModelError(f"add_cells: gids must be integers >= 0, got {bad!r}")
         gids = [int(g) for g in gids]
         taken = set(self.gids)
         for gid in (g + local for g in gids for local in template.gids):
@@ -110,9 +119,15 @@ class Network:
 
     def spike_source(self, location: Location, gid: int, threshold: float = 10.0) -> SourceRef:
         """Announce spikes of ``gid``: voltage at ``location`` crossing ``threshold`` (mV) upwards."""
+        if not _is_gid(gid):
+            raise ModelError(f"spike_source: gid must be an integer >= 0, got {gid!r}")
         if gid in self.gids:
             raise ModelError(f"gid {gid} already has a spike source")
-        self.gids[gid] = self.model.add_detector(location.node(), "v", threshold, gid)
+        node = self._node(location, f"spike_source gid {gid}")
+        try:
+            self.gids[gid] = self.model.add_detector(node, "v", threshold, int(gid))
+        except ModelError as e:
+            raise ModelError(f"spike_source gid {gid} at {location}: {e}") from None
         return self.gids[gid]
 
     def stimulus(self, times) -> SourceRef:
@@ -120,7 +135,7 @@ class Network:
         return self.model.add_generator(times)
 
     def connect(self, source: SourceRef | int, target: MechRef, delay: float = 1.0, weight: float = 0.0) -> None:
-        if isinstance(source, int):
+        if isinstance(source, numbers.Integral) and not isinstance(source, bool):
             if source not in self.gids:
                 raise ModelError(f"gid {source} has no spike source")
             source = self.gids[source]
@@ -129,29 +144,53 @@ class Network:
     def place(self, cls, where, **params) -> MechRefs:
         """Many point processes at once: one ``cls`` at each of ``where``
         (locations, or nodes such as ``Cells.refs`` gives), parameters one or one per location."""
-        return self.model.add_mechanisms(cls, _nodes(where), **params)
+        return self.model.add_mechanisms(cls, self._nodes(where, f"place {getattr(cls, '__name__', cls)}"), **params)
 
     def gap_junction(self, a: Location, b: Location, g: float) -> MechRef:
         """An ohmic electrical synapse of ``g`` uS between two locations (loops are fine)."""
-        return self.model.add_mechanism(GapJunction, (a.node(), b.node()), g=g)
+        return self._couple(GapJunction, "gap_junction", a, b, g=g)
 
     def graded_synapse(self, pre: Location, post: Location, **params) -> MechRef:
         """A graded chemical synapse driven by the voltage at ``pre`` onto ``post``."""
-        return self.model.add_mechanism(GradedSynapse, (pre.node(), post.node()), **params)
+        return self._couple(GradedSynapse, "graded_synapse", pre, post, **params)
 
     def gap_junctions(self, a, b, g) -> MechRefs:
         """Many gap junctions at once: a[i] to b[i] (locations or nodes) with g (uS, one or one per junction)."""
-        return self.model.add_mechanisms(GapJunction, (_nodes(a), _nodes(b)), g=g)
+        nodes = self._nodes(a, "gap_junctions"), self._nodes(b, "gap_junctions")
+        return self.model.add_mechanisms(GapJunction, nodes, g=g)
 
     def graded_synapses(self, pre, post, **params) -> MechRefs:
         """Many graded synapses at once: pre[i] onto post[i] (locations or nodes;
         parameters one or one per synapse)."""
-        return self.model.add_mechanisms(GradedSynapse, (_nodes(pre), _nodes(post)), **params)
+        return self.model.add_mechanisms(GradedSynapse, (self._nodes(pre, "graded_synapses"),
+                                                         self._nodes(post, "graded_synapses")), **params)
+
+    def _couple(self, cls, what: str, pre, post, **params) -> MechRef:
+        nodes = self._node(pre, what), self._node(post, what)
+        try:
+            return self.model.add_mechanism(cls, nodes, **params)
+        except ModelError as e:
+            raise ModelError(f"{what} {pre} -> {post}: {e}") from None
+
+    def _node(self, location, what: str):
+        """The node of a location of this network (one of another network's would
+        silently stand for whichever node has its index here)."""
+        if not isinstance(location, Location):
+            raise ModelError(f"{what}: expected a location such as soma(0.5), got {location!r}")
+        if location.section.model is not self.model:
+            raise ModelError(f"{what}: {location} belongs to another network")
+        return location.node()
+
+    def _nodes(self, where, what: str) -> NodeRefs | list:
+        """The nodes of many locations (a NodeRefs stands for itself)."""
+        if isinstance(where, Location):
+            where = [where]
+        return where if isinstance(where, NodeRefs) else [self._node(x, what) for x in where]
 
     def name(self, name: str, refs) -> None:
         """Call a node, mechanism or group of them (e.g. a clamp) ``name`` in
         parameter paths (see ``locate``)."""
-        if not name or "." in name:
+        if not isinstance(name, str) or not name or "." in name:
             raise ModelError(f"a name must be non-empty and without '.', got {name!r}")
         if name in self.names:
             raise ModelError(f"the name '{name}' is already taken")
@@ -168,22 +207,37 @@ class Network:
             raise ModelError(f"parameter path '{path}' must read 'section.mechanism.field', "
                              f"'section.field' or 'name.field'")
         if head in self.names:
-            return _listed(self.names[head]), field
+            refs = _listed(self.names[head])
+        else:
+            refs = self._locate_instances(path, head)
+        for cls in dict.fromkeys(getattr(ref, "cls", None) for ref in refs):
+            if not isinstance(cls, type):
+                raise ModelError(f"parameter path '{path}': '{head}' names something that has no fields")
+            if field not in declared_fields(cls):
+                raise ModelError(f"parameter path '{path}': {unknown_field(cls, field, 'field')}")
+        return refs, field
+
+    def _locate_instances(self, path: str, head: str) -> list:
+        """What ``head`` (``section`` or ``section.mechanism``) of a parameter path stands for."""
         sections = {sec.name: sec for sec in self.sections}
         if head in sections:
-            return list(sections[head].centres), field
+            return list(sections[head].centres)
         name, _, mechanism = head.rpartition(".")
         sec = sections.get(name)
         if sec is None:
-            known = ", ".join(sorted(self.names) + sorted(sections)[:20])
-            raise ModelError(f"parameter path '{path}': no section or name '{name or head}' (known: {known})")
+            wanted = name or head
+            hint = did_you_mean(wanted, [*self.names, *sections]) or \
+                f" (known: {', '.join(sorted(self.names) + sorted(sections)[:20])})"
+            raise ModelError(f"parameter path '{path}': no section or name '{wanted}'{hint}")
         found = [refs for cls, inserted in sec.inserted.items() if cls.__name__.lower() == mechanism.lower()
                  for refs in inserted]
         if not found:
-            have = ", ".join(cls.__name__ for cls in sec.inserted) or "none"
+            have = [cls.__name__ for cls in sec.inserted]
+            hint = did_you_mean(mechanism.lower(), [name.lower() for name in have]) or \
+                f" (it has {', '.join(have) or 'none'})"
             raise ModelError(f"parameter path '{path}': section '{name}' has no mechanism '{mechanism}' "
-                             f"inserted (it has {have})")
-        return [ref for refs in found for ref in refs], field
+                             f"inserted{hint}")
+        return [ref for refs in found for ref in refs]
 
     def simulation(self, **options) -> Simulation:
         return Simulation(self.model, **options)

@@ -18,7 +18,7 @@ class IClamp(PointProcess):
     """A current step of ``amp`` nA injected from ``delay`` for ``dur`` ms."""
 
     delay = Param(0.0, unit="ms")
-    dur = Param(0.0, unit="ms")
+    dur = Param(0.0, unit="ms", require=">= 0")
     amp = Param(0.0, unit="nA")
 
     def current(self):
@@ -28,7 +28,7 @@ class IClamp(PointProcess):
 class ExpSyn(PointProcess):
     """A conductance that jumps by the event's weight (uS) and decays with ``tau``."""
 
-    tau = Param(0.1, unit="ms")
+    tau = Param(0.1, unit="ms", require="> 0")
     e = Param(0.0, unit="mV")
     g = State(0.0, unit="uS")
 
@@ -46,8 +46,8 @@ class Exp2Syn(PointProcess):
     """NEURON's Exp2Syn: a conductance rising with ``tau1`` and decaying with
     ``tau2`` (ms), normalised so that an event of weight w (uS) peaks at w."""
 
-    tau1 = Param(0.1, unit="ms")
-    tau2 = Param(10.0, unit="ms")
+    tau1 = Param(0.1, unit="ms", require="> 0")
+    tau2 = Param(10.0, unit="ms", require="> 0")
     e = Param(0.0, unit="mV")
     a = State(0.0, unit="uS")
     b = State(0.0, unit="uS")
@@ -81,12 +81,12 @@ class SEClamp(PointProcess):
     ``rs`` (MOhm) it holds the potential at ``amp1`` for ``dur1`` ms, then
     ``amp2`` for ``dur2`` and ``amp3`` for ``dur3`` (mV), and is off after that."""
 
-    rs = Param(1.0, unit="MOhm")
-    dur1 = Param(0.0, unit="ms")
+    rs = Param(1.0, unit="MOhm", require="> 0")
+    dur1 = Param(0.0, unit="ms", require=">= 0")
     amp1 = Param(0.0, unit="mV")
-    dur2 = Param(0.0, unit="ms")
+    dur2 = Param(0.0, unit="ms", require=">= 0")
     amp2 = Param(0.0, unit="mV")
-    dur3 = Param(0.0, unit="ms")
+    dur3 = Param(0.0, unit="ms", require=">= 0")
     amp3 = Param(0.0, unit="mV")
 
     def command(self):

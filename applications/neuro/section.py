@@ -15,16 +15,21 @@ section at a time (one bulk call each), never a compartment at a time.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from myriad import MechRef, MechRefs, Model, ModelError, NodeRef, NodeRefs
+from myriad import Coupling, MechRef, MechRefs, Mechanism, Model, ModelError, Node, NodeRef, NodeRefs
+from myriad.declarations import is_number
+from myriad.errors import did_you_mean
 
 from applications.neuro.axial import Axial
 from applications.neuro.compartment import Compartment
-from applications.neuro.units import axial_conductance_us
+from applications.neuro.point import PointProcess
+from applications.neuro.units import CAPACITANCE_TO_NF, axial_conductance_us
 
 
 class Segments(NamedTuple):
@@ -53,16 +58,22 @@ class Location(NamedTuple):
     section: "Section"
     x: float
 
+    def __str__(self):
+        return f"{self.section.name}({self.x:g})"
+
     def node(self) -> NodeRef:
         return self.section.node(self.x)
 
     def place(self, cls, **params) -> MechRef:
         """Put a point process (or any one-node mechanism) at this location."""
-        return self.section.model.add_mechanism(cls, self.node(), **params)
+        try:
+            return self.section.model.add_mechanism(cls, self.node(), **params)
+        except ModelError as e:
+            raise ModelError(f"{self}: {e}") from None
 
 
 def _positive(name, value, what):
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+    if not (is_number(value) and value > 0):
         raise ModelError(f"section '{what}': {name} must be a positive number, got {value!r}")
     return float(value)
 
@@ -70,18 +81,21 @@ def _positive(name, value, what):
 def _per_segment(what, value, nseg, name, allow_zero=False) -> np.ndarray:
     """One number or one per segment, as an array of nseg positive (or >= 0) finite numbers."""
     try:
-        column = np.asarray(value, dtype=np.float64)
-        if column.shape != (nseg,):
-            column = np.broadcast_to(column, (nseg,))
+        column = np.asarray(value)
+        numeric = column.dtype.kind in "iuf"
+        if numeric:
+            column = np.broadcast_to(column.astype(np.float64, copy=False), (nseg,))
     except (TypeError, ValueError):
+        numeric = False
+    if not numeric:
         raise ModelError(f"section '{name}': {what} must be a number or one number per segment "
-                         f"({nseg}), got {value!r}") from None
+                         f"({nseg}), got {value!r}")
     ok = (0.0 <= v < math.inf for v in column.tolist()) if allow_zero else \
         (0.0 < v < math.inf for v in column.tolist())
     if not all(ok):
         bad = ~np.isfinite(column) | ((column < 0) if allow_zero else (column <= 0))
         raise ModelError(f"section '{name}': {what} must be {'>= 0' if allow_zero else 'positive'} "
-                         f"and finite, got {column[bad][0]!r} (segment {int(np.argmax(bad))})")
+                         f"and finite, got {float(column[bad][0])!r} (segment {int(np.argmax(bad))})")
     return column
 
 
@@ -104,6 +118,39 @@ def _checked_segments(segments: Segments, nseg: int, name: str) -> Segments:
                     _per_segment("segment diameter", segments.diam, nseg, name), inner,
                     float(_per_segment("0-end shape factor", segments.end0, 1, name)[0]),
                     float(_per_segment("1-end shape factor", segments.end1, 1, name)[0]))
+
+
+def _check_derived(sec: "Section", geometry: list[str]) -> None:
+    """Extreme but finite inputs (a huge diameter, a tiny length or Ra) can
+    overflow what the model is made of: refuse them here, by the section's
+    name, rather than as some compartment's or resistor's value later."""
+    seg = sec.segments
+    with np.errstate(over="ignore"):
+        g = axial_conductance_us(sec.Ra, np.concatenate([seg.inner, [seg.end0, seg.end1]]))
+        capacitance = sec.cm * seg.area * CAPACITANCE_TO_NF
+    for what, inputs, values, ok in (
+            ("a membrane area", geometry, seg.area, np.isfinite(seg.area)),
+            ("a capacitance", [*geometry, "cm"], capacitance, np.isfinite(capacitance)),
+            ("an axial conductance", [*geometry, f"Ra = {sec.Ra!r} ohm cm"], g, np.isfinite(g) & (g > 0))):
+        if not ok.all():
+            listed = f"{', '.join(inputs[:-1])} and {inputs[-1]}" if len(inputs) > 1 else inputs[0]
+            raise ModelError(f"section '{sec.name}': {listed} give {what} of "
+                             f"{float(values[np.argmin(ok)])!r}, which must be finite"
+                             f"{' and positive' if 'conductance' in what else ''}")
+
+
+def _check_node_class(node_class, name: str) -> None:
+    """Sections write v, area and cm into their nodes (and volume where declared)."""
+    if not (isinstance(node_class, type) and issubclass(node_class, Node)
+            and "v" in node_class.potentials() and {"area", "cm"} <= set(node_class.params())):
+        raise ModelError(f"section '{name}': node_class must be a Node subclass with a potential 'v' and "
+                         f"parameters 'area' and 'cm' (such as Compartment), got {node_class!r}")
+
+
+def _check_diffusion(cls, name: str) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Coupling) and "k" in cls.params()):
+        raise ModelError(f"section '{name}': diffusion keys must be Coupling classes with a parameter 'k' "
+                         f"(such as CalciumDiffusion), got {cls!r}")
 
 
 def _node_values(sec: "Section", centres: bool = False, ends: int = 0) -> dict:
@@ -237,12 +284,15 @@ class Section:
         made, parents = [], []
         for row in rows:
             row = dict(row)
+            check_options(row.get("name", "section"), row, ("name", "parent"))
             parent = row.pop("parent", None)
             sec = cls.__new__(cls)
             sec._describe(model, **row)
             if parent is not None:
+                if not (isinstance(parent, tuple) and len(parent) == 2):
+                    raise ModelError(f"section '{sec.name}': parent must be None or (row, x), got {parent!r}")
                 k, x = parent
-                if not 0 <= k < len(made):
+                if not (isinstance(k, numbers.Integral) and 0 <= k < len(made)):
                     raise ModelError(f"section '{sec.name}': its parent must be an earlier row, got row {k!r}")
                 parent = made[k](x)
             made.append(sec)
@@ -253,19 +303,32 @@ class Section:
     def _describe(self, model, name="section", *, L=100.0, diam=500.0, nseg=1, Ra=35.4, cm=1.0,
                   node_class=Compartment, diffusion=None, segments=None, v_init=None) -> None:
         """The section's checked description, without nodes yet."""
+        if not (isinstance(name, str) and name):
+            raise ModelError(f"a section's name must be a non-empty string, got {name!r}")
         self.model, self.name = model, name
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
         self.Ra = _positive("Ra", Ra, name)
-        if not (isinstance(nseg, int) and nseg >= 1):
+        if not (isinstance(nseg, numbers.Integral) and not isinstance(nseg, bool) and nseg >= 1):
             raise ModelError(f"section '{name}': nseg must be an integer >= 1, got {nseg!r}")
-        self.nseg, self.cm = nseg, _per_segment("cm", cm, nseg, name, allow_zero=True)
-        self.segments = Segments.cylinder(self.L, self.diam, nseg) if segments is None else \
-            _checked_segments(segments, nseg, name)
+        self.nseg = nseg = int(nseg)
+        self.cm = _per_segment("cm", cm, nseg, name, allow_zero=True)
+        if segments is None:
+            self.segments = Segments.cylinder(self.L, self.diam, nseg)
+            _check_derived(self, [f"L = {self.L!r} um", f"diam = {self.diam!r} um", f"nseg = {nseg}"])
+        else:
+            if not isinstance(segments, Segments):
+                raise ModelError(f"section '{name}': segments must be a Segments, got {type(segments).__name__}")
+            self.segments = _checked_segments(segments, nseg, name)
+            _check_derived(self, ["the segments' geometry"])
+        _check_node_class(node_class, name)
         self.node_class = node_class
+        if not (v_init is None or is_number(v_init)):
+            raise ModelError(f"section '{name}': v_init must be a finite number (mV) or None, got {v_init!r}")
         self.v_init = v_init
         self.diffusion = {}
         for cls, D in (diffusion or {}).items():
+            _check_diffusion(cls, name)
             self.diffusion[cls] = _positive(f"diffusion coefficient of {cls.__name__}", D, name)
         self.parent: Location | None = None
         self.inserted: dict[type, list[MechRefs]] = {}
@@ -273,7 +336,7 @@ class Section:
         self._end1: NodeRef | None = None
 
     def __call__(self, x: float) -> Location:
-        if not (isinstance(x, (int, float)) and 0.0 <= x <= 1.0):
+        if not (is_number(x) and 0.0 <= x <= 1.0):
             raise ModelError(f"section '{self.name}': location must be in [0, 1], got {x!r}")
         return Location(self, float(x))
 
@@ -290,6 +353,13 @@ class Section:
 
     def connect(self, parent: Location) -> "Section":
         """Attach this section's 0-end to ``parent`` (e.g. ``soma(1)``)."""
+        if not isinstance(parent, Location):
+            hint = f" (did you mean {parent.name}(1)?)" if isinstance(parent, Section) else ""
+            raise ModelError(f"section '{self.name}': connect expects a location such as soma(1), "
+                             f"got {parent!r}{hint}")
+        if parent.section.model is not self.model:
+            raise ModelError(f"section '{self.name}' cannot connect to '{parent.section.name}': "
+                             f"they belong to different networks")
         if self.parent is not None:
             raise ModelError(f"section '{self.name}' is already connected to {self.parent.section.name}")
         if self._end0 is not None:
@@ -305,6 +375,14 @@ class Section:
 
     def insert(self, cls, **params) -> MechRefs:
         """Put a density mechanism on every segment of the section."""
+        if isinstance(cls, type) and issubclass(cls, PointProcess):
+            raise ModelError(f"section '{self.name}': {cls.__name__} is a point process; place it at a location, "
+                             f"e.g. {self.name}(0.5).place({cls.__name__}, ...)")
+        if not (isinstance(cls, type) and issubclass(cls, Mechanism)):
+            kind = "a Coupling (it joins two nodes)" if isinstance(cls, type) and issubclass(cls, Coupling) \
+                else "not a Mechanism class"
+            raise ModelError(f"section '{self.name}': cannot insert {getattr(cls, '__name__', repr(cls))}: "
+                             f"it is {kind}")
         try:
             refs = self.model.add_mechanisms(cls, self.centres, **params)
         except ModelError as e:
@@ -314,6 +392,7 @@ class Section:
 
     def node(self, x: float) -> NodeRef:
         """The node that represents location x (NEURON's segment-to-node rule)."""
+        x = self(x).x
         if x == 0.0:
             if self.parent is not None:
                 return self.parent.node()
@@ -338,3 +417,16 @@ class Section:
         sec.inserted = {cls: [ref(refs) for refs in inserted] for cls, inserted in self.inserted.items()}
         sec._end0, sec._end1 = (None if end is None else ref(end) for end in (self._end0, self._end1))
         return sec
+
+
+#: a section's options, as Section takes them
+OPTIONS = [name for name in inspect.signature(Section._describe).parameters if name not in ("self", "model", "name")]
+
+
+def check_options(name, options: dict, also=()) -> None:
+    """A misspelt option (``lenght=``) is named, with the closest real one, before anything is built."""
+    known = [*OPTIONS, *also]
+    for key in options:
+        if key not in known:
+            hint = did_you_mean(key, known) or f" (options: {', '.join(known)})"
+            raise ModelError(f"section '{name}': no option '{key}'{hint}")
