@@ -24,7 +24,7 @@ def main(argv=None) -> None:
     def run():
         net, cable = build(args.nseg)
         probes = {label: cable(x).node() for x, label in ((0.0, "v0"), (0.5, "vmid"), (1.0, "vend"))}
-        sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
+        sim = net.simulation(**app_cli.simulation_options(args))
         names = [sim.record(node, "v", label=label) for label, node in probes.items()]
         result = sim.run(args.tstop)
         if args.out:

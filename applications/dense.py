@@ -75,7 +75,7 @@ def main(argv=None) -> None:
     def run():
         net, drawn = build(args.ncell, args.p, args.seed, args.ncompart, args.gsyn_total, args.ggap_total,
                            args.amp_lo, args.amp_hi)
-        sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
+        sim = net.simulation(**app_cli.simulation_options(args))
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))

@@ -61,8 +61,7 @@ def main(argv=None) -> None:
         imported = from_neuron(skip_unsupported=args.skip_unsupported, tstop=args.tstop)
         for note in imported.notes:
             print(f"from_neuron: note: {note}", file=sys.stderr)
-        sim, _ = imported.simulation(method=args.method, dt=args.dt or imported.dt, threads=args.threads,
-                                     backend=args.backend)
+        sim, _ = imported.simulation(**{**app_cli.simulation_options(args), "dt": args.dt or imported.dt})
         result = sim.run(imported.tstop)
         times, gids = imported.spikes(result)
         write_atomic(args.out, spikes_text(times, gids, NEURON_SPIKE_LINE))

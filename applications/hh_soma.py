@@ -24,7 +24,7 @@ def main(argv=None) -> None:
 
     def run():
         net, soma, _ = build(args.amp)
-        sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
+        sim = net.simulation(**app_cli.simulation_options(args))
         trace = sim.record(soma(0.5).node(), "v")
         result = sim.run(args.tstop)
         if args.out:

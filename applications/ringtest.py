@@ -48,7 +48,7 @@ def main(argv=None) -> None:
 
     def run():
         net = build(args.nring, args.ncell, args.nbranch, args.ncompart)
-        sim = net.simulation(method=args.method, dt=args.dt, threads=args.threads, backend=args.backend)
+        sim = net.simulation(**app_cli.simulation_options(args))
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))

@@ -15,6 +15,7 @@ import time
 from typing import Callable
 
 from myriad.errors import MyriadError
+from myriad.simulation import MAX_STEPS, MAX_THREADS
 
 
 def _checked(convert, accept, requirement: str):
@@ -37,14 +38,7 @@ positive_int = _checked(int, lambda v: v >= 1, "an integer >= 1")
 non_negative_int = _checked(int, lambda v: v >= 0, "an integer >= 0")
 probability = _checked(float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]")
 
-#: more threads than this only oversubscribe any machine's cores, and tens of
-#: thousands exhaust the system's thread limit (OpenMP then aborts the process)
-MAX_THREADS = 1024
 threads = _checked(int, lambda v: 1 <= v <= MAX_THREADS, f"an integer from 1 to {MAX_THREADS}")
-
-#: more steps than --tstop / --dt may ask for: no CLI run that long would end,
-#: and far larger counts overflow the arrays a run allocates
-MAX_STEPS = 10 ** 10
 
 
 def output_file(text: str) -> str:
@@ -76,7 +70,15 @@ def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentPar
     p.add_argument("--dt", type=positive_float, default=dt, help="time step (ms)")
     p.add_argument("--tstop", type=non_negative_float, default=tstop, help="end time (ms)")
     p.add_argument("--out", type=output_file, default=None, help="output file")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown for runs over 2 s when stderr is a terminal)")
     return p
+
+
+def simulation_options(args) -> dict:
+    """The Simulation keyword arguments the common options give."""
+    return {"method": args.method, "dt": args.dt, "threads": args.threads, "backend": args.backend,
+            "progress": False if args.no_progress else None}
 
 
 def peak_rss_mb() -> float:

@@ -17,7 +17,7 @@ import numpy as np
 
 from myriad.errors import ModelError
 from myriad.model import Model
-from myriad.simulation import Result, Simulation
+from myriad.simulation import Result, Simulation, check_required
 
 
 @dataclass
@@ -89,6 +89,7 @@ class Batch:
         column = np.broadcast_to(np.asarray(values, dtype=np.float64), (self.instances,))
         if not np.isfinite(column).all():
             raise ModelError(f"{ref.cls.__name__}[{ref.index}].{name}: values must be finite numbers")
+        check_required(ref, name, column)
         array, at = self.where(ref, name)
         array[at[:, 0]] = column
 

@@ -19,7 +19,8 @@ from myriad.blocks import analyse
 from myriad.codegen import generate
 from myriad.errors import ModelError, NonFiniteError, SimulationError
 from myriad.flatten import mech_location, validate_rk4
-from myriad.model import MechRef, Model, NodeRef
+from myriad.declarations import REQUIREMENTS
+from myriad.model import MechRef, Model, NodeRef, declared_fields
 from myriad.outputs import replace_atomic
 from myriad.progress import RunProgress
 from myriad.runtime import Context, Library
@@ -27,6 +28,14 @@ from myriad.runtime import Context, Library
 METHODS = {"backward_euler": 0, "rk4": 1}
 BACKENDS = ("openmp", "numba", "cuda")
 RK4_STABILITY = 2.785
+#: more threads than this only oversubscribe any machine's cores, and tens of
+#: thousands exhaust the system's thread limit (OpenMP then aborts the process)
+MAX_THREADS = 1024
+#: more steps than a run may have: none that long would end, and far larger
+#: counts overflow the arrays a run allocates
+MAX_STEPS = 10 ** 10
+#: the most spikes a detector's history keeps (its longest delay / dt when fewer)
+MAX_HISTORY = 4096
 #: states are checked for NaN and Inf every this many steps (one scan of Y: cheap this seldom)
 CHECK_EVERY = 25
 #: what a checkpoint holds besides the step: the states, the event queues and
@@ -121,6 +130,18 @@ class Result:
         return fig
 
 
+def check_required(ref, name: str, values) -> None:
+    """Refuse values that ``name``'s declared ``require`` rules out (as building the model would)."""
+    field = declared_fields(ref.cls).get(name)
+    if field is None or not field.require:
+        return
+    values = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    bad = ~REQUIREMENTS[field.require](values)
+    if bad.any():
+        raise ModelError(f"{ref.cls.__name__}[{ref.index}].{name} must be {field.require}, "
+                         f"got {float(values[np.argmax(bad)])!r}")
+
+
 @dataclass
 class _Record:
     name: str
@@ -145,8 +166,10 @@ class Simulation:
             raise ModelError(f"backend '{backend}' is not available yet; use --backend openmp or numba")
         if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
             raise ModelError(f"dt must be a positive number of ms, got {dt!r}")
-        if not (isinstance(threads, int) and threads >= 1):
-            raise ModelError(f"threads must be an integer >= 1, got {threads!r}")
+        if not (isinstance(threads, int) and 1 <= threads <= MAX_THREADS):
+            raise ModelError(f"threads must be an integer from 1 to {MAX_THREADS}, got {threads!r}")
+        if progress not in (None, True, False):
+            raise ModelError(f"progress must be True, False or None (when stderr is a terminal), got {progress!r}")
         if not model.nodes:
             raise ModelError("the model has no nodes")
         self.model, self.method, self.dt, self.threads = model, method, float(dt), threads
@@ -218,6 +241,7 @@ class Simulation:
         if not (isinstance(value, (int, float)) and math.isfinite(value)):
             raise ModelError(f"{ref.cls.__name__}[{ref.index}].{name}: value must be a finite number, got {value!r}")
         array, i = self._locate(ref, name)
+        check_required(ref, name, value)
         array[i] = value
 
     # --- recording ----------------------------------------------------------------
@@ -295,6 +319,9 @@ class Simulation:
         return ctx
 
     def _events(self, ctx: Context) -> None:
+        """Event sources and their histories: a detector keeps the spikes of
+        its longest delay (one per step at most, and at most MAX_HISTORY: a
+        source that outruns it is reported as lost events), a generator all its times."""
         src, con, c = self.flat.sources, self.flat.connections, ctx.c
         n = src["n"]
         cap = np.zeros(n, dtype=np.int64)
@@ -303,7 +330,7 @@ class Simulation:
             if src["is_generator"][s]:
                 cap[s] = count[s] = len(src["times"][s])
             else:
-                cap[s] = math.ceil(con["max_delay"][s] / self.dt) + 2
+                cap[s] = min(math.ceil(con["max_delay"][s] / self.dt), MAX_HISTORY) + 2
         off = np.concatenate([[0], np.cumsum(cap)[:-1]]).astype(np.int64) if n else np.zeros(0, np.int64)
         buf = np.zeros(int(cap.sum()))
         for s, times in src["times"].items():
@@ -353,6 +380,9 @@ class Simulation:
     def steps_for(self, tstop: float) -> int:
         if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and tstop >= 0):
             raise ModelError(f"tstop must be a finite number >= 0 ms, got {tstop!r}")
+        if tstop / self.dt > MAX_STEPS:
+            raise ModelError(f"tstop {tstop:g} ms at dt {self.dt:g} ms is {tstop / self.dt:.3g} steps; "
+                             f"at most {MAX_STEPS:.0e} are allowed")
         return int(round(tstop / self.dt))
 
     def run(self, tstop: float) -> Result:

@@ -175,3 +175,19 @@ def test_a_result_saves_and_loads_as_npz(tmp_path):
     np.savez(tmp_path / "other.npz", x=np.zeros(2))
     with pytest.raises(ModelError, match="is not a saved Myriad result"):
         type(result).load(tmp_path / "other.npz")
+
+
+def test_a_delay_longer_than_any_run_costs_no_memory():
+    net = ringtest.build(nring=1, ncell=2, nbranch=1)
+    net.connect(0, net.model.connections[0].target, delay=1e12, weight=0.01)
+    result = net.simulation().run(20.0)
+    assert len(result.spike_times) > 0
+
+
+def test_search_bounds_that_a_field_refuses_are_named():
+    from applications import fit_hh
+    from myriad import search
+    problem = search.Problem(build=fit_hh.build, objective=fit_hh.objective, tstop=10.0,
+                             parameters=[search.Parameter("soma.hh.gl", -1e-4, 1e-3)])
+    with pytest.raises(ModelError, match=r"parameter 'soma.hh.gl': HH\[0\].gl must be >= 0, got -0.0001"):
+        search.run(problem, "random", 4, progress=False)

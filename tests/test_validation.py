@@ -7,6 +7,7 @@ import math
 import pytest
 
 from myriad import MechRef, Model, ModelError, NodeRef
+from myriad.batch import Batch
 from applications import hh_soma
 from applications.neuro import (HH, CalciumChannel, CalciumDecay, Compartment, Exp2Syn, ExpSyn, GapJunction, IClamp,
                                 Network, Pas, SEClamp)
@@ -283,6 +284,13 @@ RULES = [
     ("sim-record-parameter", _on_sim(lambda sim, soma, clamp: sim.record(clamp, "amp")),
      ["IClamp.amp", "parameter"]),
     ("sim-rk4-unstable", lambda: _sim(method="rk4", dt=1.0).run(5.0), ["rk4 is unstable", "dt = 1.0"]),
+    ("sim-threads-too-many", lambda: _sim(threads=100000), ["threads must be", "1024", "100000"]),
+    ("sim-too-many-steps", lambda: _sim(dt=1e-300).run(1.0), ["tstop 1 ms at dt 1e-300 ms", "steps"]),
+    ("sim-progress", lambda: _sim(progress="yes"), ["progress must be", "'yes'"]),
+    ("sim-set-required", _on_sim(lambda sim, soma, clamp: sim.set(soma.inserted[HH][0][0], "gnabar", -0.1)),
+     ["HH[0].gnabar", ">= 0", "-0.1"]),
+    ("batch-set-required", _on_sim(lambda sim, soma, clamp: Batch(sim.model, 2).set(clamp, "dur", [1.0, -1.0])),
+     ["IClamp[0].dur", ">= 0", "-1.0"]),
 ]
 
 

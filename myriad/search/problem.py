@@ -21,7 +21,7 @@ from myriad.batch import Batch
 from myriad.errors import ModelError
 from myriad.model import Model
 from myriad.search.space import Parameter, Space
-from myriad.simulation import Result
+from myriad.simulation import Result, check_required
 
 
 @dataclass
@@ -76,15 +76,19 @@ class Evaluator:
         self.batch = Batch(setup.model, instances, method=problem.method, dt=problem.dt, threads=threads)
         for label, (ref, name) in setup.record.items():
             self.batch.record(ref, name, label=label)
-        self.free = [self._bind(setup, path) for path in problem.space.paths]
+        self.free = [self._bind(setup, p.path, _spanned(p.low, p.high)) for p in problem.space.parameters]
         for path, value in problem.fixed.items():
-            array, at = self._bind(setup, path)
+            array, at = self._bind(setup, path, [value])
             array[at] = value
 
-    def _bind(self, setup: Setup, path: str) -> tuple[np.ndarray, np.ndarray]:
+    def _bind(self, setup: Setup, path: str, values) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``path`` is in the batch, once its instances are known to accept ``values``."""
         try:
             refs, name = setup.locate(path)
-            return self.batch.where(refs, name)
+            where = self.batch.where(refs, name)
+            for ref in refs:
+                check_required(ref, name, values)
+            return where
         except ModelError as exc:
             raise ModelError(f"parameter '{path}': {exc}") from None
 
@@ -101,6 +105,11 @@ class Evaluator:
             objectives[k] = problem.objective(result)
             features[k] = [feature(result) for feature in problem.features.values()]
         return objectives, features
+
+
+def _spanned(low: float, high: float) -> list[float]:
+    """Values that stand for the range [low, high] against a field's requirement (> 0, >= 0, != 0)."""
+    return [low, high, 0.0] if low < 0.0 < high else [low, high]
 
 
 #: evaluators this process keeps (the most recently used last), by problem, size, threads and thread
