@@ -10,7 +10,7 @@ $(VPY):
 	$(VPY) -m pip install -q --upgrade pip
 
 $(VENV)/.installed: $(VPY) pyproject.toml
-	$(VPY) -m pip install -q -e .
+	$(VPY) -m pip install -q -e '.[plot]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -19,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	mkdir -p $(OUT)
-	$(VPY) -m applications.ringtest --nring 16 --ncell 8 --nbranch 16 --ncompart 1 --tstop 100 --out $(OUT)/ringtest_spikes.dat
+	$(VPY) -m applications.ringtest --nring 16 --ncell 8 --nbranch 16 --ncompart 1 --tstop 100 --out $(OUT)/ringtest_spikes.dat --plot $(OUT)/ringtest_raster.png
 
 test: $(VENV)/.installed-test
 	$(VPY) -m pytest -q

@@ -44,6 +44,7 @@ def main(argv=None) -> None:
     p.add_argument("--ncell", type=app_cli.positive_int, default=8)
     p.add_argument("--nbranch", type=app_cli.positive_int, default=32)
     p.add_argument("--ncompart", type=app_cli.positive_int, default=1)
+    p.add_argument("--plot", type=app_cli.output_file, help="draw the spike raster here (.png, .pdf, .svg)")
     args = p.parse_args(argv)
 
     def run():
@@ -52,6 +53,8 @@ def main(argv=None) -> None:
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))
+        if args.plot:
+            result.plot(args.plot, title=f"ringtest: {args.nring} rings of {args.ncell} cells")
         print(app_cli.summary(sim, result, compartments=net.compartments,
                               nspikes=len(result.spike_times), threads=args.threads))
 

@@ -45,7 +45,8 @@ def test_cable_csv(tmp_path):
 def test_ringtest_spike_file(tmp_path):
     out = tmp_path / "spk.dat"
     record = _json(_cli("ringtest", "--nring", "2", "--ncell", "4", "--nbranch", "4", "--ncompart", "2",
-                        "--tstop", "30", "--threads", "2", "--out", str(out)))
+                        "--tstop", "30", "--threads", "2", "--out", str(out), "--plot", str(tmp_path / "raster.png")))
+    assert (tmp_path / "raster.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = [line.split() for line in out.read_text().splitlines()]
     assert rows and all(len(r) == 2 and len(r[0].split(".")[1]) >= 4 for r in rows)
     spikes = [(float(t), int(g)) for t, g in rows]
