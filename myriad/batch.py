@@ -102,6 +102,13 @@ class Batch:
                                 for k in range(self.instances)]
         return label
 
+    def blown_up(self) -> list[int]:
+        """The instances with a NaN or infinite state where the last run stopped
+        (after a NonFiniteError: the instances to blame, in order)."""
+        ctx = self.simulation.last_context
+        bad = np.flatnonzero(~np.isfinite(ctx.array("Y")))
+        return sorted({self.copies.copy_of(self.simulation.flat.owner(int(i))[0]) for i in bad})
+
     def run(self, tstop: float) -> BatchResult:
         """Run every instance from t = 0 to ``tstop`` (ms)."""
         result: Result = self.simulation.run(tstop)

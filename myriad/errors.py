@@ -19,12 +19,12 @@ class SimulationError(MyriadError):
 
 class NonFiniteError(SimulationError):
     """The solution became NaN or infinite.  ``result`` holds the run up to the
-    step where that was found (``step``, ``time`` in ms), ``variable`` names
-    the first state that was not finite."""
+    step where that was found (``step``, ``time`` in ms); ``variable`` names
+    the first state that was not finite, and ``ref`` is its node or mechanism."""
 
-    def __init__(self, message: str, result, step: int, time: float, variable: str):
+    def __init__(self, message: str, result, step: int, time: float, variable: str, ref):
         super().__init__(message)
-        self.result, self.step, self.time, self.variable = result, step, time, variable
+        self.result, self.step, self.time, self.variable, self.ref = result, step, time, variable, ref
 
 
 def did_you_mean(name: str, choices) -> str:

@@ -25,6 +25,7 @@ from myriad.blocks import Analysis, MechBlock
 from myriad.elimination import Program, build_program, elimination_rank
 from myriad.errors import ModelError
 from myriad.model import Model
+from myriad.refs import MechRef, NodeRef
 
 
 @dataclass
@@ -47,26 +48,32 @@ class FlatModel:
     connections: dict = field(default_factory=dict)
     node_new: dict = field(default_factory=dict)        # node cls -> stored index of each instance
 
-    def unknown_name(self, u: int) -> str:
-        """'Class[instance].potential' of unknown ``u`` (for messages; made on demand)."""
+    def owner(self, i: int) -> tuple:
+        """The node or mechanism (a NodeRef or MechRef) whose field state ``i``
+        of Y is, and the field's name (for messages and for telling instances apart)."""
         for (cls, name), base in self.node_ubase.items():
             new = self.node_new[cls]
-            if base <= u < base + len(new):
-                return f"{cls.__name__}[{int(np.flatnonzero(new == u - base)[0])}].{name}"
-        raise IndexError(u)
-
-    def state_name(self, i: int) -> str:
-        """'Class[instance].field' of state ``i`` of Y, potential or mechanism state (for messages)."""
-        if i < self.n_unknowns:
-            return self.unknown_name(i)
+            if base <= i < base + len(new):
+                return NodeRef(cls, int(np.flatnonzero(new == i - base)[0])), name
         for key, block in self.analysis.mech_blocks.items():
             for name, fid in block.states.items():
                 j = i - int(self.yoff[fid])
                 if 0 <= j < int(self.count[block.count_id]):
                     blocks, where = self.mech_index[block.cls]
                     index = int(np.flatnonzero((blocks.code == blocks.keys.index(key)) & (where == j))[0])
-                    return f"{block.cls.__name__}[{index}].{name}"
+                    return MechRef(block.cls, index), name
         raise IndexError(i)
+
+    def state_name(self, i: int) -> str:
+        """'Class[instance].field' of state ``i`` of Y, a potential or a mechanism state."""
+        ref, name = self.owner(i)
+        return f"{ref.cls.__name__}[{ref.index}].{name}"
+
+    def unknown_name(self, u: int) -> str:
+        """'Class[instance].potential' of unknown ``u``."""
+        if not 0 <= u < self.n_unknowns:
+            raise IndexError(u)
+        return self.state_name(u)
 
 
 def _csr(n: int, target: np.ndarray, value: np.ndarray):

@@ -130,6 +130,14 @@ class Copies:
             return SourceRef(offset + ref.index)
         return type(ref)(ref.cls, offset + ref.index)
 
+    def copy_of(self, ref) -> int:
+        """Which copy a NodeRef or MechRef of the copies' model belongs to."""
+        base, stride = self.at.get(ref.cls, (0, 0))
+        k = (ref.index - base) // stride if stride else -1
+        if not 0 <= k < self.n:
+            raise ModelError(f"{ref!r} is not part of any copy")
+        return k
+
     def refs(self, ref) -> NodeRefs | MechRefs:
         """A NodeRef or MechRef of the template in every copy, in copy order."""
         if type(ref) not in _MANY:

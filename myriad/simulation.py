@@ -369,7 +369,7 @@ class Simulation:
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
         if self.check_stability and rate * self.dt > RK4_STABILITY:
             at = int(where[0])
-            what = self.flat.unknown_name(at) if at < self.flat.n_unknowns else f"mechanism state Y[{at}]"
+            what = self.flat.state_name(at)
             raise ModelError(
                 f"rk4 is unstable at dt = {self.dt} ms: the stiffest mode ({what}) decays at "
                 f"{rate:.4g}/ms, and rk4 needs dt <= {RK4_STABILITY}/{rate:.4g} = "
@@ -431,16 +431,17 @@ class Simulation:
                                   f"history buffer allows")
         done = c.bad_step - first if status == 4 else nsteps
         result = self._result(ctx, first, done, times, gids, run_s, start)
+        self.last_context, self._last_step = ctx, first + done
         if status == 4:
-            step, what = int(c.bad_step), self.flat.state_name(int(c.bad_y))
+            step, (ref, name) = int(c.bad_step), self.flat.owner(int(c.bad_y))
+            what = f"{ref.cls.__name__}[{ref.index}].{name}"
             value = float(ctx.array("Y")[c.bad_y])
             raise NonFiniteError(
                 f"the solution blew up: {what} is {value} at step {step} (t = {step * self.dt:g} ms; states are "
                 f"checked every {CHECK_EVERY} steps, so it became non-finite after step "
                 f"{max(step - CHECK_EVERY, first)}); the error's .result holds the run up to step {step}. "
                 f"Use a smaller dt, backward Euler, or check the model's parameters", result, step,
-                step * self.dt, what)
-        self.last_context, self._last_step = ctx, first + nsteps
+                step * self.dt, what, ref)
         return result
 
     def _result(self, ctx: Context, first: int, done: int, times, gids, run_s: float, start: float) -> Result:

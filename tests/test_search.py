@@ -9,7 +9,7 @@ import pytest
 from applications import fit_hh
 from applications.neuro import HH, IClamp, Network, Pas
 from applications.neuro.features import spike_count
-from myriad import ModelError, Simulation, search
+from myriad import ModelError, NonFiniteError, Simulation, search
 from myriad.cli import main as myriad_main
 from myriad.search import CMAES, DifferentialEvolution, Grid, InProcess, LatinHypercube, Parameter, RandomSampling
 from myriad.search.strategies import strategy
@@ -111,6 +111,26 @@ def test_nan_objectives_are_the_worst_and_do_not_stop_the_search():
     assert np.isnan(outcome.table["objective"]).any()
     assert np.isfinite(outcome.best_objective)
     assert outcome.evaluations == 96
+
+
+def test_parameter_sets_that_blow_up_score_nan_and_leave_the_others_as_they_would_be_alone():
+    problem = search.Problem(build=fit_hh.build, objective=fit_hh.objective, tstop=fit_hh.TSTOP, method="rk4", dt=0.025,
+                             check_stability=False, parameters=[Parameter("soma.cm", 0.002, 1.0, log=True)])
+    outcome = _run(problem, "grid", 12, batch=12)
+    table = outcome.table
+    blown = np.isnan(table["objective"])
+    assert 0 < blown.sum() < 12 and blown[0] and not blown[-1]      # small cm: stiff, rk4 blows up
+    setup = fit_hh.build()
+    sim = Simulation(setup.model, method="rk4", dt=0.025, check_stability=False)
+    sim.record(*setup.record["v"], label="v")
+    ref = setup.locate("soma.cm")[0][0]
+    for cm, objective in zip(table["soma.cm"], table["objective"]):
+        sim.set(ref, "cm", float(cm))
+        if np.isnan(objective):
+            with pytest.raises(NonFiniteError):
+                sim.run(fit_hh.TSTOP)
+        else:
+            assert fit_hh.objective(sim.run(fit_hh.TSTOP)) == objective
 
 
 # --- strategies on known functions (no simulation) ----------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from myriad.batch import Batch
-from myriad.errors import ModelError
+from myriad.errors import ModelError, NonFiniteError
 from myriad.model import Model
 from myriad.search.space import Parameter, Space
 from myriad.simulation import Result, check_required
@@ -41,7 +41,8 @@ class Problem:
     """A model (``build()`` -> Setup), its free parameters, the objective to
     minimise (a ``Result`` -> float; nan counts as the worst value), features
     reported alongside (name -> ``Result`` -> float), parameters held at other
-    values than the model's (``fixed``: path -> value), and how to simulate."""
+    values than the model's (``fixed``: path -> value), and how to simulate.
+    A parameter set whose run blows up scores nan."""
 
     build: Callable[[], Setup]
     parameters: Sequence[Parameter]
@@ -51,6 +52,8 @@ class Problem:
     fixed: dict[str, float] = field(default_factory=dict)
     method: str = "backward_euler"
     dt: float = 0.025
+    #: False lets rk4 run parameter sets beyond its stability bound; those that blow up score nan
+    check_stability: bool = True
     #: names this problem in the evaluators each process keeps
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -73,7 +76,8 @@ class Evaluator:
         setup = problem.build()
         if not isinstance(setup, Setup):
             raise ModelError(f"the problem's build() must return a myriad.search.Setup, got {type(setup).__name__}")
-        self.batch = Batch(setup.model, instances, method=problem.method, dt=problem.dt, threads=threads)
+        self.batch = Batch(setup.model, instances, method=problem.method, dt=problem.dt, threads=threads,
+                           check_stability=problem.check_stability)
         for label, (ref, name) in setup.record.items():
             self.batch.record(ref, name, label=label)
         self.free = [self._bind(setup, p.path, _spanned(p.low, p.high)) for p in problem.space.parameters]
@@ -93,17 +97,30 @@ class Evaluator:
             raise ModelError(f"parameter '{path}': {exc}") from None
 
     def __call__(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Objectives (n,) and features (n, features) of parameter sets (n, d), one per instance."""
+        """Objectives (n,) and features (n, features) of parameter sets (n, d), one per instance.
+
+        A parameter set whose run blows up (NaN or Inf) scores nan, the worst:
+        the batch is run again with that instance given a set that did not
+        blow up, which changes nothing for the others (instances share nothing)."""
         n, problem = len(values), self.problem
-        for (array, at), column in zip(self.free, values.T):
-            array[at] = column[:, None]
-        run = self.batch.run(problem.tstop)
-        objectives = np.empty(n)
-        features = np.empty((n, len(problem.features)))
-        for k in range(n):
-            result = run.instance(k)
-            objectives[k] = problem.objective(result)
-            features[k] = [feature(result) for feature in problem.features.values()]
+        objectives = np.full(n, np.nan)
+        features = np.full((n, len(problem.features)), np.nan)
+        blown: set[int] = set()
+        while len(blown) < n:
+            stand_in = values[min(set(range(n)) - blown)]
+            given = np.array([stand_in if k in blown else v for k, v in enumerate(values)])
+            for (array, at), column in zip(self.free, given.T):
+                array[at] = column[:, None]
+            try:
+                run = self.batch.run(problem.tstop)
+            except NonFiniteError:
+                blown.update(self.batch.blown_up())
+                continue
+            for k in set(range(n)) - blown:
+                result = run.instance(k)
+                objectives[k] = problem.objective(result)
+                features[k] = [feature(result) for feature in problem.features.values()]
+            break
         return objectives, features
 
 
