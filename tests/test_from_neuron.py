@@ -200,6 +200,14 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
             {frozenset((imported.sections[f"Cell[{i}].dend"](0.9).node().index,
                         imported.sections[f"Cell[{(i + 1) % 8}].soma"](0.5).node().index)) for i in range(8)}
         assert len(somas | dends) == 16
+        # parameter paths reach what was imported, as myriad.search addresses it
+        sim = imported.network.simulation()
+        refs, name = imported.network.locate("Cell[3].dend.pas.g")
+        assert name == "g" and len(refs) == 5 and [sim.get(r, "g") for r in refs] == [1e-4] * 5
+        refs, name = imported.network.locate("Cell[0].soma.hh.gnabar")
+        assert len(refs) == 1 and sim.get(refs[0], "gnabar") == 0.12
+        refs, name = imported.network.locate("IClamp[0].amp")
+        assert refs == [imported.point_processes["IClamp[0]"]] and sim.get(refs[0], name) == namespace["iclamp"].amp
     finally:
         namespace["pc"].gid_clear()
         del namespace

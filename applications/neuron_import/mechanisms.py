@@ -57,8 +57,8 @@ def point_processes(h) -> dict:
 
 def import_mechanisms(h, net: Network, made: dict, unsupported: Unsupported) -> tuple[dict, list]:
     """Density mechanisms (one bulk call per class) and point processes of every
-    section.  Returns the placed point processes (hname -> MechRef) and the half
-    gaps (point process, node)."""
+    section.  Returns the placed point processes (hname -> MechRef, also
+    names in ``net`` for parameter paths) and the half gaps (point process, node)."""
     placed, half_gaps = {}, []
     located = point_processes(h)
     density = defaultdict(list)   # (Myriad class, node class) -> (nodes, {param: per-segment values}) per section
@@ -73,7 +73,7 @@ def import_mechanisms(h, net: Network, made: dict, unsupported: Unsupported) -> 
             params = {ours: [getattr(seg, f"{theirs}_{name}") for seg in segs] for ours, theirs in entry.params.items()}
             params.update({ours: [getattr(seg, var) for seg in segs] for ours, (_, var) in entry.ions.items()})
             params.update({ours: [float(getattr(h, var))] * len(segs) for ours, var in entry.globals.items()})
-            density[(entry.cls, section.node_class)].append((section.centres, params))
+            density[(entry.cls, section.node_class)].append((section, params))
         for pp in located.get(sec, ()):
             seg = pp.get_segment()
             node = section.node(seg.x)
@@ -82,14 +82,20 @@ def import_mechanisms(h, net: Network, made: dict, unsupported: Unsupported) -> 
             if entry is not None:
                 params = {ours: float(getattr(pp, theirs)) for ours, theirs in entry.params.items()}
                 placed[pp.hname()] = section.model.add_mechanism(entry.cls, node, **params)
+                net.name(pp.hname(), placed[pp.hname()])
             elif kind == HALF_GAP:
                 half_gaps.append((pp, node))
             else:
                 unsupported.add(f"point process {pp.hname()} at {sec.name()}({seg.x:g})")
     for (cls, node_class), parts in density.items():
-        nodes = NodeRefs(node_class, np.concatenate([np.asarray(n.indices, dtype=np.int64) for n, _ in parts]))
-        net.model.add_mechanisms(cls, nodes, **{name: compact(np.concatenate([p[name] for _, p in parts]))
-                                                for name in parts[0][1]})
+        nodes = NodeRefs(node_class, np.concatenate([np.asarray(sec.centres.indices, dtype=np.int64)
+                                                     for sec, _ in parts]))
+        refs = net.model.add_mechanisms(cls, nodes, **{name: compact(np.concatenate([p[name] for _, p in parts]))
+                                                       for name in parts[0][1]})
+        start = 0
+        for section, _ in parts:     # as Section.insert would have noted them, for Network.locate
+            section.inserted.setdefault(cls, []).append(refs[start:start + section.nseg])
+            start += section.nseg
     for obj in h.List("LinearMechanism"):
         unsupported.add(f"{obj.hname()} (a LinearMechanism adds equations to NEURON's matrix)")
     return placed, half_gaps
