@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from applications.neuro import features as F
+from myriad import ModelError
 from myriad.simulation import Result
 
 DT = 2.0 ** -5      # ms; a binary fraction so that corners placed on samples are exact
@@ -87,7 +88,7 @@ def test_trace_rmse_of_known_differences():
     assert F.trace_rmse(res, "v", later, stop=5.0) == 0.0
     with pytest.raises(ValueError, match="trace 'v' has"):
         F.trace_rmse(res, "v", v[:-1])
-    with pytest.raises(KeyError, match="no trace labelled 'soma'.*recorded: v"):
+    with pytest.raises(ModelError, match="no trace labelled 'soma'.*recorded: v"):
         F.trace_rmse(res, "soma", v)
 
 
@@ -202,7 +203,7 @@ def test_a_rise_slower_than_the_onset_slope_has_no_onset():
 
 def test_feature_distance_sums_squared_z_scores_and_pickles():
     res = _triangles([5.0, 15.0, 25.0, 35.0])
-    distance = F.feature_distance({
+    distance = F.FeatureDistance({
         "height": (functools.partial(F.ap_height, label="v"), 20.0, 5.0),        # z = 2
         "width": (functools.partial(F.ap_width, label="v"), 1.5, 0.25),          # z = 2
         "rest": (functools.partial(F.resting_potential, label="v", start=0.0, stop=4.0), -70.0, 1.0),

@@ -7,7 +7,7 @@ a module-level function or class and pickles by plain ``pickle``; bind a
 feature's arguments with ``functools.partial``, not a lambda.
 
 Misuse that no parameter set can repair (an unknown trace label, an empty window,
-a target of the wrong length) raises.  A feature the model's behaviour leaves
+a target of the wrong length) raises ModelError.  A feature the model's behaviour leaves
 undefined -- an action-potential feature of a trace without action potentials --
 is ``nan``, and ``FeatureDistance`` turns ``nan`` into ``inf``, the worst objective,
 so that a search steers away from silent models instead of crashing on them.
@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from myriad import ModelError
 
 #: eFEL's defaults: the voltage an action potential crosses, and the rate of rise
 #: that marks its onset (``Threshold`` = -20 mV, ``DerivativeThreshold`` = 10 mV/ms)
@@ -52,7 +54,7 @@ def firing_rate(result, gid: int = 0, *, start: float, stop: float) -> float:
     stimulus, which only the caller knows.
     """
     if not math.isfinite(stop):
-        raise ValueError(f"firing_rate needs a finite stop (ms), got {stop!r}")
+        raise ModelError(f"firing_rate needs a finite stop (ms), got {stop!r}")
     return spike_count(result, gid, start, stop) * 1000.0 / (stop - start)
 
 
@@ -65,7 +67,7 @@ def trace_rmse(result, label: str, target, start: float | None = None, stop: flo
     t, v = _trace(result, label)
     target = np.asarray(target, dtype=float)
     if target.shape != v.shape:
-        raise ValueError(f"trace_rmse: the target has shape {target.shape} but trace '{label}' "
+        raise ModelError(f"trace_rmse: the target has shape {target.shape} but trace '{label}' "
                          f"has {v.shape}; the target must be sampled at the trace's times")
     keep = _samples(t, label, -math.inf if start is None else start, math.inf if stop is None else stop)
     return float(np.sqrt(np.mean((v[keep] - target[keep]) ** 2)))
@@ -154,12 +156,12 @@ class FeatureDistance:
         self.features = {}
         for name, spec in features.items():
             if not (isinstance(spec, (tuple, list)) and len(spec) == 3 and callable(spec[0])):
-                raise ValueError(f"feature '{name}': expected (feature, target, scale), got {spec!r}")
+                raise ModelError(f"feature '{name}': expected (feature, target, scale), got {spec!r}")
             feature, target, scale = spec
             if not math.isfinite(target):
-                raise ValueError(f"feature '{name}': the target must be a finite number, got {target!r}")
+                raise ModelError(f"feature '{name}': the target must be a finite number, got {target!r}")
             if not (math.isfinite(scale) and scale > 0):
-                raise ValueError(f"feature '{name}': the scale must be a positive number, got {scale!r}")
+                raise ModelError(f"feature '{name}': the scale must be a positive number, got {scale!r}")
             self.features[name] = (feature, float(target), float(scale))
 
     def scores(self, result) -> dict[str, float]:
@@ -175,22 +177,17 @@ class FeatureDistance:
         return math.fsum(z * z for z in self.scores(result).values())
 
 
-def feature_distance(features: dict) -> FeatureDistance:
-    """The objective ``FeatureDistance(features)``, under the name searches call it by."""
-    return FeatureDistance(features)
-
-
 # --- helpers ----------------------------------------------------------------------
 
 def _trace(result, label: str) -> tuple[np.ndarray, np.ndarray]:
     if label not in result.traces:
-        raise KeyError(f"no trace labelled '{label}' in the result (recorded: {', '.join(result.traces) or 'none'})")
+        raise ModelError(f"no trace labelled '{label}' in the result (recorded: {', '.join(result.traces) or 'none'})")
     return np.asarray(result.time(label), dtype=float), np.asarray(result[label], dtype=float)
 
 
 def _check_window(start: float, stop: float) -> None:
     if not start < stop:
-        raise ValueError(f"a window needs start < stop (ms), got [{start!r}, {stop!r})")
+        raise ModelError(f"a window needs start < stop (ms), got [{start!r}, {stop!r})")
 
 
 def _samples(t: np.ndarray, label: str, start: float, stop: float) -> np.ndarray:
@@ -198,7 +195,7 @@ def _samples(t: np.ndarray, label: str, start: float, stop: float) -> np.ndarray
     _check_window(start, stop)
     keep = (t >= start) & (t < stop)
     if not keep.any():
-        raise ValueError(f"trace '{label}' has no samples in [{start}, {stop}) ms "
+        raise ModelError(f"trace '{label}' has no samples in [{start}, {stop}) ms "
                          f"(it spans [{t[0]}, {t[-1]}] ms)")
     return keep
 
