@@ -116,6 +116,13 @@ def _on_net(act):
     return lambda: act(*_net())
 
 
+def _twin_sections():
+    net = Network()
+    for _ in range(2):
+        net.section("soma").insert(HH)
+    return net
+
+
 def _locate(path):
     net, _, _ = _net()
     net.locate(path)
@@ -284,6 +291,8 @@ RULES = [
     ("sim-record-parameter", _on_sim(lambda sim, soma, clamp: sim.record(clamp, "amp")),
      ["IClamp.amp", "parameter"]),
     ("sim-rk4-unstable", lambda: _sim(method="rk4", dt=1.0).run(5.0), ["rk4 is unstable", "dt = 1.0"]),
+    ("locate-ambiguous-section", lambda: _twin_sections().locate("soma.hh.gnabar"),
+     ["'soma.hh.gnabar'", "more than one section is named 'soma'"]),
     ("sim-threads-too-many", lambda: _sim(threads=100000), ["threads must be", "1024", "100000"]),
     ("sim-too-many-steps", lambda: _sim(dt=1e-300).run(1.0), ["tstop 1 ms at dt 1e-300 ms", "steps"]),
     ("sim-progress", lambda: _sim(progress="yes"), ["progress must be", "'yes'"]),

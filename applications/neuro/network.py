@@ -219,7 +219,15 @@ class Network:
 
     def _locate_instances(self, path: str, head: str) -> list:
         """What ``head`` (``section`` or ``section.mechanism``) of a parameter path stands for."""
-        sections = {sec.name: sec for sec in self.sections}
+        sections, twice = {}, set()
+        for sec in self.sections:
+            if sec.name in sections:
+                twice.add(sec.name)
+            sections[sec.name] = sec
+        ambiguous = {head, head.rpartition(".")[0]} & twice
+        if ambiguous:
+            raise ModelError(f"parameter path '{path}': more than one section is named '{ambiguous.pop()}'; "
+                             f"give sections distinct names to address them by path")
         if head in sections:
             return list(sections[head].centres)
         name, _, mechanism = head.rpartition(".")
