@@ -59,27 +59,10 @@ class Cell:
 
     def __init__(self, gid):
         self.gid = gid
-        self.soma = s = h.Section(name="soma", cell=self)
-        s.L = s.diam = 20.0
-        s.nseg = 1
-        s.Ra = 100.0
-        s.cm = 1.0
-        s.insert("hh")
-        for seg in s:
-            seg.hh.gnabar = 0.12
-            seg.hh.gkbar = 0.036
-            seg.hh.gl = 0.0003
-            seg.hh.el = -54.3
-        self.dend = d = h.Section(name="dend", cell=self)
-        d.L = 200.0
-        d.diam = 1.0
-        d.nseg = 5
-        d.Ra = 100.0
-        d.cm = 1.0
-        d.insert("pas")
-        for seg in d:
-            seg.pas.g = 1e-4
-            seg.pas.e = -65.0
+        self.soma = s = script_harness.cylinder(self, "soma", 20.0, 20.0, 1)
+        script_harness.insert_hh(s)
+        self.dend = d = script_harness.cylinder(self, "dend", 200.0, 1.0, 5)
+        script_harness.insert_pas(d, 1e-4)
         d.connect(s(1), 0)
 
     def __repr__(self):
@@ -88,16 +71,8 @@ class Cell:
 
 script_harness.set_run_globals(args)
 
-cells = []
-netcons = []
-for gid in range(args.ncell):
-    cell = Cell(gid)
-    cells.append(cell)
-    pc.set_gid2node(gid, pc.id())
-    nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
-    nc.threshold = 10.0
-    pc.cell(gid, nc)
-    netcons.append(nc)
+cells = [Cell(gid) for gid in range(args.ncell)]
+netcons = script_harness.announce(pc, cells)
 
 
 def soma_sgid(i):

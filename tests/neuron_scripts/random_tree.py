@@ -92,12 +92,7 @@ class Cell:
         s.nseg = 1
         s.Ra = ra
         s.cm = 1.0
-        s.insert("hh")
-        for seg in s:
-            seg.hh.gnabar = 0.12
-            seg.hh.gkbar = 0.036
-            seg.hh.gl = 0.0003
-            seg.hh.el = -54.3
+        script_harness.insert_hh(s)
 
         ndend = rng.randint(6, 12)
         nsegs = [rng.choice((1, 3, 5, 7, 9)) for _ in range(ndend)]
@@ -133,11 +128,7 @@ class Cell:
             d.nseg = nsegs[i]
             d.Ra = ra
             d.cm = 1.0
-            d.insert("pas")
-            g = rng.uniform(1e-4, 5e-4)
-            for seg in d:
-                seg.pas.g = g
-                seg.pas.e = -65.0
+            script_harness.insert_pas(d, rng.uniform(1e-4, 5e-4))
             if active[i]:
                 d.insert("hh")
                 for seg in d:
@@ -176,16 +167,8 @@ class Cell:
 
 script_harness.set_run_globals(args)
 
-cells = []
-netcons = []
-for gid in range(args.ncell):
-    cell = Cell(gid, rng)
-    cells.append(cell)
-    pc.set_gid2node(gid, pc.id())
-    nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
-    nc.threshold = 10.0
-    pc.cell(gid, nc)
-    netcons.append(nc)
+cells = [Cell(gid, rng) for gid in range(args.ncell)]
+netcons = script_harness.announce(pc, cells)
 for i in range(args.ncell):
     nc = pc.gid_connect(i, cells[(i + 1) % args.ncell].syn)
     nc.delay = rng.uniform(1.0, 3.0)

@@ -55,6 +55,40 @@ def set_run_globals(args):
     h.secondorder = args.secondorder
 
 
+def cylinder(cell, name, L, diam, nseg, Ra=100.0):
+    """A section of ``cell``: an unbranched cylinder of cm 1 uF/cm2 (lengths in um, Ra in ohm cm)."""
+    sec = h.Section(name=name, cell=cell)
+    sec.L, sec.diam, sec.nseg, sec.Ra, sec.cm = L, diam, nseg, Ra, 1.0
+    return sec
+
+
+def insert_hh(sec):
+    """hh with its standard parameters written out, so no script leans on NEURON's defaults."""
+    sec.insert("hh")
+    for seg in sec:
+        seg.hh.gnabar, seg.hh.gkbar, seg.hh.gl, seg.hh.el = 0.12, 0.036, 0.0003, -54.3
+
+
+def insert_pas(sec, g, e=-65.0):
+    """pas of conductance ``g`` (S/cm2) and reversal ``e`` (mV) in every segment."""
+    sec.insert("pas")
+    for seg in sec:
+        seg.pas.g, seg.pas.e = g, e
+
+
+def announce(pc, cells):
+    """Give cell k gid k on this rank, its spikes the crossings of 10 mV at
+    soma(0.5); returns the NetCons, which the script must keep."""
+    netcons = []
+    for gid, cell in enumerate(cells):
+        pc.set_gid2node(gid, pc.id())
+        nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
+        nc.threshold = 10.0
+        pc.cell(gid, nc)
+        netcons.append(nc)
+    return netcons
+
+
 def record_spikes(pc):
     """Record the spikes of every gid; returns ``(tvec, idvec)``, which the script must keep."""
     tvec = h.Vector()

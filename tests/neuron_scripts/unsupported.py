@@ -41,27 +41,10 @@ class Cell:
 
     def __init__(self, gid):
         self.gid = gid
-        self.soma = s = h.Section(name="soma", cell=self)
-        s.L = s.diam = 12.6157
-        s.nseg = 1
-        s.Ra = 100.0
-        s.cm = 1.0
-        s.insert("hh")
-        for seg in s:
-            seg.hh.gnabar = 0.12
-            seg.hh.gkbar = 0.036
-            seg.hh.gl = 0.0003
-            seg.hh.el = -54.3
-        self.dend = d = h.Section(name="dend", cell=self)
-        d.L = 200.0
-        d.diam = 1.0
-        d.nseg = 1
-        d.Ra = 100.0
-        d.cm = 1.0
-        d.insert("pas")
-        for seg in d:
-            seg.pas.g = 0.001
-            seg.pas.e = -65.0
+        self.soma = s = script_harness.cylinder(self, "soma", 12.6157, 12.6157, 1)
+        script_harness.insert_hh(s)
+        self.dend = d = script_harness.cylinder(self, "dend", 200.0, 1.0, 1)
+        script_harness.insert_pas(d, 0.001)
         d.connect(s(1), 0)
         self.syn = h.ExpSyn(d(0.8))
         self.syn.tau = 2.0
@@ -73,16 +56,8 @@ class Cell:
 
 script_harness.set_run_globals(args)
 
-cells = []
-netcons = []
-for gid in range(2):
-    cell = Cell(gid)
-    cells.append(cell)
-    pc.set_gid2node(gid, pc.id())
-    nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
-    nc.threshold = 10.0
-    pc.cell(gid, nc)
-    netcons.append(nc)
+cells = [Cell(gid) for gid in range(2)]
+netcons = script_harness.announce(pc, cells)
 for src, tgt in ((0, 1), (1, 0)):
     nc = pc.gid_connect(src, cells[tgt].syn)
     nc.delay = 5.0
