@@ -18,6 +18,95 @@
 #include <omp.h>
 #endif
 
+/* One solver source, two targets.  The OpenMP target (the default) runs the
+ * phases in one parallel region: MYR_FOR is a statically scheduled orphaned
+ * `omp for` and myr_sync an `omp barrier`.  The CUDA target (MYR_CUDA, set by
+ * the generated source) runs them in one cooperative kernel: MYR_FOR is a
+ * grid-stride loop over the whole grid and myr_sync the grid's barrier.  Its
+ * functions are __host__ __device__, so that the once-per-run checks
+ * (myr_rk4_rate) run on the host with a team of one.  With MYR_CUDA_EMULATE
+ * the CUDA target is compiled by the C++ compiler and its "grid" is an OpenMP
+ * team (csolver/cuda_emulation.h, put before this header), which lets the CUDA source be tested on
+ * machines without a GPU.  MYR_FOR never waits at its end: a phase that must
+ * be complete before the next one ends with myr_sync(). */
+#ifdef MYR_CUDA
+#  ifndef MYR_CUDA_EMULATE
+#    include <cooperative_groups.h>
+#  endif
+#  define restrict __restrict__
+#  define MYR_FN __host__ __device__
+#  define MYR_FOR(i, n) for (int64_t i = myr_rank(), i##_stride = myr_team(); i < (n); i += i##_stride)
+#else
+#  define MYR_FN
+#  define MYR_FOR(i, n) _Pragma("omp for schedule(static) nowait") for (int64_t i = 0; i < (n); i++)
+#endif
+
+/* This thread's place in the team, and the team's size. */
+static inline MYR_FN int64_t myr_rank(void)
+{
+#if defined(__CUDA_ARCH__)
+    return (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+#elif defined(_OPENMP)
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static inline MYR_FN int64_t myr_team(void)
+{
+#if defined(__CUDA_ARCH__)
+    return (int64_t)gridDim.x * blockDim.x;
+#elif defined(_OPENMP)
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* Every thread of the team waits here for all the others; what each wrote
+ * before it is seen by all after it. */
+static inline MYR_FN void myr_sync(void)
+{
+#if defined(__CUDA_ARCH__)
+    cooperative_groups::this_grid().sync();
+#elif defined(_OPENMP)
+    #pragma omp barrier
+#endif
+}
+
+/* *p += v, returning the old value. */
+static inline MYR_FN int64_t myr_atomic_add(int64_t *p, int64_t v)
+{
+#if defined(__CUDA_ARCH__)
+    return (int64_t)atomicAdd((unsigned long long *)p, (unsigned long long)v);
+#else
+    return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+#endif
+}
+
+/* *p = v, for a reader in another thread (the progress watcher). */
+static inline MYR_FN void myr_atomic_store(int64_t *p, int64_t v)
+{
+#if defined(__CUDA_ARCH__)
+    *(volatile int64_t *)p = v;
+#else
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);
+#endif
+}
+
+/* *p = min(*p, v) for values >= 0. */
+static inline MYR_FN void myr_atomic_min(int64_t *p, int64_t v)
+{
+#if defined(__CUDA_ARCH__)
+    atomicMin((unsigned long long *)p, (unsigned long long)v);
+#else
+    int64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (v < old && !__atomic_compare_exchange_n(p, &old, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+#endif
+}
+
 typedef int32_t myr_idx;
 
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
@@ -143,35 +232,117 @@ typedef struct myr_ctx {
     /* outputs */
     int32_t status;
     int64_t n_spikes;
+    /* spikes: malloc'ed by the OpenMP target's myr_run (freed by myr_release);
+     * on the CUDA target a device buffer of spk_cap entries given by the host,
+     * and a run stops early (done < nsteps) when it may not hold another step's
+     * spikes; the host drains it and launches again from step done */
     double *spk_t;
     int64_t *spk_gid;
+    int64_t spk_cap;
+    int64_t done;              /* steps of this run done by earlier launches (CUDA) */
     int64_t lost_events;
     int64_t bad_y, bad_step;   /* the first non-finite state and the step it was found at */
     int64_t progress;          /* steps done, written by thread 0 for a watcher in another thread */
+    int64_t reduce;            /* a word the team shares for reductions */
 } myr_ctx;
 
 /* Generated per model (from the mechanism classes' Python methods). */
-static void myr_capacities(const myr_ctx *c, const double *restrict Y, double *restrict cap);
-static void myr_initialize(const myr_ctx *c, double *restrict Y, double t);
-static void myr_currents(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
-static void myr_linearise(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
-static void myr_derivatives(const myr_ctx *c, const double *restrict Y, double *restrict K, double t);
-static void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
-static void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);
-static void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, double *restrict Y, double weight, double t);
+static MYR_FN void myr_capacities(const myr_ctx *c, const double *restrict Y, double *restrict cap);
+static MYR_FN void myr_initialize(const myr_ctx *c, double *restrict Y, double t);
+static MYR_FN void myr_currents(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
+static MYR_FN void myr_linearise(const myr_ctx *c, const double *restrict Y, double *restrict S, double t);
+static MYR_FN void myr_derivatives(const myr_ctx *c, const double *restrict Y, double *restrict K, double t);
+static MYR_FN void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
+static MYR_FN void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);
+static MYR_FN void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, double *restrict Y, double weight,
+                               double t);
 
-/* Exported by solver.c */
+/* Where detected spikes go.  OpenMP: a list per thread, grown with realloc
+ * and joined by myr_run.  CUDA: one device buffer for the grid, appended to
+ * atomically (the spikes are sorted on the host); a launch stops early, for
+ * the host to drain it, when another step's spikes might not fit. */
+#ifdef MYR_CUDA
+typedef struct myr_spike_list {
+    int failed;
+} myr_spike_list;
+
+static inline MYR_FN void myr_spike_push(myr_ctx *c, myr_spike_list *l, double t, int64_t gid)
+{
+    const int64_t k = myr_atomic_add(&c->n_spikes, 1);
+    if (k < c->spk_cap) {
+        c->spk_t[k] = t;
+        c->spk_gid[k] = gid;
+    } else {
+        l->failed = 1;
+    }
+}
+
+static inline MYR_FN int myr_spikes_full(const myr_ctx *c)
+{
+    return c->n_spikes + c->n_det > c->spk_cap;
+}
+#else
+typedef struct myr_spike_list {
+    int64_t n, cap;
+    double *t;
+    int64_t *gid;
+    int failed;
+} myr_spike_list;
+
+static void myr_spike_push(myr_ctx *c, myr_spike_list *l, double t, int64_t gid)
+{
+    (void)c;
+    if (l->failed) {
+        return;
+    }
+    if (l->n == l->cap) {
+        int64_t cap = l->cap ? 2 * l->cap : 1024;
+        double *nt = realloc(l->t, (size_t)cap * sizeof(double));
+        if (nt) {
+            l->t = nt;
+        }
+        int64_t *ng = realloc(l->gid, (size_t)cap * sizeof(int64_t));
+        if (ng) {
+            l->gid = ng;
+        }
+        if (!nt || !ng) {
+            l->failed = 1;
+            return;
+        }
+        l->cap = cap;
+    }
+    l->t[l->n] = t;
+    l->gid[l->n] = gid;
+    l->n++;
+}
+
+static inline int myr_spikes_full(const myr_ctx *c)
+{
+    (void)c;
+    return 0;
+}
+#endif
+
+/* Exported (solver.c, and run_openmp.c or run_cuda.cu) */
+#ifdef __cplusplus
+extern "C" {
+#endif
 int64_t myr_ctx_size(void);
-int32_t myr_run(myr_ctx *c);
 double myr_rk4_rate(myr_ctx *c, int64_t *where);
+#ifndef MYR_CUDA
+int32_t myr_run(myr_ctx *c);
 void myr_release(myr_ctx *c);
+#endif
+#ifdef __cplusplus
+}
+#endif
 
 /* Shared by generated kernels: exponential Euler with a numerical diagonal
  * Jacobian (the factor is computed once per run for states whose rate is
  * constant, blocks.MechBlock.linear_states).  For an equation linear in its own state (gating variables,
  * synaptic conductances) this is the exact solution at frozen inputs, which is
  * what NEURON's cnexp does; it is stable for any dt when the rate is negative. */
-static inline double myr_exp_euler_factor(double rate, double dt)
+static inline MYR_FN double myr_exp_euler_factor(double rate, double dt)
 {
     double x = rate * dt;
     if (fabs(x) < 1e-12) {
@@ -180,7 +351,7 @@ static inline double myr_exp_euler_factor(double rate, double dt)
     return expm1(x) / rate;
 }
 
-static inline double myr_exp_euler_increment(double f, double rate, double dt)
+static inline MYR_FN double myr_exp_euler_increment(double f, double rate, double dt)
 {
     return f * myr_exp_euler_factor(rate, dt);
 }
@@ -189,7 +360,7 @@ static inline double myr_exp_euler_increment(double f, double rate, double dt)
  * 2^-20 |s| (at least 2^-30).  A power of two makes s + h exact and its
  * reciprocal exact and cheap, so a difference quotient costs no division
  * and is exact for functions linear in s. */
-static inline double myr_perturbation(double s)
+static inline MYR_FN double myr_perturbation(double s)
 {
     uint64_t bits;
     memcpy(&bits, &s, sizeof bits);
@@ -200,7 +371,7 @@ static inline double myr_perturbation(double s)
     return p > 0x1p-30 ? p : 0x1p-30;
 }
 
-static inline double myr_reciprocal_pow2(double h)
+static inline MYR_FN double myr_reciprocal_pow2(double h)
 {
     uint64_t bits;
     memcpy(&bits, &h, sizeof bits);

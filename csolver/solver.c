@@ -1,18 +1,21 @@
-/* Myriad's fixed solver: one OpenMP parallel region for the whole run, the time
- * loop inside it, each step a fixed sequence of phases separated by barriers.
+/* Myriad's fixed solver: the whole run in one team of threads (an OpenMP
+ * parallel region, or the grid of one cooperative CUDA kernel), the time loop
+ * inside it, each step a fixed sequence of phases separated by barriers.
  *
  * Determinism: every phase writes only data it owns (a mechanism instance its
  * own slots, an unknown its own matrix row, a component its own unknowns, a
  * target its own states), and every sum is taken in an order fixed by the
- * index arrays, so results do not depend on the number of threads.
+ * index arrays, so results do not depend on the number of threads, nor on
+ * the target.
  *
- * This file is appended to the generated kernels of a model and compiled as
+ * This file is appended to the generated kernels of a model, and followed by
+ * the target's launcher (run_openmp.c or run_cuda.cu); all are compiled as
  * one translation unit, so the kernels inline into the phases.
  */
 
 int64_t myr_ctx_size(void) { return (int64_t)sizeof(myr_ctx); }
 
-static inline double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
+static inline MYR_FN double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
                                 const myr_idx *restrict idx, int64_t k)
 {
     double s = 0.0;
@@ -23,24 +26,23 @@ static inline double myr_gather(const double *restrict S, const myr_idx *restric
 }
 
 /* The matrix entries that sum several slots or hold fill-in (after the slots). */
-static void myr_gather_extra(myr_ctx *c)
+static MYR_FN void myr_gather_extra(myr_ctx *c)
 {
     double *restrict extra = c->S + c->n_slots;
-    #pragma omp for schedule(static)
-    for (int64_t x = 0; x < c->n_xedge; x++) {
+    MYR_FOR(x, c->n_xedge) {
         extra[x] = myr_gather(c->S, c->xe_ptr, c->xe_idx, x);
     }
+    myr_sync();
 }
 
 /* Once per run: evaluate the linear contributions (offset and coefficients,
  * which depend on parameters only) and gather them per row, in fixed order. */
-static void myr_prepare_linear(myr_ctx *c)
+static MYR_FN void myr_prepare_linear(myr_ctx *c)
 {
     myr_linearise(c, c->Y, c->S, c->t0);
-    #pragma omp barrier
+    myr_sync();
     const double *restrict S = c->S;
-    #pragma omp for schedule(static) nowait
-    for (int64_t u = 0; u < c->n_unknowns; u++) {
+    MYR_FOR(u, c->n_unknowns) {
         c->lin_c[u] = myr_gather(S, c->lin_in_ptr, c->lin_in_idx, u);
         c->lin_d[u] = myr_gather(S, c->lin_jd_ptr, c->lin_jd_idx, u);
     }
@@ -48,16 +50,15 @@ static void myr_prepare_linear(myr_ctx *c)
      * tree uses tree_a), so the rest of it is never touched (nor resident) */
     const int all = c->method != MYR_BACKWARD_EULER;
     const int64_t rows = all ? c->n_unknowns : c->rowblk_ptr[c->n_rowblk];
-    #pragma omp for schedule(static)
-    for (int64_t i = 0; i < rows; i++) {
+    MYR_FOR(i, rows) {
         const myr_idx u = all ? (myr_idx)i : c->asm_rows[i];
         for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
             c->lin_val[q] = S[c->lin_slot[q]];
         }
     }
+    myr_sync();
     myr_gather_extra(c);
-    #pragma omp for schedule(static)
-    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+    MYR_FOR(comp, c->n_comp) {
         if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
         }
@@ -68,11 +69,12 @@ static void myr_prepare_linear(myr_ctx *c)
             }
         }
     }
+    myr_sync();
 }
 
 /* The inflow into unknown u at potentials V: the linear contributions applied
  * as a constant matrix, then the slots of the others. */
-static inline double myr_inflow(const myr_ctx *c, const double *restrict V, int64_t u)
+static inline MYR_FN double myr_inflow(const myr_ctx *c, const double *restrict V, int64_t u)
 {
     double s = c->lin_c[u] + c->lin_d[u] * V[u];
     for (myr_idx q = c->lin_ptr[u]; q < c->lin_ptr[u + 1]; q++) {
@@ -82,7 +84,7 @@ static inline double myr_inflow(const myr_ctx *c, const double *restrict V, int6
 }
 
 /* d(inflow into u)/d(potential u) */
-static inline double myr_jdiag(const myr_ctx *c, int64_t u)
+static inline MYR_FN double myr_jdiag(const myr_ctx *c, int64_t u)
 {
     return c->lin_d[u] + myr_gather(c->S, c->jd_ptr, c->jd_idx, u);
 }
@@ -90,14 +92,13 @@ static inline double myr_jdiag(const myr_ctx *c, int64_t u)
 /* Build the linearised system (cap/dt - J) dv = F row by row (all rows but
  * the linear trees'), and the matrix entries that sum several slots or hold
  * fill-in; nothing, and no barrier, when there is nothing to build. */
-static void myr_assemble(myr_ctx *c, double dt)
+static MYR_FN void myr_assemble(myr_ctx *c, double dt)
 {
     if (!c->n_rowblk && !c->n_xedge) {
         return;
     }
     const double inv_dt = 1.0 / dt;
-    #pragma omp for schedule(static) nowait
-    for (int64_t b = 0; b < c->n_rowblk; b++) {
+    MYR_FOR(b, c->n_rowblk) {
         for (myr_idx i = c->rowblk_ptr[b]; i < c->rowblk_ptr[b + 1]; i++) {
             const myr_idx u = c->asm_rows[i];
             c->rhs[u] = myr_inflow(c, c->Y, u);
@@ -112,7 +113,7 @@ static void myr_assemble(myr_ctx *c, double dt)
  * potentials.  Off-diagonal entries are read as J (the matrix holds -J),
  * hence the signs; each pivot's reciprocal replaces it in diag so that back
  * substitution multiplies.  Trees take a path without inner loops. */
-static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
+static MYR_FN void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
 {
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y;
     const double *restrict J = c->S;
@@ -146,7 +147,7 @@ static void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
  * off-diagonal terms of the inflow, J v, come from the tree's constant
  * entries (tree_a) during elimination.  A row's sum is thus its own terms,
  * its slots, its children's terms in pivot order, its parent's term. */
-static void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt)
+static MYR_FN void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt)
 {
     const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict Y = c->Y, *restrict dv = c->dv;
@@ -187,11 +188,10 @@ static void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt)
 }
 
 /* At the start of a backward Euler run: the linear trees' own terms. */
-static void myr_begin_linear_trees(myr_ctx *c)
+static MYR_FN void myr_begin_linear_trees(myr_ctx *c)
 {
     const double inv_dt = 1.0 / c->dt;
-    #pragma omp for schedule(static)
-    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+    MYR_FOR(comp, c->n_comp) {
         if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
         }
@@ -201,11 +201,12 @@ static void myr_begin_linear_trees(myr_ctx *c)
             c->diag[k] = c->cap[k] * inv_dt - c->lin_d[k];
         }
     }
+    myr_sync();
 }
 
 /* Forward elimination of pivots lo..hi of a general component (fill-in
  * included); each pivot's reciprocal replaces it in diag. */
-static void myr_eliminate(myr_ctx *c, myr_idx lo, myr_idx hi)
+static MYR_FN void myr_eliminate(myr_ctx *c, myr_idx lo, myr_idx hi)
 {
     double *restrict diag = c->diag, *restrict rhs = c->rhs, *restrict J = c->S;
     for (myr_idx p = lo; p < hi; p++) {
@@ -224,7 +225,7 @@ static void myr_eliminate(myr_ctx *c, myr_idx lo, myr_idx hi)
     }
 }
 
-static void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
+static MYR_FN void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
 {
     const double *restrict J = c->S;
     double *restrict rhs = c->rhs;
@@ -240,7 +241,7 @@ static void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
 }
 
 /* y = A x on the core rows of chunk ch (A = diag - J off the diagonal). */
-static inline void myr_core_matvec(const myr_ctx *c, int64_t ch, const double *restrict x, double *restrict y)
+static inline MYR_FN void myr_core_matvec(const myr_ctx *c, int64_t ch, const double *restrict x, double *restrict y)
 {
     const int64_t lo = ch * MYR_CORE_CHUNK;
     const int64_t hi = lo + MYR_CORE_CHUNK < c->n_core ? lo + MYR_CORE_CHUNK : c->n_core;
@@ -255,7 +256,7 @@ static inline void myr_core_matvec(const myr_ctx *c, int64_t ch, const double *r
 
 /* Sum of partial sum number `which` over all chunks, in chunk order: every
  * thread computes the same value whatever the thread count. */
-static inline double myr_core_total(const myr_ctx *c, int64_t chunks, int which)
+static inline MYR_FN double myr_core_total(const myr_ctx *c, int64_t chunks, int which)
 {
     double s = 0.0;
     for (int64_t ch = 0; ch < chunks; ch++) {
@@ -274,7 +275,7 @@ static inline double myr_core_total(const myr_ctx *c, int64_t chunks, int which)
  * then over chunks in order, so the iterates, the iteration count and hence
  * the results are the same for any thread count.  Returns 0 on convergence
  * (all threads agree).  The solution goes to rhs and is added to Y. */
-static int myr_core_solve(myr_ctx *c)
+static MYR_FN int myr_core_solve(myr_ctx *c)
 {
     const int64_t n = c->n_core, chunks = (n + MYR_CORE_CHUNK - 1) / MYR_CORE_CHUNK;
     double *restrict vec = c->core_vec, *restrict sum = c->core_sum;
@@ -282,8 +283,7 @@ static int myr_core_solve(myr_ctx *c)
     double *sv = vec + 5 * n, *tv = vec + 6 * n, *ph = vec + 7 * n, *sh = vec + 8 * n, *minv = vec + 9 * n;
     const double *restrict S = c->S;
 
-    #pragma omp for schedule(static)
-    for (int64_t ch = 0; ch < chunks; ch++) {
+    MYR_FOR(ch, chunks) {
         double bb = 0.0;
         const int64_t lo = ch * MYR_CORE_CHUNK;
         const int64_t hi = lo + MYR_CORE_CHUNK < n ? lo + MYR_CORE_CHUNK : n;
@@ -300,6 +300,7 @@ static int myr_core_solve(myr_ctx *c)
         }
         sum[MYR_CORE_SUMS * ch] = bb;
     }
+    myr_sync();
     const double bnorm2 = myr_core_total(c, chunks, 0);
     const double goal = c->core_tol * c->core_tol * bnorm2;
     double rho = bnorm2, alpha = 1.0, omega = 1.0, rho_old = 1.0;
@@ -308,15 +309,14 @@ static int myr_core_solve(myr_ctx *c)
     while (!converged && it < c->core_max_iter) {
         it++;
         const double beta = (rho / rho_old) * (alpha / omega);
-        #pragma omp for schedule(static)
-        for (int64_t ch = 0; ch < chunks; ch++) {
+        MYR_FOR(ch, chunks) {
             MYR_CHUNK_ROWS(ch, n) {
                 p[i] = r[i] + beta * (p[i] - omega * v[i]);
                 ph[i] = minv[i] * p[i];
             }
         }
-        #pragma omp for schedule(static)
-        for (int64_t ch = 0; ch < chunks; ch++) {
+        myr_sync();
+        MYR_FOR(ch, chunks) {
             myr_core_matvec(c, ch, ph, v);
             double d = 0.0;
             MYR_CHUNK_ROWS(ch, n) {
@@ -324,13 +324,13 @@ static int myr_core_solve(myr_ctx *c)
             }
             sum[MYR_CORE_SUMS * ch + 1] = d;
         }
+        myr_sync();
         const double rhv = myr_core_total(c, chunks, 1);
         if (rhv == 0.0) {
             break;
         }
         alpha = rho / rhv;
-        #pragma omp for schedule(static)
-        for (int64_t ch = 0; ch < chunks; ch++) {
+        MYR_FOR(ch, chunks) {
             double d = 0.0;
             MYR_CHUNK_ROWS(ch, n) {
                 sv[i] = r[i] - alpha * v[i];
@@ -339,18 +339,18 @@ static int myr_core_solve(myr_ctx *c)
             }
             sum[MYR_CORE_SUMS * ch + 2] = d;
         }
+        myr_sync();
         if (myr_core_total(c, chunks, 2) <= goal) {
-            #pragma omp for schedule(static)
-            for (int64_t ch = 0; ch < chunks; ch++) {
+            MYR_FOR(ch, chunks) {
                 MYR_CHUNK_ROWS(ch, n) {
                     x[i] += alpha * ph[i];
                 }
             }
+            myr_sync();
             converged = 1;
             break;
         }
-        #pragma omp for schedule(static)
-        for (int64_t ch = 0; ch < chunks; ch++) {
+        MYR_FOR(ch, chunks) {
             myr_core_matvec(c, ch, sh, tv);
             double ts = 0.0, tt = 0.0;
             MYR_CHUNK_ROWS(ch, n) {
@@ -360,10 +360,10 @@ static int myr_core_solve(myr_ctx *c)
             sum[MYR_CORE_SUMS * ch + 3] = ts;
             sum[MYR_CORE_SUMS * ch + 4] = tt;
         }
+        myr_sync();
         const double tt = myr_core_total(c, chunks, 4);
         omega = tt > 0.0 ? myr_core_total(c, chunks, 3) / tt : 0.0;
-        #pragma omp for schedule(static)
-        for (int64_t ch = 0; ch < chunks; ch++) {
+        MYR_FOR(ch, chunks) {
             double rr = 0.0, rhr = 0.0;
             MYR_CHUNK_ROWS(ch, n) {
                 x[i] += alpha * ph[i] + omega * sh[i];
@@ -374,6 +374,7 @@ static int myr_core_solve(myr_ctx *c)
             sum[MYR_CORE_SUMS * ch + 5] = rr;
             sum[MYR_CORE_SUMS * ch + 6] = rhr;
         }
+        myr_sync();
         converged = myr_core_total(c, chunks, 5) <= goal;
         rho_old = rho;
         rho = myr_core_total(c, chunks, 6);
@@ -381,16 +382,17 @@ static int myr_core_solve(myr_ctx *c)
             break;
         }
     }
-    #pragma omp for schedule(static)
-    for (int64_t ch = 0; ch < chunks; ch++) {
+    MYR_FOR(ch, chunks) {
         MYR_CHUNK_ROWS(ch, n) {
             const myr_idx u = c->core_unknown[i];
             c->rhs[u] = x[i];
             c->Y[u] += x[i];
         }
     }
-    #pragma omp single nowait
-    c->core_iterations += it;
+    myr_sync();
+    if (myr_rank() == 0) {
+        c->core_iterations += it;
+    }
     return !converged;
 }
 
@@ -398,11 +400,10 @@ static int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static int myr_solve(myr_ctx *c, double dt)
+static MYR_FN int myr_solve(myr_ctx *c, double dt)
 {
     const double inv_dt = 1.0 / dt;
-    #pragma omp for schedule(static)
-    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+    MYR_FOR(comp, c->n_comp) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         if (c->comp_tree[comp] == MYR_LINEAR_TREE) {
             myr_solve_linear_tree(c, comp, inv_dt);
@@ -417,23 +418,24 @@ static int myr_solve(myr_ctx *c, double dt)
             myr_back_substitute(c, lo, hi);
         }
     }
+    myr_sync();
     if (!c->n_core) {
         return 0;
     }
     const int failed = myr_core_solve(c);
-    #pragma omp for schedule(static)
-    for (int64_t comp = 0; comp < c->n_comp; comp++) {
+    MYR_FOR(comp, c->n_comp) {
         if (c->comp_core[comp]) {
             myr_back_substitute(c, c->comp_ptr[comp], c->comp_ptr[comp + 1]);
         }
     }
+    myr_sync();
     return failed;
 }
 
-static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
+static MYR_FN int myr_backward_euler_step(myr_ctx *c, double t, double dt)
 {
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
-    #pragma omp barrier
+    myr_sync();
     myr_assemble(c, dt);
     const int failed = myr_solve(c, dt);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
@@ -445,10 +447,9 @@ static int myr_backward_euler_step(myr_ctx *c, double t, double dt)
  * step puts them on their constraint (exact when their couplings are linear),
  * after which the capacitive unknowns see the corrected values through the
  * Jacobian.  Flattening refuses RK4 when two algebraic unknowns are coupled. */
-static void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
+static MYR_FN void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
 {
-    #pragma omp for schedule(static)
-    for (int64_t u = 0; u < c->n_unknowns; u++) {
+    MYR_FOR(u, c->n_unknowns) {
         double d = 0.0;
         if (c->cap[u] == 0.0) {
             const double f = myr_inflow(c, Yin, u);
@@ -458,20 +459,20 @@ static void myr_project_algebraic(myr_ctx *c, double *restrict Yin)
         }
         c->dz[u] = d;
     }
+    myr_sync();
 }
 
 /* K = dY/dt at (Yin, t); algebraic entries of Yin are projected first. */
-static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
+static MYR_FN void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
 {
     const double *restrict S = c->S;
     myr_currents(c, Yin, c->S, t);
-    #pragma omp barrier
+    myr_sync();
     if (c->has_algebraic) {
         myr_project_algebraic(c, Yin);
     }
     myr_derivatives(c, Yin, c->K, t);
-    #pragma omp for schedule(static)
-    for (int64_t u = 0; u < c->n_unknowns; u++) {
+    MYR_FOR(u, c->n_unknowns) {
         if (c->cap[u] == 0.0) {
             c->K[u] = 0.0;
             continue;
@@ -495,9 +496,10 @@ static void myr_rk4_derivative(myr_ctx *c, double *restrict Yin, double t)
         }
         c->K[u] = f / c->cap[u];
     }
+    myr_sync();
 }
 
-static void myr_rk4_step(myr_ctx *c, double t, double dt)
+static MYR_FN void myr_rk4_step(myr_ctx *c, double t, double dt)
 {
     double *restrict Y = c->Y, *restrict K = c->K, *restrict Yst = c->Yst, *restrict Yacc = c->Yacc;
     const int64_t n = c->n_y;
@@ -506,43 +508,42 @@ static void myr_rk4_step(myr_ctx *c, double t, double dt)
     const double t_end = nextafter(t + dt, t);
 
     myr_rk4_derivative(c, Y, t);
-    #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    MYR_FOR(i, n) {
         Yacc[i] = Y[i] + dt / 6.0 * K[i];
         Yst[i] = Y[i] + 0.5 * dt * K[i];
     }
+    myr_sync();
     myr_rk4_derivative(c, Yst, t + 0.5 * dt);
-    #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    MYR_FOR(i, n) {
         Yacc[i] += dt / 3.0 * K[i];
         Yst[i] = Y[i] + 0.5 * dt * K[i];
     }
+    myr_sync();
     myr_rk4_derivative(c, Yst, t + 0.5 * dt);
-    #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    MYR_FOR(i, n) {
         Yacc[i] += dt / 3.0 * K[i];
         Yst[i] = Y[i] + dt * K[i];
     }
+    myr_sync();
     myr_rk4_derivative(c, Yst, t_end);
-    #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    MYR_FOR(i, n) {
         Y[i] = Yacc[i] + dt / 6.0 * K[i];
     }
+    myr_sync();
     if (c->has_algebraic) {
         myr_currents(c, Y, c->S, t + dt);
-        #pragma omp barrier
+        myr_sync();
         myr_project_algebraic(c, Y);
     }
 }
 
 /* Deliver every event due by the middle of the coming step (NEURON's rule),
  * target by target, in connection order. */
-static void myr_deliver_events(myr_ctx *c, double t, double dt)
+static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt)
 {
     const double limit = t + 0.5 * dt;
     int64_t lost = 0;
-    #pragma omp for schedule(static)
-    for (int64_t g = 0; g < c->n_tgt; g++) {
+    MYR_FOR(g, c->n_tgt) {
         for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
             const myr_idx s = c->con_src[q];
             const int64_t count = c->src_count[s], cap = c->src_cap[s];
@@ -562,50 +563,16 @@ static void myr_deliver_events(myr_ctx *c, double t, double dt)
             c->con_cursor[q] = cur;
         }
     }
+    myr_sync();
     if (lost) {
-        #pragma omp atomic
-        c->lost_events += lost;
+        myr_atomic_add(&c->lost_events, lost);
     }
-}
-
-typedef struct {
-    int64_t n, cap;
-    double *t;
-    int64_t *gid;
-    int failed;
-} myr_spike_list;
-
-static void myr_spike_push(myr_spike_list *l, double t, int64_t gid)
-{
-    if (l->failed) {
-        return;
-    }
-    if (l->n == l->cap) {
-        int64_t cap = l->cap ? 2 * l->cap : 1024;
-        double *nt = realloc(l->t, (size_t)cap * sizeof(double));
-        if (nt) {
-            l->t = nt;
-        }
-        int64_t *ng = realloc(l->gid, (size_t)cap * sizeof(int64_t));
-        if (ng) {
-            l->gid = ng;
-        }
-        if (!nt || !ng) {
-            l->failed = 1;
-            return;
-        }
-        l->cap = cap;
-    }
-    l->t[l->n] = t;
-    l->gid[l->n] = gid;
-    l->n++;
 }
 
 /* Upward threshold crossings, timed by linear interpolation within the step. */
-static void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
+static MYR_FN void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
 {
-    #pragma omp for schedule(static)
-    for (int64_t d = 0; d < c->n_det; d++) {
+    MYR_FOR(d, c->n_det) {
         const double v = c->Y[c->det_y[d]], thr = c->det_thr[d], vprev = c->det_vprev[d];
         if (v > thr) {
             if (!c->det_above[d]) {
@@ -617,7 +584,7 @@ static void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
                 c->src_buf[c->src_off[s] + c->src_count[s] % c->src_cap[s]] = ts;
                 c->src_count[s]++;
                 if (c->det_gid[d] >= 0) {
-                    myr_spike_push(spikes, ts, c->det_gid[d]);
+                    myr_spike_push(c, spikes, ts, c->det_gid[d]);
                 }
             }
         } else {
@@ -625,30 +592,29 @@ static void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
         }
         c->det_vprev[d] = v;
     }
+    myr_sync();
 }
 
 /* The lowest index of a NaN or infinite state (-1 if none), also left in
- * c->bad_y; ``first`` is a variable shared by the team, for the reduction. */
-static int64_t myr_first_nonfinite(myr_ctx *c, int64_t *first)
+ * c->bad_y; the same answer in every thread. */
+static MYR_FN int64_t myr_first_nonfinite(myr_ctx *c)
 {
-    #pragma omp single
-    *first = INT64_MAX;
+    if (myr_rank() == 0) {
+        c->reduce = INT64_MAX;
+    }
+    myr_sync();
     int64_t mine = INT64_MAX;
-    #pragma omp for schedule(static) nowait
-    for (int64_t i = 0; i < c->n_y; i++) {
+    MYR_FOR(i, c->n_y) {
         if (!isfinite(c->Y[i]) && i < mine) {
             mine = i;
         }
     }
     if (mine != INT64_MAX) {
-        #pragma omp critical(myr_nonfinite)
-        if (mine < *first) {
-            *first = mine;
-        }
+        myr_atomic_min(&c->reduce, mine);
     }
-    #pragma omp barrier
-    const int64_t found = *first;
-    #pragma omp barrier     /* everyone has read it before the next check resets it */
+    myr_sync();
+    const int64_t found = c->reduce;
+    myr_sync();     /* everyone has read it before the next check resets it */
     if (found == INT64_MAX) {
         return -1;
     }
@@ -656,136 +622,90 @@ static int64_t myr_first_nonfinite(myr_ctx *c, int64_t *first)
     return found;
 }
 
-static void myr_record(myr_ctx *c, int64_t step)
+static MYR_FN void myr_record(myr_ctx *c, int64_t step)
 {
-    #pragma omp for schedule(static)
-    for (int64_t r = 0; r < c->n_rec; r++) {
+    MYR_FOR(r, c->n_rec) {
         if (step % c->rec_every[r] == 0) {
             c->rec_buf[c->rec_off[r] + step / c->rec_every[r]] = c->Y[c->rec_y[r]];
         }
     }
+    myr_sync();
 }
 
-int32_t myr_run(myr_ctx *c)
+/* What every thread of the team runs: the set-up of the run (unless an
+ * earlier launch did it), then steps c->done .. c->nsteps.  A launch ends
+ * early, with c->done the steps done, when the spike buffer might not hold
+ * another step's spikes (CUDA; the host drains it and launches again).  */
+static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
 {
-    int nthreads = c->threads > 0 ? c->threads : 1;
-    myr_spike_list *lists = calloc((size_t)nthreads, sizeof(myr_spike_list));
-    if (!lists) {
-        return c->status = MYR_ERR_NOMEM;
-    }
-    c->status = MYR_OK;
-    c->lost_events = 0;
-    c->core_iterations = 0;
-    c->core_failed_step = -1;
-    c->bad_y = c->bad_step = -1;
-    __atomic_store_n(&c->progress, 0, __ATOMIC_RELAXED);
     const double dt = c->dt, t0 = c->t0;
-    int64_t first_bad = INT64_MAX;
-
-    #pragma omp parallel num_threads(nthreads)
-    {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        myr_spike_list *mine = &lists[tid];
-        myr_prepare_linear(c);
-        if (c->do_init) {
-            myr_initialize(c, c->Y, t0);
-            #pragma omp barrier
+    const int64_t first = c->done;
+    myr_prepare_linear(c);
+    if (c->do_init && !first) {
+        myr_initialize(c, c->Y, t0);
+        myr_sync();
+    }
+    myr_capacities(c, c->Y, c->cap);
+    myr_sync();
+    if (c->method == MYR_BACKWARD_EULER && !c->resume && !first) {
+        myr_begin_linear_trees(c);
+    }
+    if (c->do_init && !first && c->method == MYR_RK4 && c->has_algebraic) {
+        myr_currents(c, c->Y, c->S, t0);
+        myr_sync();
+        myr_project_algebraic(c, c->Y);
+    }
+    if (c->do_init && !first) {
+        MYR_FOR(d, c->n_det) {
+            const double v = c->Y[c->det_y[d]];
+            c->det_vprev[d] = v;
+            c->det_above[d] = v > c->det_thr[d];
         }
-        myr_capacities(c, c->Y, c->cap);
-        #pragma omp barrier
-        if (c->method == MYR_BACKWARD_EULER && !c->resume) {
-            myr_begin_linear_trees(c);
-        }
-        if (c->do_init && c->method == MYR_RK4 && c->has_algebraic) {
-            myr_currents(c, c->Y, c->S, t0);
-            #pragma omp barrier
-            myr_project_algebraic(c, c->Y);
-        }
-        if (c->do_init) {
-            #pragma omp for schedule(static)
-            for (int64_t d = 0; d < c->n_det; d++) {
-                const double v = c->Y[c->det_y[d]];
-                c->det_vprev[d] = v;
-                c->det_above[d] = v > c->det_thr[d];
-            }
-        }
+        myr_sync();
+    }
+    if (!first) {
         myr_record(c, 0);
-        for (int64_t n = 0; n < c->nsteps; n++) {
-            const double t = (double)(c->step0 + n) * dt;
-            myr_deliver_events(c, t, dt);
-            int failed = 0;
-            if (c->method == MYR_RK4) {
-                myr_rk4_step(c, t, dt);
-            } else {
-                failed = myr_backward_euler_step(c, t, dt);
+    }
+    int64_t n = first;
+    while (n < c->nsteps) {
+        const double t = (double)(c->step0 + n) * dt;
+        myr_deliver_events(c, t, dt);
+        int failed = 0;
+        if (c->method == MYR_RK4) {
+            myr_rk4_step(c, t, dt);
+        } else {
+            failed = myr_backward_euler_step(c, t, dt);
+        }
+        myr_detect(c, t, dt, mine);
+        if (c->n_rec) {
+            myr_record(c, n + 1);
+        }
+        n++;
+        if (failed) {       /* every thread takes this branch at the same step */
+            if (myr_rank() == 0) {
+                c->core_failed_step = n - 1;
             }
-            myr_detect(c, t, dt, mine);
-            if (c->n_rec) {
-                myr_record(c, n + 1);
-            }
-            if (failed) {       /* every thread takes this branch at the same step */
-                #pragma omp single
-                c->core_failed_step = n;
+            break;
+        }
+        if (n % c->check_every == 0 || n == c->nsteps) {
+            if (myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */
+                if (myr_rank() == 0) {
+                    c->bad_step = c->step0 + n;
+                }
                 break;
             }
-            if ((n + 1) % c->check_every == 0 || n + 1 == c->nsteps) {
-                if (myr_first_nonfinite(c, &first_bad) >= 0) {     /* the same answer in every thread */
-                    #pragma omp single
-                    c->bad_step = c->step0 + n + 1;
-                    break;
-                }
-            }
-            if (tid == 0) {
-                __atomic_store_n(&c->progress, n + 1, __ATOMIC_RELAXED);
-            }
+        }
+        if (myr_rank() == 0) {
+            myr_atomic_store(&c->progress, n);
+        }
+        if (myr_spikes_full(c)) {       /* read after detection's barrier: the same in every thread */
+            break;
         }
     }
-
-    int64_t total = 0;
-    int failed = 0;
-    for (int i = 0; i < nthreads; i++) {
-        total += lists[i].n;
-        failed |= lists[i].failed;
+    myr_sync();
+    if (myr_rank() == 0) {
+        c->done = n;
     }
-    c->spk_t = malloc((size_t)(total ? total : 1) * sizeof(double));
-    c->spk_gid = malloc((size_t)(total ? total : 1) * sizeof(int64_t));
-    if (!c->spk_t || !c->spk_gid) {
-        failed = 1;
-    }
-    int64_t at = 0;
-    for (int i = 0; i < nthreads; i++) {
-        if (!failed && lists[i].n) {
-            memcpy(c->spk_t + at, lists[i].t, (size_t)lists[i].n * sizeof(double));
-            memcpy(c->spk_gid + at, lists[i].gid, (size_t)lists[i].n * sizeof(int64_t));
-            at += lists[i].n;
-        }
-        free(lists[i].t);
-        free(lists[i].gid);
-    }
-    free(lists);
-    c->n_spikes = failed ? 0 : total;
-    if (failed) {
-        c->status = MYR_ERR_NOMEM;
-    } else if (c->core_failed_step >= 0) {
-        c->status = MYR_ERR_CORE;
-    } else if (c->bad_step >= 0) {
-        c->status = MYR_ERR_NONFINITE;
-    } else if (c->lost_events) {
-        c->status = MYR_ERR_EVENTS_LOST;
-    }
-    return c->status;
-}
-
-void myr_release(myr_ctx *c)
-{
-    free(c->spk_t);
-    free(c->spk_gid);
-    c->spk_t = NULL;
-    c->spk_gid = NULL;
-    c->n_spikes = 0;
 }
 
 /* Largest decay rate of the linearised system at the initial state (1/ms):

@@ -1,8 +1,10 @@
-"""Compile generated C once per distinct source and keep the library in a cache.
+"""Compile generated C (or CUDA) once per distinct source and keep the library in a cache.
 
 The cache key is the SHA-256 of the source, the compiler command and the
-compiler's version, so a changed model, flag or compiler never reuses a stale
-library.  The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``,
+compiler's version, so a changed model, flag, compiler or GPU architecture
+never reuses a stale library.  A :class:`Toolchain` says how a source
+becomes a library: the C compiler with OpenMP (the default), or nvcc for the
+CUDA backend (myriad.cuda_toolchain).  The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``,
 else ``~/.cache/myriad``) is private to the user (0700) and refused otherwise,
 because loading a library from it runs its code.  Libraries are compiled to a
 temporary name and renamed into place, under a per-entry lock, so concurrent
@@ -10,7 +12,7 @@ processes building the same model compile it once; each library's own hash is
 recorded beside it and checked before loading, and a damaged entry is rebuilt.
 
 An entry is the files that share a stem: ``model-KEY.so`` with its ``.sha256``,
-``.c`` (kept for reading after a failed build) and ``.lock``, or a flattened
+``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``, or a flattened
 model ``flat-KEY.pickle`` (myriad.flat_cache); temporaries of an entry are
 named after its stem too.  After each build the entries are kept within
 ``$MYRIAD_CACHE_MAX_MB`` (default 2048 MiB) by removing the least recently
@@ -37,6 +39,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from myriad.errors import BuildError
 
@@ -55,7 +58,9 @@ _PAYLOADS = (".so", ".pickle")
 #: comments that pycast puts before each translated statement and function
 _STATEMENT = re.compile(r"/\* (\S+\.py:\d+: .*) \*/")
 _FUNCTION = re.compile(r"/\* (\S+, \S+\.py:\d+) \*/")
-_ERROR_AT = re.compile(r"^[^:\s][^:]*:(\d+):(?:\d+:)?\s*(?:fatal )?error", re.MULTILINE)
+#: where a compiler says its first error is: gcc's ``file:12:5: error`` or nvcc's ``file(12): error``
+_ERROR_AT = re.compile(r"^(?:[^:\s][^:]*:(\d+):(?:\d+:)?\s*(?:fatal )?error|[^\s(]+\((\d+)\): (?:catastrophic )?error)",
+                       re.MULTILINE)
 _LINE_AT = re.compile(r"^[^:\s][^:]*:(\d+):", re.MULTILINE)
 _NO_OPENMP = ("fopenmp", "omp.h", "-lgomp", "-lomp", "libgomp", "libomp")
 
@@ -155,8 +160,8 @@ def _explain(stderr: str, source: str) -> str:
     lines = source.splitlines()
     out = [stderr.strip()]
     at = _ERROR_AT.search(stderr) or _LINE_AT.search(stderr)
-    if at and 0 < int(at.group(1)) <= len(lines):
-        n = int(at.group(1))
+    n = int(next((g for g in at.groups() if g), 0)) if at else 0
+    if 0 < n <= len(lines):
         out.append(f"--- generated source around line {n} ---")
         out += [f"{'>' if k + 1 == n else ' '}{k + 1:6d}  {lines[k]}"
                 for k in range(max(n - 3, 0), min(n + 2, len(lines)))]
@@ -166,13 +171,38 @@ def _explain(stderr: str, source: str) -> str:
     return "\n".join(out)
 
 
+def explain_failure(src: Path, stderr: str, source: str) -> str:
+    """The message of a failed compile: the compiler's, the generated lines and their Python origin."""
+    return f"compiling {src} failed:\n{_explain(stderr, source)}"
+
+
 def _failure(cc: str, src: Path, stderr: str, source: str) -> str:
     if any(marker in stderr for marker in _NO_OPENMP):
         return (f"the C compiler '{cc}' cannot build OpenMP code:\n{stderr.strip()}\n"
                 f"install OpenMP for it (Debian/Ubuntu: 'apt-get install gcc libgomp1', Fedora: "
                 f"'dnf install gcc libgomp', macOS: 'brew install libomp') or set CC to a compiler "
                 f"that accepts -fopenmp (e.g. CC=gcc)")
-    return f"compiling {src} failed:\n{_explain(stderr, source)}"
+    return explain_failure(src, stderr, source)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """How a source becomes a shared library: ``command`` (the compiler and its
+    flags) is run as ``command -o LIB SOURCE after``; ``version`` (the
+    compiler's) joins the cache key; ``failure(src, stderr, source)`` words a
+    failed compile for the user."""
+
+    command: tuple[str, ...]
+    version: str
+    suffix: str
+    after: tuple[str, ...]
+    failure: Callable[[Path, str, str], str]
+
+
+def c_toolchain() -> Toolchain:
+    """The C compiler ($CC, else cc) with OpenMP: the openmp backend's."""
+    cc = compiler()
+    return Toolchain((cc, *CFLAGS), _compiler_version(cc), ".c", ("-lm",), functools.partial(_failure, cc))
 
 
 def _lock(path: Path, wait: bool = True) -> int | None:
@@ -194,11 +224,12 @@ def _lock(path: Path, wait: bool = True) -> int | None:
         os.close(fd)
 
 
-def build(source: str, name: str = "model") -> Path:
-    """Path of a compiled shared library for ``source`` (compiled at most once)."""
-    cc = compiler()
-    cmd = [cc, *CFLAGS]
-    key = hashlib.sha256("\0".join([source, *cmd, _compiler_version(cc)]).encode()).hexdigest()[:32]
+def build(source: str, name: str = "model", toolchain: Toolchain | None = None) -> Path:
+    """Path of a shared library compiled from ``source`` by ``toolchain``
+    (default: the C compiler), compiled at most once."""
+    tool = toolchain or c_toolchain()
+    cmd = list(tool.command)
+    key = hashlib.sha256("\0".join([source, *cmd, tool.version]).encode()).hexdigest()[:32]
     root = cache_dir()
     stem = f"{name}-{key}"
     lib, sig = root / f"{stem}.so", root / f"{stem}.sha256"
@@ -209,16 +240,16 @@ def build(source: str, name: str = "model") -> Path:
     try:
         if _usable(lib, sig):
             return lib
-        src = root / f"{stem}.c"
+        src = root / f"{stem}{tool.suffix}"
         src.write_text(source)
         fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{stem}.", suffix=".so.tmp")
         os.close(fd)
         start = time.perf_counter()
-        proc = subprocess.run([*cmd, "-o", tmp, str(src), "-lm"], capture_output=True, text=True)
+        proc = subprocess.run([*cmd, "-o", tmp, str(src), *tool.after], capture_output=True, text=True)
         stats.compile_s += time.perf_counter() - start
         if proc.returncode != 0:
             os.unlink(tmp)
-            raise BuildError(_failure(cc, src, proc.stderr, source))
+            raise BuildError(tool.failure(src, proc.stderr, source))
         stats.compiles += 1
         os.replace(tmp, lib)
         sig_tmp = root / f"{stem}.sha256.tmp"

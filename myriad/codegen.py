@@ -2,10 +2,14 @@
 per-block kernels that csolver calls (``myr_currents``, ``myr_advance_states``...).
 
 Kernels are built as pycparser ``c_ast`` and printed by pycast's generator.
-Each kernel loops over the instances of one block inside an orphaned
-``#pragma omp for`` (it runs inside the solver's single parallel region),
-loads the fields the block's methods read, calls the translated methods and
-writes only the block's own slots or states.
+Each kernel loops over the instances of one block, loads the fields the
+block's methods read, calls the translated methods and writes only the
+block's own slots or states.  The loop is where the targets differ: for
+``openmp`` an orphaned ``#pragma omp for`` (the kernel runs inside the
+solver's one parallel region), for ``cuda`` a loop over the whole grid (the
+kernel runs inside the solver's one cooperative kernel), every function then
+qualified ``__host__ __device__``.  The translation unit is the solver's
+header, these kernels, csolver/solver.c and the target's launcher.
 """
 from __future__ import annotations
 
@@ -21,6 +25,20 @@ CSOLVER = Path(__file__).resolve().parent.parent / "csolver"
 CTX = "myr_ctx"
 IDX = "myr_idx"
 OMP_FOR = "omp for schedule(static) nowait"
+TARGETS = ("openmp", "cuda")
+#: csolver's files around the generated kernels, per target
+_PRELUDE = {"openmp": (), "cuda": ("cuda_emulation.h",)}
+_LAUNCHER = {"openmp": "run_openmp.c", "cuda": "run_cuda.cu"}
+_QUALIFIERS = {"openmp": (), "cuda": ("__host__", "__device__")}
+
+
+def _instance_loop(target: str, body) -> list:
+    """``for i in 0 .. n`` shared by the team: statically scheduled among the
+    OpenMP threads, or strided over the CUDA grid (consecutive threads take
+    consecutive instances, so their loads of each field coalesce)."""
+    if target == "cuda":
+        return [cb.for_range("i", cb.call("myr_rank"), "n", body, ctype="int64_t", step=cb.call("myr_team"))]
+    return [cb.pragma(OMP_FOR), cb.for_range("i", 0, "n", body, ctype="int64_t")]
 
 
 def _table(table: str, fid: int):
@@ -41,9 +59,10 @@ def _ctx_param():
 class _BlockKernels:
     """Builds the kernels of one mechanism block."""
 
-    def __init__(self, block: MechBlock):
+    def __init__(self, block: MechBlock, target: str):
         self.b = block
         self.roles = block.cls.roles
+        self.target = target
 
     # --- how a field reaches a translated method ------------------------------
     def _loads(self, sigs, y_base: str, writable_states: bool):
@@ -99,10 +118,11 @@ class _BlockKernels:
         decls, loads = self._loads(sigs, y_base, writable)
         inner = loads + body_fn()
         if loop:
-            body = decls + [cb.pragma(OMP_FOR), cb.for_range("i", 0, "n", inner, ctype="int64_t")]
+            body = decls + _instance_loop(self.target, inner)
         else:
             body = [d for d in decls if d.name != "n"] + inner
-        return cb.function(f"{self.b.name}_{suffix}", "void", params, body)
+        return cb.function(f"{self.b.name}_{suffix}", "void", params, body,
+                           funcspec=("inline", *_QUALIFIERS[self.target]))
 
     # --- kernels --------------------------------------------------------------
     def _slot_pointers(self, contributions):
@@ -280,15 +300,15 @@ class _StateReader:
         self.fields = [FieldBinding((s,), s, cb.DOUBLE, False) for s in block.states]
 
 
-def _capacities(block: NodeBlock) -> c_ast.FuncDef:
+def _capacities(block: NodeBlock, target: str) -> c_ast.FuncDef:
     body = [cb.var("n", "int64_t", _table("count", block.count_id), const_=True)]
     loop = []
     for pot, fid in block.potentials.items():
         cap = block.capacity[pot]
-        target = cb.index(cb.binop("+", cb.ident("cap"), _table("yoff", fid)), "i")
+        out = cb.index(cb.binop("+", cb.ident("cap"), _table("yoff", fid)), "i")
         if isinstance(cap, str):
             body.append(_field_ptr(f"p_{cap}", "c->P", "poff", block.params[cap], False))
-            loop.append(cb.assign(target, cb.index(f"p_{cap}", "i")))
+            loop.append(cb.assign(out, cb.index(f"p_{cap}", "i")))
             continue
         args = []
         for f in cap.fields:
@@ -300,29 +320,33 @@ def _capacities(block: NodeBlock) -> c_ast.FuncDef:
             if not any(isinstance(d, c_ast.Decl) and d.name == ptr for d in body):
                 body.append(_field_ptr(ptr, base, table, fid2, False))
             args.append(cb.index(ptr, "i"))
-        loop.append(cb.assign(target, cb.call(cap.cname, *args)))
-    body += [cb.pragma(OMP_FOR), cb.for_range("i", 0, "n", loop, ctype="int64_t")]
+        loop.append(cb.assign(out, cb.call(cap.cname, *args)))
+    body += _instance_loop(target, loop)
     params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
               cb.param("cap", cb.DOUBLE, pointer=1, restrict=True)]
-    return cb.function(f"{block.name}_capacities", "void", params, body)
+    return cb.function(f"{block.name}_capacities", "void", params, body, funcspec=("inline", *_QUALIFIERS[target]))
 
 
-def _dispatcher(name: str, params, calls) -> c_ast.FuncDef:
-    return cb.function(name, "void", params, list(calls), funcspec=())
+def generate(analysis: Analysis, target: str = "openmp") -> str:
+    """The complete translation unit for a model structure: C99 for the
+    ``openmp`` target, CUDA C++ (a .cu file) for ``cuda``."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}")
+    qualifiers = _QUALIFIERS[target]
 
+    def dispatcher(name: str, params, calls) -> c_ast.FuncDef:
+        return cb.function(name, "void", params, list(calls), funcspec=qualifiers)
 
-def generate(analysis: Analysis) -> str:
-    """The complete C translation unit for a model structure."""
     ext = [cb.Comment("Generated by myriad.codegen: translated mechanism methods (pycast)")]
-    ext += analysis.unit.definitions()
+    ext += analysis.unit.definitions(qualifiers=qualifiers)
     ext.append(cb.Comment("Per-block kernels"))
     calls = {k: [] for k in ("cap", "init", "cur", "lin", "der", "adv", "jac")}
     deliver_cases = []
     for block in analysis.node_blocks.values():
-        ext.append(_capacities(block))
+        ext.append(_capacities(block, target))
         calls["cap"].append(cb.call(f"{block.name}_capacities", cb.ident("c"), cb.ident("Y"), cb.ident("cap")))
     for k, block in enumerate(analysis.mech_blocks.values()):
-        kb = _BlockKernels(block)
+        kb = _BlockKernels(block, target)
         for kernel, key in ((kb.currents(), "cur"), (kb.linearise(), "lin")):
             if kernel is not None:
                 ext.append(kernel)
@@ -345,21 +369,22 @@ def generate(analysis: Analysis) -> str:
         return cb.param(name, ctype, pointer=pointer, const_target=const_target, restrict=bool(pointer))
 
     ctx = _ctx_param()
-    ext.append(_dispatcher("myr_capacities", [ctx, p("Y", pointer=1, const_target=True), p("cap", pointer=1)],
+    ext.append(dispatcher("myr_capacities", [ctx, p("Y", pointer=1, const_target=True), p("cap", pointer=1)],
                            calls["cap"]))
-    ext.append(_dispatcher("myr_initialize", [ctx, p("Y", pointer=1), p("t")], calls["init"]))
-    ext.append(_dispatcher("myr_currents", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
+    ext.append(dispatcher("myr_initialize", [ctx, p("Y", pointer=1), p("t")], calls["init"]))
+    ext.append(dispatcher("myr_currents", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
                            calls["cur"]))
-    ext.append(_dispatcher("myr_linearise", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
+    ext.append(dispatcher("myr_linearise", [ctx, p("Y", pointer=1, const_target=True), p("S", pointer=1), p("t")],
                            calls["lin"]))
-    ext.append(_dispatcher("myr_derivatives", [ctx, p("Y", pointer=1, const_target=True), p("K", pointer=1),
+    ext.append(dispatcher("myr_derivatives", [ctx, p("Y", pointer=1, const_target=True), p("K", pointer=1),
                                                p("t")], calls["der"]))
-    ext.append(_dispatcher("myr_advance_states", [ctx, p("Y", pointer=1), p("t"), p("dt")], calls["adv"]))
-    ext.append(_dispatcher("myr_state_jacobian", [ctx, p("Y", pointer=1, const_target=True), p("R", pointer=1),
+    ext.append(dispatcher("myr_advance_states", [ctx, p("Y", pointer=1), p("t"), p("dt")], calls["adv"]))
+    ext.append(dispatcher("myr_state_jacobian", [ctx, p("Y", pointer=1, const_target=True), p("R", pointer=1),
                                                   p("t")], calls["jac"]))
     switch = c_ast.Switch(cb.ident("cls"), cb.block(deliver_cases + [c_ast.Default([c_ast.Break()])]))
-    ext.append(_dispatcher("myr_deliver", [ctx, cb.param("cls", IDX), cb.param("inst", "int64_t"), p("Y", pointer=1),
+    ext.append(dispatcher("myr_deliver", [ctx, cb.param("cls", IDX), cb.param("inst", "int64_t"), p("Y", pointer=1),
                                            p("weight"), p("t")], [switch]))
-    header = (CSOLVER / "myriad_solver.h").read_text()
-    solver = (CSOLVER / "solver.c").read_text()
-    return header + "\n" + cb.render(c_ast.FileAST(ext)) + "\n" + solver
+    define = "#define MYR_CUDA 1\n" if target == "cuda" else ""
+    before = [(CSOLVER / name).read_text() for name in (*_PRELUDE[target], "myriad_solver.h")]
+    after = [(CSOLVER / name).read_text() for name in ("solver.c", _LAUNCHER[target])]
+    return "\n".join([define + before[0], *before[1:], cb.render(c_ast.FileAST(ext)), *after])

@@ -17,6 +17,10 @@ class SimulationError(MyriadError):
     """The solver stopped abnormally."""
 
 
+class DeviceError(MyriadError):
+    """The cuda backend has no GPU to run on here (the message says what is missing)."""
+
+
 class NonFiniteError(SimulationError):
     """The solution became NaN or infinite.  ``result`` holds the run up to the
     step where that was found (``step``, ``time`` in ms); ``variable`` names

@@ -52,11 +52,14 @@ _FIELDS = [
     ("cap", _D), ("diag", _D), ("rhs", _D), ("dz", _D), ("dv", _D),
     ("K", _D), ("Yst", _D), ("Yacc", _D),
     ("status", ctypes.c_int32), ("n_spikes", ctypes.c_int64), ("spk_t", _D), ("spk_gid", _I64),
+    ("spk_cap", ctypes.c_int64), ("done", ctypes.c_int64),
     ("lost_events", ctypes.c_int64), ("bad_y", ctypes.c_int64), ("bad_step", ctypes.c_int64),
-    ("progress", ctypes.c_int64),
+    ("progress", ctypes.c_int64), ("reduce", ctypes.c_int64),
 ]
 
 _CTYPE_OF = {_D: np.float64, _I64: np.int64, _I32: np.int32, _I8: np.int8}
+#: the array fields (``ix``, a table of arrays, and the spikes apart)
+ARRAYS = tuple(name for name, ptype in _FIELDS if ptype in _CTYPE_OF and name not in ("spk_t", "spk_gid"))
 
 
 class CContext(ctypes.Structure):
@@ -76,12 +79,13 @@ class Library:
         if size != ctypes.sizeof(CContext):
             raise BuildError(f"{path}: myr_ctx is {size} bytes in C but {ctypes.sizeof(CContext)} "
                              f"in myriad/runtime.py; the two definitions disagree")
-        self.dll.myr_run.argtypes = [ctypes.POINTER(CContext)]
-        self.dll.myr_run.restype = ctypes.c_int32
         self.dll.myr_rk4_rate.argtypes = [ctypes.POINTER(CContext), ctypes.POINTER(ctypes.c_int64)]
         self.dll.myr_rk4_rate.restype = ctypes.c_double
-        self.dll.myr_release.argtypes = [ctypes.POINTER(CContext)]
-        self.dll.myr_release.restype = None
+        if hasattr(self.dll, "myr_run"):        # the OpenMP target's; the CUDA target's are myriad.cuda_runtime's
+            self.dll.myr_run.argtypes = [ctypes.POINTER(CContext)]
+            self.dll.myr_run.restype = ctypes.c_int32
+            self.dll.myr_release.argtypes = [ctypes.POINTER(CContext)]
+            self.dll.myr_release.restype = None
         self.path = path
 
 

@@ -155,15 +155,16 @@ class Simulation:
     def __init__(self, model: Model, *, method: str = "backward_euler", dt: float = 0.025,
                  threads: int = 1, backend: str = "openmp", check_stability: bool = True,
                  progress: bool | None = None):
-        """``check_stability`` False skips rk4's stability check (for studying
+        """``backend`` is ``openmp`` (``threads`` CPU threads), ``numba`` (one
+        thread, no C compiler) or ``cuda`` (the whole run in one kernel on the
+        GPU; compiling needs nvcc, running a GPU; see myriad.cuda_toolchain);
+        ``check_stability`` False skips rk4's stability check (for studying
         blow-ups); ``progress`` draws a bar during runs longer than 2 s (None: when
-        stderr is a terminal; not with the numba backend)."""
+        stderr is a terminal; not with the numba and cuda backends)."""
         if method not in METHODS:
             raise ModelError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        if backend == "cuda":
-            raise ModelError(f"backend '{backend}' is not available yet; use --backend openmp or numba")
         if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
             raise ModelError(f"dt must be a positive number of ms, got {dt!r}")
         if not (isinstance(threads, int) and 1 <= threads <= MAX_THREADS):
@@ -185,6 +186,7 @@ class Simulation:
         self._records: list[_Record] = []
         self._lib: Library | None = None
         self._numba = None
+        self._cuda = None
 
     # --- building ---------------------------------------------------------------
     def compile(self) -> "Simulation":
@@ -199,10 +201,25 @@ class Simulation:
             return self
         if self._lib is None:
             start = time.perf_counter()
-            self._lib = Library(build_cache.build(self._c_source))
+            if self.backend == "cuda":
+                from myriad import cuda_toolchain
+                self.source = generate(self.analysis, "cuda")
+                self._lib = Library(build_cache.build(self.source, toolchain=cuda_toolchain.toolchain()))
+            else:
+                self.source = self._c_source
+                self._lib = Library(build_cache.build(self.source))
             self.compile_s = time.perf_counter() - start
-            self.source = self._c_source
         return self
+
+    def device(self):
+        """The GPU this cuda simulation runs on (DeviceError where there is none)."""
+        if self.backend != "cuda":
+            raise ModelError(f"device(): this simulation's backend is {self.backend}, not cuda")
+        if self._cuda is None:
+            from myriad import cuda_runtime, cuda_toolchain
+            self.compile()
+            self._cuda = cuda_runtime.Engine(self._lib, cuda_toolchain.emulated())
+        return self._cuda.device
 
     # --- parameters ---------------------------------------------------------------
     def _locate(self, ref, name: str) -> tuple[np.ndarray, int]:
@@ -407,6 +424,11 @@ class Simulation:
             self.compile_s += self._numba.prepare(ctx)
             start = time.perf_counter()
             times, gids = self._numba.run(ctx)
+            run_s = time.perf_counter() - start
+        elif self.backend == "cuda":
+            self.device()
+            start = time.perf_counter()
+            times, gids = self._cuda.run(ctx, self.threads)
             run_s = time.perf_counter() - start
         else:
             start = time.perf_counter()

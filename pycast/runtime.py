@@ -112,11 +112,13 @@ def helper_name(operation: str, ctype: str | None = None) -> str:
     return name
 
 
-def definitions(names) -> list[c_ast.Node]:
-    """Comment and ``static inline`` definition of each named helper, in name order."""
+def definitions(names, qualifiers=()) -> list[c_ast.Node]:
+    """Comment and ``static inline`` definition of each named helper, in name
+    order, with the function ``qualifiers`` given (e.g. CUDA's ``__device__``)."""
     out = []
     for name in sorted(names):
         doc, rtype, params, body = _HELPERS[name]
         out.append(Comment(f"pycast runtime: {doc}"))
-        out.append(function(name, rtype, [param(p, t) for p, t in params], body()))
+        out.append(function(name, rtype, [param(p, t) for p, t in params], body(),
+                            funcspec=("inline", *qualifiers)))
     return out

@@ -40,9 +40,10 @@ class _Entry:
     params: list
     body: list
 
-    def definition(self, static: bool) -> c_ast.FuncDef:
+    def definition(self, static: bool, qualifiers: tuple[str, ...] = ()) -> c_ast.FuncDef:
         return function(self.signature.cname, self.signature.return_type, self.params, self.body,
-                        storage=("static",) if static else (), funcspec=("inline",) if static else ())
+                        storage=("static",) if static else (),
+                        funcspec=("inline", *qualifiers) if static else qualifiers)
 
 
 def _fail(error, message: str, hint: str | None = None) -> TranslationError:
@@ -125,15 +126,18 @@ class Unit:
             raise _fail(None, f"{cls.__qualname__} has no method '{name}'")
         return self._method(cls, owner, fn, name, resolve_field, None).signature
 
-    def definitions(self, *, exported: Iterable[Signature] = ()) -> list[c_ast.Node]:
+    def definitions(self, *, exported: Iterable[Signature] = (),
+                    qualifiers: tuple[str, ...] = ()) -> list[c_ast.Node]:
         """Runtime helpers, then every function, callees first, each after a comment
         naming its origin; all ``static inline`` except those in ``exported``,
-        which get external linkage (to be called from outside the C file)."""
+        which get external linkage (to be called from outside the C file).
+        ``qualifiers`` go on every function: ``("__host__", "__device__")`` makes
+        the code callable from CUDA kernels (the C stays C99 otherwise)."""
         public = {id(signature) for signature in exported}
-        out = runtime.definitions(self._helpers)
+        out = runtime.definitions(self._helpers, qualifiers)
         for entry in self._order:
             out.append(entry.origin)
-            out.append(entry.definition(static=id(entry.signature) not in public))
+            out.append(entry.definition(static=id(entry.signature) not in public, qualifiers=tuple(qualifiers)))
         return out
 
     def translated(self) -> list[Translated]:
