@@ -28,7 +28,8 @@ WRITTEN = ("Y", "S", "lin_c", "lin_d", "lin_val", "tree_a", "core_a", "core_vec"
 #: spikes the device buffer holds between drains (16 bytes each)
 SPIKE_BUFFER = 1 << 22
 _VP = ctypes.c_void_p
-_NO_DEVICE = {100: "no CUDA-capable device is detected", 35: "the NVIDIA driver is older than this CUDA runtime",
+_NO_DEVICE = {100: "no CUDA-capable device is detected",
+              35: "no NVIDIA driver is loaded, or it is older than the CUDA runtime this library was built with",
               999: "the CUDA driver could not be initialised"}
 
 
