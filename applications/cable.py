@@ -26,6 +26,9 @@ def main(argv=None) -> None:
         probes = {label: cable(x).node() for x, label in ((0.0, "v0"), (0.5, "vmid"), (1.0, "vend"))}
         sim = net.simulation(**app_cli.simulation_options(args))
         names = [sim.record(node, "v", label=label) for label, node in probes.items()]
+        if args.compile_only:
+            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            return
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, csv_text(["t", *names], [result.t, *(result[n] for n in names)]))

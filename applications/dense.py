@@ -76,6 +76,9 @@ def main(argv=None) -> None:
         net, drawn = build(args.ncell, args.p, args.seed, args.ncompart, args.gsyn_total, args.ggap_total,
                            args.amp_lo, args.amp_hi)
         sim = net.simulation(**app_cli.simulation_options(args))
+        if args.compile_only:
+            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            return
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))

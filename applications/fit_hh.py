@@ -1,7 +1,7 @@
 """Recover hh_soma's gnabar, gkbar and gl from a voltage trace made with hidden values.
 
     python -m applications.fit_hh [--budget 3000] [--seed 1] [--strategy cmaes]
-        [--scheduler tcp://HOST:8786] [--table FILE.csv|.parquet] [--plot FILE.png]
+        [--scheduler tcp://HOST:8786] [--table FILE.csv|.parquet] [--plot FILE.png] [--compile-only]
 
 The target is the soma's voltage (100 ms, dt 0.025, backward Euler) with
 hidden conductances; the objective is the RMS difference between a
@@ -9,7 +9,10 @@ candidate's trace and the target.  The search runs on a log scale over about
 a decade around each of NEURON's defaults.  Prints the recovered values and
 their errors, and as its last line a JSON object with ``true``,
 ``recovered``, ``relative_error``, ``max_rel_error``, ``evaluations``,
-``best_objective`` and ``wall_s``.
+``best_objective`` and ``wall_s``.  ``--compile-only`` instead builds and
+compiles the batched model the search would run (openmp, --batch parameter
+sets) and prints the JSON line the model CLIs' --compile-only print
+(``compile_s``, ``build_s``, ``backend``, ``compartments``, ...).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import sys
 import time
 
 from myriad import MyriadError, Simulation, app_cli, search
+from myriad.batch import Batch
 from myriad.search.strategies import STRATEGIES
 
 from applications import hh_soma
@@ -64,6 +68,13 @@ def problem() -> search.Problem:
                           parameters=[search.Parameter(path, *BOUNDS[path], log=True) for path in HIDDEN])
 
 
+def compile_only(batch: int) -> str:
+    """Build and compile the batched simulation the search runs; its --compile-only JSON line."""
+    prob, compartments = problem(), hh_soma.build()[0].compartments
+    sim = Batch(prob.build().model, batch, method=prob.method, dt=prob.dt).simulation
+    return app_cli.compiled_summary(app_cli.compile_model(sim), compartments=compartments * batch, batch=batch)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m applications.fit_hh", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,8 +88,14 @@ def main(argv=None) -> int:
     p.add_argument("--plot", type=app_cli.output_file,
                    help="plot the objective against evaluation here (.png, .pdf, .svg)")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--compile-only", action="store_true",
+                   help="build and compile the batched model the search runs (openmp), print the JSON line "
+                        "with compile_s, and exit without searching")
     args = p.parse_args(argv)
     try:
+        if args.compile_only:
+            print(compile_only(args.batch))
+            return 0
         start = time.perf_counter()
         outcome = search.run(problem(), args.strategy, args.budget, seed=args.seed, executor=args.scheduler,
                              batch=args.batch, progress=not args.no_progress)

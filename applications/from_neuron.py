@@ -62,6 +62,10 @@ def main(argv=None) -> None:
         for note in imported.notes:
             print(f"from_neuron: note: {note}", file=sys.stderr)
         sim, _ = imported.simulation(**{**app_cli.simulation_options(args), "dt": args.dt or imported.dt})
+        if args.compile_only:
+            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=imported.compartments,
+                                           skipped=len(imported.skipped)))
+            return
         result = sim.run(imported.tstop)
         times, gids = imported.spikes(result)
         write_atomic(args.out, spikes_text(times, gids, NEURON_SPIKE_LINE))

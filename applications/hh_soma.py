@@ -26,6 +26,9 @@ def main(argv=None) -> None:
         net, soma, _ = build(args.amp)
         sim = net.simulation(**app_cli.simulation_options(args))
         trace = sim.record(soma(0.5).node(), "v")
+        if args.compile_only:
+            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            return
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, csv_text(["t", "v"], [result.t, result[trace]]))

@@ -50,6 +50,9 @@ def main(argv=None) -> None:
     def run():
         net = build(args.nring, args.ncell, args.nbranch, args.ncompart)
         sim = net.simulation(**app_cli.simulation_options(args))
+        if args.compile_only:
+            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            return
         result = sim.run(args.tstop)
         if args.out:
             write_atomic(args.out, spikes_text(result.spike_times, result.spike_gids))
