@@ -71,7 +71,7 @@ def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
     ("hh_soma", ["--tstop", "nan"], "--tstop"),
     ("ringtest", ["--ncompart", "0"], "--ncompart"),
     ("cable", ["--nseg", "x"], "--nseg"),
-    ("ringtest", ["--backend", "cuda"], "not available yet"),
+    ("ringtest", ["--backend", "opencl"], "--backend"),
     ("hh_soma", ["--amp", "inf"], "--amp"),
     ("hh_soma", ["--threads", "100000"], "--threads"),
     ("hh_soma", ["--tstop", "1e300"], "--tstop"),

@@ -24,8 +24,17 @@ def _ring(**options):
 
 # --- blow-up -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("backend, threads", [("openmp", 1), ("openmp", 2), ("numba", 1)])
-def test_a_blow_up_stops_with_the_step_time_and_variable_and_keeps_the_run_so_far(backend, threads):
+def _backend(backend, monkeypatch):
+    """``backend``, or "cuda" for "cuda-emulated" (the CUDA code on the CPU, MYRIAD_CUDA_EMULATE)."""
+    if backend == "cuda-emulated":
+        monkeypatch.setenv("MYRIAD_CUDA_EMULATE", "1")
+        return "cuda"
+    return backend
+
+
+@pytest.mark.parametrize("backend, threads", [("openmp", 1), ("openmp", 2), ("numba", 1), ("cuda-emulated", 3)])
+def test_a_blow_up_stops_with_the_step_time_and_variable_and_keeps_the_run_so_far(backend, threads, monkeypatch):
+    backend = _backend(backend, monkeypatch)
     _, sim = _ring(method="rk4", dt=0.05, check_stability=False, backend=backend, threads=threads)
     with pytest.raises(NonFiniteError) as caught:
         sim.run(100.0)
@@ -52,9 +61,11 @@ def test_rk4_refuses_the_unstable_dt_unless_told_not_to_check():
 
 @pytest.mark.parametrize("method, dt, backend, threads", [("backward_euler", 0.025, "openmp", 2),
                                                           ("backward_euler", 0.025, "numba", 1),
+                                                          ("backward_euler", 0.025, "cuda-emulated", 3),
                                                           ("rk4", 0.0025, "openmp", 1)])
 def test_a_run_continued_from_a_checkpoint_is_bitwise_the_uninterrupted_run(tmp_path, method, dt, backend,
-                                                                            threads):
+                                                                            threads, monkeypatch):
+    backend = _backend(backend, monkeypatch)
     options = dict(method=method, dt=dt, backend=backend, threads=threads)
     _, straight = _ring(**options)
     full = straight.run(100.0)
