@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench
 	$(VPY) -m benchmarks.dense_bench
 	$(VPY) -m benchmarks.search_bench
+	$(VPY) -m benchmarks.cuda_bench
 
 clean:
 	rm -rf $(VENV) $(OUT)

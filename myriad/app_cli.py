@@ -100,6 +100,8 @@ def summary(sim, result, *, compartments: int, **extra) -> str:
               "peak_rss_mb": round(peak_rss_mb(), 3)}
     if _body_started is not None:
         record["startup_s"] = round(result.loop_started - _body_started, 6)
+    if sim.backend == "cuda":
+        record.update(backend="cuda", **sim.device_stats())
     record.update(extra)
     return json.dumps(record)
 

@@ -221,6 +221,16 @@ class Simulation:
             self._cuda = cuda_runtime.Engine(self._lib, cuda_toolchain.emulated())
         return self._cuda.device
 
+    def device_stats(self) -> dict:
+        """The GPU's name and, over this simulation's runs, seconds in the kernel,
+        seconds copying between host and device, and launches (a run launches
+        again each time the device's spike buffer fills)."""
+        engine = self._cuda
+        if engine is None:
+            raise ModelError("device_stats(): no cuda run yet")
+        return {"device": engine.device.name, "kernel_s": round(engine.kernel_s, 6),
+                "transfer_s": round(engine.transfer_s, 6), "launches": engine.launches}
+
     # --- parameters ---------------------------------------------------------------
     def _locate(self, ref, name: str) -> tuple[np.ndarray, int]:
         flat = self.flat

@@ -17,7 +17,7 @@ if ROOT not in sys.path:
 
 pytest.importorskip("neuron")
 
-from benchmarks import dense_bench, ringtest_bench, search_bench  # noqa: E402
+from benchmarks import cuda_bench, dense_bench, ringtest_bench, search_bench  # noqa: E402
 
 
 def _record(capsys, main, argv):
@@ -60,3 +60,25 @@ def test_search_bench_smoke(capsys):
         assert all(x > 0 for x in ratios.values())
     assert len(record["agreement"]) == len(record["runs"]) - 1
     assert record["min_agreement"] >= 0.75
+
+
+def test_cuda_bench_smoke(capsys, monkeypatch):
+    """The GPU benchmark's logic on the CUDA code emulated on the CPU: every run
+    succeeds, the agreement rows hold, the speed rows have their ratios."""
+    monkeypatch.setenv("MYRIAD_CUDA_EMULATE", "1")
+    assert cuda_bench.main(["--quick", "--threads", "2", "--tstop", "5"]) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["device"].startswith("CUDA emulated")
+    assert [a["within"] for a in record["agreement"]] == [True] * 4
+    assert all(a["spikes"] > 0 for a in record["agreement"])
+    assert [s["app"] for s in record["speed"]] == ["ringtest", "dense"]
+    assert all(s["ratio"] > 0 and s["cuda_msteps_per_s"] > 0 for s in record["speed"])
+
+
+def test_cuda_bench_without_a_gpu_says_why_and_stops(capsys, monkeypatch):
+    monkeypatch.delenv("MYRIAD_CUDA_EMULATE", raising=False)
+    monkeypatch.setenv("MYRIAD_NVCC", "/nonexistent/nvcc")
+    assert cuda_bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].startswith("cuda_bench: skipped, no GPU to run on:") and "MYRIAD_NVCC" in out[0]
+    assert json.loads(out[-1])["skipped"]
