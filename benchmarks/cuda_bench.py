@@ -91,7 +91,7 @@ def main(argv=None) -> int:
             rows = {b: _run(app, model_args, b, method, dt, tstop, 2 if b == "openmp" else 1, workdir, args.timeout)
                     for b in ("cuda", "openmp")}
             record["runs"] += [row for row, _ in rows.values()]
-            (cuda_row, cuda_spikes), (_, cpu_spikes) = rows["cuda"], rows["openmp"]
+            (_, cuda_spikes), (_, cpu_spikes) = rows["cuda"], rows["openmp"]
             same = compare_spikes(cuda_spikes or [], cpu_spikes or [])
             ok = bool(same["gid_multiset_equal"] and same["n_ref"] and (same["max_abs_dt_ms"] or 0) <= SPIKE_TOLERANCE_MS)
             record["agreement"].append({"app": app, "method": method, "dt": dt, "spikes": same["n_ref"],
