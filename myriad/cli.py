@@ -33,7 +33,14 @@ def info() -> None:
     print(f"C compiler : {path or 'not found (install gcc)'}")
     if path:
         print(f"OpenMP     : {'yes' if _openmp_works(cc) else 'no (install libgomp / a compiler with -fopenmp)'}")
-    print(f"nvcc       : {shutil.which('nvcc') or 'not found'}")
+    from myriad import cuda_toolchain
+    try:
+        nvcc = f"{cuda_toolchain.nvcc()} (builds for {cuda_toolchain.arch()})"
+    except MyriadError as exc:
+        nvcc = f"not usable: {exc}"
+    print(f"nvcc       : {nvcc}")
+    if cuda_toolchain.emulated():
+        print("CUDA       : emulated on the CPU (MYRIAD_CUDA_EMULATE)")
     smi = shutil.which("nvidia-smi")
     gpu = "none"
     if smi:
