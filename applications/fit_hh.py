@@ -63,15 +63,15 @@ def objective(result) -> float:
     return trace_rmse(result, "v", _target())
 
 
-def problem() -> search.Problem:
-    return search.Problem(build=build, objective=objective, tstop=TSTOP, dt=DT,
+def problem(backend: str = "openmp") -> search.Problem:
+    return search.Problem(build=build, objective=objective, tstop=TSTOP, dt=DT, backend=backend,
                           parameters=[search.Parameter(path, *BOUNDS[path], log=True) for path in HIDDEN])
 
 
-def compile_only(batch: int) -> str:
+def compile_only(batch: int, backend: str) -> str:
     """Build and compile the batched simulation the search runs; its --compile-only JSON line."""
-    prob, compartments = problem(), hh_soma.build()[0].compartments
-    sim = Batch(prob.build().model, batch, method=prob.method, dt=prob.dt).simulation
+    prob, compartments = problem(backend), hh_soma.build()[0].compartments
+    sim = Batch(prob.build().model, batch, method=prob.method, dt=prob.dt, backend=backend).simulation
     return app_cli.compiled_summary(app_cli.compile_model(sim), compartments=compartments * batch, batch=batch)
 
 
@@ -87,17 +87,19 @@ def main(argv=None) -> int:
                    help="write every evaluation here (.csv or .parquet)")
     p.add_argument("--plot", type=app_cli.output_file,
                    help="plot the objective against evaluation here (.png, .pdf, .svg)")
+    p.add_argument("--backend", choices=["openmp", "numba", "cuda"], default="openmp",
+                   help="what runs each batch (cuda: the GPU, one kernel a batch)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--compile-only", action="store_true",
-                   help="build and compile the batched model the search runs (openmp), print the JSON line "
+                   help="build and compile the batched model the search runs, print the JSON line "
                         "with compile_s, and exit without searching")
     args = p.parse_args(argv)
     try:
         if args.compile_only:
-            print(compile_only(args.batch))
+            print(compile_only(args.batch, args.backend))
             return 0
         start = time.perf_counter()
-        outcome = search.run(problem(), args.strategy, args.budget, seed=args.seed, executor=args.scheduler,
+        outcome = search.run(problem(args.backend), args.strategy, args.budget, seed=args.seed, executor=args.scheduler,
                              batch=args.batch, progress=not args.no_progress)
         wall = time.perf_counter() - start
         if args.table:

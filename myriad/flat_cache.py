@@ -46,9 +46,10 @@ def _same_classes(flat: flattening.FlatModel, model: Model) -> bool:
     return set(flat.node_new) == set(model.nodes) and set(flat.mech_index) == set(model.mechanisms)
 
 
-def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatModel:
-    """``flatten.flatten(model, analysis)``, from the cache when this model was flattened before."""
-    path = build_cache.cache_dir() / f"flat-{_key(model, source)}.pickle"
+def flatten(model: Model, analysis: Analysis, source: str, interleave: bool = False) -> flattening.FlatModel:
+    """``flatten.flatten(model, analysis, interleave)``, from the cache when this
+    model was flattened so before."""
+    path = build_cache.cache_dir() / f"flat-{_key(model, source + ('/interleaved' if interleave else ''))}.pickle"
     try:
         flat = _load(path)
         if _same_classes(flat, model):
@@ -59,7 +60,7 @@ def flatten(model: Model, analysis: Analysis, source: str) -> flattening.FlatMod
         pass
     except Exception:       # a damaged or foreign entry: rebuild it
         path.unlink(missing_ok=True)
-    flat = flattening.flatten(model, analysis)
+    flat = flattening.flatten(model, analysis, interleave)
     flattening.release_freed_memory()
     _store(path, dataclasses.replace(flat, analysis=None))
     return flat

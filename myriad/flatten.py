@@ -20,6 +20,8 @@ import ctypes
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from myriad.blocks import Analysis, MechBlock
 from myriad.elimination import Program, build_program, elimination_rank
@@ -106,12 +108,18 @@ def _offsets(sizes: dict[int, int], n_ids: int) -> tuple[np.ndarray, int]:
     return off, at
 
 
-def _node_numbering(model: Model, analysis: Analysis) -> tuple[dict, dict]:
+def _node_numbering(model: Model, analysis: Analysis, interleave: bool) -> tuple[dict, dict]:
     """For each node class, its instances' indices in the order they are stored,
     and each stored node's position in the elimination order.
 
     Nodes are numbered by their position in the elimination order of the graph
-    the couplings make, so that the solve and the gathers walk memory forward.
+    the couplings make, so that the solve and the gathers walk memory forward
+    (one thread solves a component after another).  ``interleave`` numbers them
+    instead by their depth in their component's elimination order, then by
+    component: the first pivots of all components, then all the second ones...
+    (CoreNEURON's cell permutation).  On a GPU, where each thread solves its own
+    component, the threads of a warp then read neighbouring addresses at every
+    pivot; mechanism instances, stored in the order of their nodes, follow.
     """
     base, total = {}, 0
     for cls in analysis.node_blocks:
@@ -125,8 +133,16 @@ def _node_numbering(model: Model, analysis: Analysis) -> tuple[dict, dict]:
                 code, index = inst.nodes(r)
                 out.append(code_base[code] + index)
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
-    rank = elimination_rank(total, cat(rows), cat(cols))
-    stored = {cls: np.argsort(rank[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable").astype(np.int32)
+    rows, cols = cat(rows), cat(cols)
+    rank = elimination_rank(total, rows, cols)
+    key = rank
+    if interleave:
+        graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(total, total))
+        _, comp = connected_components(graph, directed=False)
+        start = np.full(comp.max() + 1 if total else 0, total, dtype=np.int64)
+        np.minimum.at(start, comp, rank)
+        key = (rank - start[comp]) * np.int64(total) + comp
+    stored = {cls: np.argsort(key[base[cls]:base[cls] + len(model.nodes[cls])], kind="stable").astype(np.int32)
               for cls in analysis.node_blocks}
     return stored, {cls: rank[base[cls] + order] for cls, order in stored.items()}
 
@@ -168,9 +184,11 @@ def _group_mechanisms(model: Model, node_new: dict) -> tuple[dict, dict]:
     return members, mech_index
 
 
-def flatten(model: Model, analysis: Analysis) -> FlatModel:
+def flatten(model: Model, analysis: Analysis, interleave: bool = False) -> FlatModel:
+    """The flat model; ``interleave`` stores the nodes of all components
+    interleaved (for the GPU; see _node_numbering)."""
     ids = analysis.ids
-    stored, node_rank = _node_numbering(model, analysis)
+    stored, node_rank = _node_numbering(model, analysis, interleave)
     node_new = {}
     for cls, order in stored.items():
         node_new[cls] = np.empty(len(order), dtype=np.int32)

@@ -179,7 +179,7 @@ class Simulation:
         start = time.perf_counter()
         self.analysis = analyse(model)
         self._c_source = generate(self.analysis)      # also the flat cache's key for the classes
-        self.flat = flat_cache.flatten(model, self.analysis, self._c_source)
+        self.flat = flat_cache.flatten(model, self.analysis, self._c_source, interleave=backend == "cuda")
         self.P, self.Y0 = self.flat.P, self.flat.Y0
         self.build_s = time.perf_counter() - start
         self.compile_s = 0.0

@@ -34,6 +34,10 @@ def _dense():
 
 
 MODELS = {"hh_soma": _hh, "ringtest": _ring, "dense": _dense}
+#: model, method, dt, tstop: the runs compared with the openmp backend's
+CASES = [("hh_soma", "backward_euler", 0.025, 100.0), ("hh_soma", "rk4", 0.01, 60.0),
+         ("ringtest", "backward_euler", 0.025, 50.0), ("ringtest", "rk4", 0.002, 12.0),
+         ("dense", "backward_euler", 0.025, 40.0)]
 
 
 def _run(model, backend, tstop=50.0, **options):
@@ -95,11 +99,7 @@ def _same(a, b, labels):
         assert np.array_equal(a[label], b[label]) and np.array_equal(a.time(label), b.time(label))
 
 
-@pytest.mark.parametrize("model, method, dt, tstop", [("hh_soma", "backward_euler", 0.025, 100.0),
-                                                      ("hh_soma", "rk4", 0.01, 60.0),
-                                                      ("ringtest", "backward_euler", 0.025, 50.0),
-                                                      ("ringtest", "rk4", 0.002, 12.0),
-                                                      ("dense", "backward_euler", 0.025, 40.0)])
+@pytest.mark.parametrize("model, method, dt, tstop", CASES)
 def test_the_emulated_cuda_code_computes_the_openmp_results_bit_for_bit(emulated, model, method, dt, tstop):
     sim, ours, labels = _run(model, "cuda", tstop, method=method, dt=dt, threads=3)
     _, theirs, _ = _run(model, "openmp", tstop, method=method, dt=dt, threads=2)
@@ -135,6 +135,34 @@ def test_batched_instances_run_on_the_cuda_backend(emulated):
     assert len(set(counts)) > 1       # the instances differ
 
 
+def test_a_search_runs_its_batches_on_the_cuda_backend(emulated):
+    from applications import fit_hh
+    from myriad import search
+    from myriad.search import InProcess
+    tables = {}
+    for backend in ("cuda", "openmp"):
+        outcome = search.run(fit_hh.problem(backend), "cmaes", 48, seed=3, batch=16, popsize=16,
+                             executor=InProcess(threads=2), progress=False)
+        tables[backend] = outcome.table
+    assert len(tables["cuda"]["objective"]) == 48
+    for column in ("soma.hh.gnabar", "soma.hh.gkbar", "soma.hh.gl", "objective"):
+        assert np.array_equal(tables["cuda"][column], tables["openmp"][column]), column
+
+
+def test_cells_are_interleaved_for_the_gpu_and_stored_cell_after_cell_for_the_cpu(emulated):
+    net, _ = _ring()
+    cells = 8
+    layouts = {}
+    for backend in ("openmp", "cuda"):
+        program = net.simulation(backend=backend).flat.program
+        assert len(program.comp_ptr) - 1 == cells
+        layouts[backend] = np.stack([program.order[program.comp_ptr[c]:program.comp_ptr[c + 1]]
+                                     for c in range(cells)])        # (cell, pivot) -> node
+    size = layouts["cuda"].shape[1]
+    np.testing.assert_array_equal(layouts["cuda"], np.arange(size)[None, :] * cells + np.arange(cells)[:, None])
+    np.testing.assert_array_equal(layouts["openmp"], np.arange(cells)[:, None] * size + np.arange(size)[None, :])
+
+
 def test_the_emulated_grid_is_the_team_the_simulation_asks_for(emulated):
     sim, _, _ = _run("hh_soma", "cuda", 5.0, threads=3)
     assert sim.device().name.startswith("CUDA emulated")
@@ -160,11 +188,7 @@ def gpu(monkeypatch):
     return _gpu_or_skip()
 
 
-@pytest.mark.parametrize("model, method, dt, tstop", [("hh_soma", "backward_euler", 0.025, 100.0),
-                                                      ("hh_soma", "rk4", 0.01, 100.0),
-                                                      ("ringtest", "backward_euler", 0.025, 100.0),
-                                                      ("ringtest", "rk4", 0.002, 30.0),
-                                                      ("dense", "backward_euler", 0.025, 50.0)])
+@pytest.mark.parametrize("model, method, dt, tstop", CASES)
 def test_on_a_gpu_spike_times_agree_with_openmp_to_1e_6_ms(gpu, model, method, dt, tstop):
     _, ours, labels = _run(model, "cuda", tstop, method=method, dt=dt)
     _, theirs, _ = _run(model, "openmp", tstop, method=method, dt=dt, threads=2)

@@ -54,7 +54,7 @@ def test_record_every_k_steps_and_mechanism_states():
     (dict(method="euler"), "method must be one of"),
     (dict(dt=-1.0), "dt must be a positive"),
     (dict(threads=0), "threads must be an integer"),
-    (dict(backend="cuda"), "not available yet"),
+    (dict(backend="opencl"), "backend must be one of openmp, numba, cuda"),
 ])
 def test_bad_settings_are_named(kwargs, match):
     net, _, _ = hh_soma.build()

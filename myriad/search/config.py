@@ -5,6 +5,7 @@
     tstop = 100.0                               # ms
     dt = 0.025                                  # ms (default 0.025)
     method = "backward_euler"                   # or "rk4"
+    backend = "openmp"                          # or "cuda" (each batch on the GPU), "numba"
 
     [[parameters]]
     path = "soma.hh.gnabar"
@@ -51,8 +52,8 @@ from myriad.errors import ModelError
 from myriad.search.problem import Problem
 from myriad.search.space import Parameter
 
-_TOP = {"model", "objective", "tstop", "dt", "method", "parameters", "fixed", "features", "search", "executor",
-        "output"}
+_TOP = {"model", "objective", "tstop", "dt", "method", "backend", "parameters", "fixed", "features", "search",
+        "executor", "output"}
 _SEARCH = {"strategy", "budget", "seed", "batch", "options"}
 
 
@@ -107,6 +108,7 @@ def load(path) -> Config:
         problem = Problem(build=_callable(raw["model"], "model"), parameters=parameters,
                           objective=_callable(raw["objective"], "objective"), tstop=raw["tstop"],
                           dt=raw.get("dt", 0.025), method=raw.get("method", "backward_euler"),
+                          backend=raw.get("backend", "openmp"),
                           fixed=dict(raw.get("fixed", {})),
                           features={name: _callable(spec, f"features.{name}")
                                     for name, spec in raw.get("features", {}).items()})

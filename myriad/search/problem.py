@@ -41,8 +41,9 @@ class Problem:
     """A model (``build()`` -> Setup), its free parameters, the objective to
     minimise (a ``Result`` -> float; nan counts as the worst value), features
     reported alongside (name -> ``Result`` -> float), parameters held at other
-    values than the model's (``fixed``: path -> value), and how to simulate.
-    A parameter set whose run blows up scores nan."""
+    values than the model's (``fixed``: path -> value), and how to simulate
+    (``backend`` "cuda" runs each batch on the GPU, in one kernel).  A parameter
+    set whose run blows up scores nan."""
 
     build: Callable[[], Setup]
     parameters: Sequence[Parameter]
@@ -52,6 +53,7 @@ class Problem:
     fixed: dict[str, float] = field(default_factory=dict)
     method: str = "backward_euler"
     dt: float = 0.025
+    backend: str = "openmp"
     #: False lets rk4 run parameter sets beyond its stability bound; those that blow up score nan
     check_stability: bool = True
     #: names this problem in the evaluators each process keeps
@@ -77,7 +79,7 @@ class Evaluator:
         if not isinstance(setup, Setup):
             raise ModelError(f"the problem's build() must return a myriad.search.Setup, got {type(setup).__name__}")
         self.batch = Batch(setup.model, instances, method=problem.method, dt=problem.dt, threads=threads,
-                           check_stability=problem.check_stability)
+                           backend=problem.backend, check_stability=problem.check_stability)
         for label, (ref, name) in setup.record.items():
             self.batch.record(ref, name, label=label)
         self.free = [self._bind(setup, p.path, _spanned(p.low, p.high)) for p in problem.space.parameters]
