@@ -179,6 +179,8 @@ class Simulation:
         start = time.perf_counter()
         self.analysis = analyse(model)
         self._c_source = generate(self.analysis)      # also the flat cache's key for the classes
+        #: how the states are laid out: cells one after another, or interleaved for the GPU
+        self._layout = "interleaved" if backend == "cuda" else "sequential"
         self.flat = flat_cache.flatten(model, self.analysis, self._c_source, interleave=backend == "cuda")
         self.P, self.Y0 = self.flat.P, self.flat.Y0
         self.build_s = time.perf_counter() - start
@@ -490,10 +492,11 @@ class Simulation:
 
     # --- checkpoints ----------------------------------------------------------------
     def _checkpoint_key(self) -> str:
-        """What a checkpoint must match: the generated code, the model, the method and dt."""
+        """What a checkpoint must match: the generated code, the model, the method,
+        dt, and the layout of the states (the cuda backend interleaves cells)."""
         h = hashlib.sha256(self._c_source.encode())
         self.model.fingerprint(h)
-        h.update(f"{self.method}:{self.dt!r}".encode())
+        h.update(f"{self.method}:{self.dt!r}:{self._layout}".encode())
         return h.hexdigest()
 
     def save_state(self, path) -> None:
@@ -522,8 +525,10 @@ class Simulation:
         if missing:
             raise ModelError(f"load_state: {path} is not a Myriad checkpoint (it lacks {', '.join(missing)})")
         if str(state["key"]) != self._checkpoint_key():
-            raise ModelError(f"load_state: {path} was saved from another model, method or dt "
-                             f"(this simulation: {self.method}, dt = {self.dt} ms)")
+            raise ModelError(f"load_state: {path} was saved from another model, method or dt (or with the "
+                             f"other layout of the states: openmp and numba store cells one after another, "
+                             f"cuda interleaves them); this simulation: {self.method}, dt = {self.dt} ms, "
+                             f"{self._layout} layout")
         self._resume = state
 
     def _restore(self, ctx: Context, state: dict) -> None:

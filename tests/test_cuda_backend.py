@@ -163,6 +163,20 @@ def test_cells_are_interleaved_for_the_gpu_and_stored_cell_after_cell_for_the_cp
     np.testing.assert_array_equal(layouts["openmp"], np.arange(cells)[:, None] * size + np.arange(size)[None, :])
 
 
+def test_a_checkpoint_loads_only_into_a_backend_with_the_same_layout(emulated, tmp_path):
+    states = {}
+    for backend in ("cuda", "openmp"):
+        net, nodes = _ring()
+        sim = net.simulation(backend=backend)
+        sim.run(10.0)
+        sim.save_state(tmp_path / f"{backend}.npz")
+        states[backend] = sim
+    with pytest.raises(ModelError, match="cuda interleaves them.*sequential layout"):
+        states["openmp"].load_state(tmp_path / "cuda.npz")
+    with pytest.raises(ModelError, match="interleaved layout"):
+        states["cuda"].load_state(tmp_path / "openmp.npz")
+
+
 def test_the_emulated_grid_is_the_team_the_simulation_asks_for(emulated):
     sim, _, _ = _run("hh_soma", "cuda", 5.0, threads=3)
     assert sim.device().name.startswith("CUDA emulated")
