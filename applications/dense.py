@@ -77,7 +77,7 @@ def main(argv=None) -> None:
                            args.amp_lo, args.amp_hi)
         sim = net.simulation(**app_cli.simulation_options(args))
         if args.compile_only:
-            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            print(app_cli.compiled_summary(sim.compile(), compartments=net.compartments))
             return
         result = sim.run(args.tstop)
         if args.out:

@@ -72,7 +72,7 @@ def compile_only(batch: int, backend: str) -> str:
     """Build and compile the batched simulation the search runs; its --compile-only JSON line."""
     prob, compartments = problem(backend), hh_soma.build()[0].compartments
     sim = Batch(prob.build().model, batch, method=prob.method, dt=prob.dt, backend=backend).simulation
-    return app_cli.compiled_summary(app_cli.compile_model(sim), compartments=compartments * batch, batch=batch)
+    return app_cli.compiled_summary(sim.compile(), compartments=compartments * batch, batch=batch)
 
 
 def main(argv=None) -> int:

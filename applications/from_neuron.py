@@ -63,7 +63,7 @@ def main(argv=None) -> None:
             print(f"from_neuron: note: {note}", file=sys.stderr)
         sim, _ = imported.simulation(**{**app_cli.simulation_options(args), "dt": args.dt or imported.dt})
         if args.compile_only:
-            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=imported.compartments,
+            print(app_cli.compiled_summary(sim.compile(), compartments=imported.compartments,
                                            skipped=len(imported.skipped)))
             return
         result = sim.run(imported.tstop)

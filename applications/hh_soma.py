@@ -27,7 +27,7 @@ def main(argv=None) -> None:
         sim = net.simulation(**app_cli.simulation_options(args))
         trace = sim.record(soma(0.5).node(), "v")
         if args.compile_only:
-            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            print(app_cli.compiled_summary(sim.compile(), compartments=net.compartments))
             return
         result = sim.run(args.tstop)
         if args.out:

@@ -51,7 +51,7 @@ def main(argv=None) -> None:
         net = build(args.nring, args.ncell, args.nbranch, args.ncompart)
         sim = net.simulation(**app_cli.simulation_options(args))
         if args.compile_only:
-            print(app_cli.compiled_summary(app_cli.compile_model(sim), compartments=net.compartments))
+            print(app_cli.compiled_summary(sim.compile(), compartments=net.compartments))
             return
         result = sim.run(args.tstop)
         if args.out:

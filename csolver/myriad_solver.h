@@ -262,19 +262,14 @@ static MYR_FN void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, doub
  * atomically (the spikes are sorted on the host); a launch stops early, for
  * the host to drain it, when another step's spikes might not fit. */
 #ifdef MYR_CUDA
-typedef struct myr_spike_list {
-    int failed;
-} myr_spike_list;
+typedef struct myr_spike_list myr_spike_list;      /* none: the buffer is the context's */
 
 static inline MYR_FN void myr_spike_push(myr_ctx *c, myr_spike_list *l, double t, int64_t gid)
 {
+    (void)l;
     const int64_t k = myr_atomic_add(&c->n_spikes, 1);
-    if (k < c->spk_cap) {
-        c->spk_t[k] = t;
-        c->spk_gid[k] = gid;
-    } else {
-        l->failed = 1;
-    }
+    c->spk_t[k] = t;        /* k < spk_cap: a launch stops while another step's spikes fit */
+    c->spk_gid[k] = gid;
 }
 
 static inline MYR_FN int myr_spikes_full(const myr_ctx *c)

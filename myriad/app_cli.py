@@ -106,22 +106,9 @@ def summary(sim, result, *, compartments: int, **extra) -> str:
     return json.dumps(record)
 
 
-def compile_model(sim):
-    """Compile ``sim`` for its backend without running it (--compile-only); returns ``sim``.
-
-    cuda needs nvcc, not a GPU (or MYRIAD_CUDA_EMULATE=1 and a C++ compiler).
-    numba compiles lazily, for the argument types of a run, so its solver is
-    compiled here for those of this simulation's run (into numba's on-disk
-    cache, which a later run loads) and the time counted in ``compile_s``;
-    rk4's stability check (``rk4_rate``) is still compiled by the first run."""
-    sim.compile()
-    if sim.backend == "numba":
-        sim.compile_s += sim._numba.prepare(sim._context(0))
-    return sim
-
-
 def compiled_summary(sim, *, compartments: int, **extra) -> str:
-    """The JSON line of --compile-only: what was built and compiled, nothing run."""
+    """The JSON line of --compile-only (after ``sim.compile()``): what was built and
+    compiled, nothing run."""
     record = {"compartments": compartments, "build_s": round(sim.build_s, 6), "compile_s": round(sim.compile_s, 6),
               "backend": sim.backend, "method": sim.method, "dt": sim.dt, "compile_only": True,
               "peak_rss_mb": round(peak_rss_mb(), 3)}

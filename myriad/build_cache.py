@@ -119,9 +119,10 @@ def compiler() -> str:
 
 
 @functools.cache
-def _compiler_version(cc: str) -> str:
+def compiler_version(cc: str, line: int = 0) -> str:
+    """Line ``line`` of ``cc --version`` (nvcc names its build on the last one)."""
     out = subprocess.run([cc, "--version"], capture_output=True, text=True)
-    return out.stdout.splitlines()[0] if out.stdout else cc
+    return out.stdout.strip().splitlines()[line] if out.stdout.strip() else cc
 
 
 def _digest(path: Path) -> str:
@@ -202,7 +203,7 @@ class Toolchain:
 def c_toolchain() -> Toolchain:
     """The C compiler ($CC, else cc) with OpenMP: the openmp backend's."""
     cc = compiler()
-    return Toolchain((cc, *CFLAGS), _compiler_version(cc), ".c", ("-lm",), functools.partial(_failure, cc))
+    return Toolchain((cc, *CFLAGS), compiler_version(cc), ".c", ("-lm",), functools.partial(_failure, cc))
 
 
 def _lock(path: Path, wait: bool = True) -> int | None:

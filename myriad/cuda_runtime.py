@@ -20,6 +20,7 @@ import numpy as np
 
 from myriad.errors import DeviceError, SimulationError
 from myriad.runtime import ARRAYS, CContext, Context, Library
+from myriad.simulation import CORE_CHUNK
 
 #: what a run writes, copied back into the host context at its end
 WRITTEN = ("Y", "S", "lin_c", "lin_d", "lin_val", "tree_a", "core_a", "core_vec", "core_sum", "src_buf",
@@ -49,8 +50,8 @@ def _typed(dll) -> None:
 class Device:
     """The GPU a compiled library runs on (the first one), checked when found."""
 
-    def __init__(self, lib: Library, emulated: bool):
-        self.dll, self.emulated = lib.dll, emulated
+    def __init__(self, lib: Library):
+        self.dll = lib.dll
         _typed(self.dll)
         name = ctypes.create_string_buffer(256)
         major, minor, sms, coop = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
@@ -120,7 +121,7 @@ class Engine:
 
     def __init__(self, lib: Library, emulated: bool):
         self.lib, self.emulated = lib, emulated
-        self.device = Device(lib, emulated)
+        self.device = Device(lib)
         self.kernel_s = self.transfer_s = 0.0
         self.launches = 0
 
@@ -131,7 +132,7 @@ class Engine:
         c = ctx.c
         if self.emulated:
             return max(1, min(threads, self.device.resident))
-        chunks = math.ceil(c.n_core / 64)
+        chunks = math.ceil(c.n_core / CORE_CHUNK)
         work = max(c.n_y, c.n_comp, c.n_det, c.n_tgt, c.n_rowblk, c.n_xedge, c.n_rec, chunks, 1)
         return max(1, min(self.device.resident, math.ceil(work / self.device.block)))
 
@@ -169,12 +170,10 @@ class Engine:
                 began = time.perf_counter()
                 self.device.check(self.device.dll.myr_cuda_get(ctypes.addressof(view), dctx, ctypes.sizeof(view)),
                                   "copying the context from the GPU")
-                n = min(view.n_spikes, cap)
-                if view.n_spikes > cap:
-                    raise SimulationError(f"the GPU's spike buffer overflowed ({view.n_spikes} spikes for {cap})")
-                for array, p in ((np.empty(n), spike_t), (np.empty(n, dtype=np.int64), spike_gid)):
-                    mem.download(array, p)
-                    (times if array.dtype == np.float64 else gids).append(array)
+                times.append(np.empty(view.n_spikes))      # a launch stops before the buffer could overflow
+                gids.append(np.empty(view.n_spikes, dtype=np.int64))
+                mem.download(times[-1], spike_t)
+                mem.download(gids[-1], spike_gid)
                 self.transfer_s += time.perf_counter() - began
                 if view.core_failed_step >= 0 or view.bad_step >= 0 or view.done >= view.nsteps:
                     break

@@ -96,15 +96,8 @@ def toolchain() -> Toolchain:
         if not shutil.which(cxx):
             raise BuildError(f"MYRIAD_CUDA_EMULATE needs a C++ compiler, and '{cxx}' is not on PATH: install g++ "
                              f"or set CXX")
-        return Toolchain((cxx, *EMULATION_FLAGS), build_cache._compiler_version(cxx), ".cu", ("-lm",),
+        return Toolchain((cxx, *EMULATION_FLAGS), build_cache.compiler_version(cxx), ".cu", ("-lm",),
                          build_cache.explain_failure)
     compiler = nvcc()
-    return Toolchain((compiler, *NVCC_FLAGS, f"-arch={arch()}"), _nvcc_release(compiler), ".cu", (),
-                     _nvcc_failure)
-
-
-@functools.cache
-def _nvcc_release(compiler: str) -> str:
-    """nvcc's build line (its first line names only the driver)."""
-    out = subprocess.run([compiler, "--version"], capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else compiler
+    return Toolchain((compiler, *NVCC_FLAGS, f"-arch={arch()}"), build_cache.compiler_version(compiler, -1), ".cu",
+                     (), _nvcc_failure)

@@ -192,13 +192,15 @@ class Simulation:
 
     # --- building ---------------------------------------------------------------
     def compile(self) -> "Simulation":
-        """Generate and compile the C code, or the numba module (cached by content; idempotent)."""
+        """Generate and compile the C or CUDA code (cuda needs nvcc, not a GPU), or the
+        numba module and its solver for this simulation's argument types (cached by
+        content; idempotent)."""
         if self.backend == "numba":
             if self._numba is None:
                 from myriad.numba_backend import Engine
                 start = time.perf_counter()
                 self._numba = Engine(self.analysis)
-                self.compile_s = time.perf_counter() - start
+                self.compile_s = time.perf_counter() - start + self._numba.prepare(self._context(0))
                 self.source = self._numba.source
             return self
         if self._lib is None:
@@ -433,7 +435,6 @@ class Simulation:
             self._restore(ctx, state)
         c = ctx.c
         if self._numba is not None:
-            self.compile_s += self._numba.prepare(ctx)
             start = time.perf_counter()
             times, gids = self._numba.run(ctx)
             run_s = time.perf_counter() - start
