@@ -2,15 +2,17 @@
  * and the model-specific kernels that myriad generates from Python mechanisms.
  *
  * All arrays are owned by Python (numpy) and shared without copies.  Indices
- * are 32-bit except counters that grow with simulated time.  The layout of
- * myr_ctx is mirrored field by field in myriad/runtime.py; myr_ctx_size()
- * lets Python check that the two agree.
+ * are 32-bit except counters that grow with simulated time.  myr_ctx is
+ * declared field by field in myriad/abi.py (FIELDS); the generated
+ * myr_ctx_layout() reports each field's offset and size, and the status
+ * codes, so that Python checks the two agree when it loads a library.
  */
 #ifndef MYRIAD_SOLVER_H
 #define MYRIAD_SOLVER_H
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +114,7 @@ typedef int32_t myr_idx;
 enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
 /* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
+/* how a run ended (c->status); myriad.abi.Status */
 enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3, MYR_ERR_NONFINITE = 4 };
 
 /* The core's Krylov solve: rows per chunk of its deterministic dot products,
@@ -322,7 +325,7 @@ static inline int myr_spikes_full(const myr_ctx *c)
 #ifdef __cplusplus
 extern "C" {
 #endif
-int64_t myr_ctx_size(void);
+int64_t myr_ctx_layout(int64_t *offset, int64_t *size, int64_t *status);
 double myr_rk4_rate(myr_ctx *c, int64_t *where);
 #ifndef MYR_CUDA
 int32_t myr_run(myr_ctx *c);

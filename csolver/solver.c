@@ -13,8 +13,6 @@
  * one translation unit, so the kernels inline into the phases.
  */
 
-int64_t myr_ctx_size(void) { return (int64_t)sizeof(myr_ctx); }
-
 static inline MYR_FN double myr_gather(const double *restrict S, const myr_idx *restrict ptr,
                                 const myr_idx *restrict idx, int64_t k)
 {

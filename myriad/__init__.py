@@ -8,7 +8,8 @@ from myriad.declarations import Coupling, Mechanism, Node, Param, Potential, Sta
 from myriad.errors import BuildError, DeviceError, ModelError, MyriadError, NonFiniteError, SimulationError
 from myriad.model import Model
 from myriad.refs import Copies, MechRef, MechRefs, NodeRef, NodeRefs, SourceRef
-from myriad.simulation import Result, Simulation
+from myriad.result import Result
+from myriad.simulation import Simulation
 
 __all__ = ["Coupling", "Mechanism", "Node", "Param", "Potential", "State", "BuildError", "DeviceError", "ModelError",
            "MyriadError", "NonFiniteError", "SimulationError", "Copies", "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs",

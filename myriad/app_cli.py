@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Callable
 
+from myriad import backends
 from myriad.errors import MyriadError
 from myriad.simulation import MAX_STEPS, MAX_THREADS
 
@@ -65,7 +66,7 @@ class _Parser(argparse.ArgumentParser):
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:
     p = _Parser(description=description)
     p.add_argument("--method", choices=["backward_euler", "rk4"], default="backward_euler")
-    p.add_argument("--backend", choices=["openmp", "numba", "cuda"], default="openmp")
+    p.add_argument("--backend", choices=backends.names(), default="openmp")
     p.add_argument("--threads", type=threads, default=1)
     p.add_argument("--dt", type=positive_float, default=dt, help="time step (ms)")
     p.add_argument("--tstop", type=non_negative_float, default=tstop, help="end time (ms)")
@@ -113,7 +114,7 @@ def compiled_summary(sim, *, compartments: int, **extra) -> str:
               "backend": sim.backend, "method": sim.method, "dt": sim.dt, "compile_only": True,
               "peak_rss_mb": round(peak_rss_mb(), 3)}
     if sim.backend == "cuda":
-        from myriad import cuda_toolchain
+        from myriad.backends.cuda import toolchain as cuda_toolchain
         record["cuda_emulated"] = cuda_toolchain.emulated()
     record.update(extra)
     return json.dumps(record)

@@ -17,7 +17,8 @@ import numpy as np
 
 from myriad.errors import ModelError
 from myriad.model import Model
-from myriad.simulation import Result, Simulation, check_required
+from myriad.result import Result
+from myriad.simulation import Simulation, check_required
 
 
 @dataclass

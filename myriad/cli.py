@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-from myriad import build_cache
+from myriad.cache import store
 from myriad.errors import MyriadError
 
 
@@ -23,7 +23,7 @@ def _openmp_works(cc: str) -> bool:
 
 
 def _cache_files():
-    root = build_cache.cache_dir()
+    root = store.cache_dir()
     return root, [p for p in root.iterdir() if p.is_file()]
 
 
@@ -33,7 +33,7 @@ def info() -> None:
     print(f"C compiler : {path or 'not found (install gcc)'}")
     if path:
         print(f"OpenMP     : {'yes' if _openmp_works(cc) else 'no (install libgomp / a compiler with -fopenmp)'}")
-    from myriad import cuda_toolchain
+    from myriad.backends.cuda import toolchain as cuda_toolchain
     try:
         nvcc = f"{cuda_toolchain.nvcc()} (builds for {cuda_toolchain.arch()})"
     except MyriadError as exc:
@@ -53,7 +53,7 @@ def info() -> None:
 
 
 def cache_info() -> None:
-    use = build_cache.usage()
+    use = store.usage()
     print(f"cache      : {use.root}")
     print(f"entries    : compiled models {use.libraries}, flattened models {use.flattened}")
     print(f"size       : {use.bytes / 2**20:.1f} MiB of {use.cap / 2**20:.0f} MiB (MYRIAD_CACHE_MAX_MB; "
@@ -61,8 +61,8 @@ def cache_info() -> None:
 
 
 def clear_cache() -> None:
-    removed, size, kept = build_cache.clear()
-    print(f"removed {removed} files ({size / 2**20:.1f} MiB) from {build_cache.cache_dir()}")
+    removed, size, kept = store.clear()
+    print(f"removed {removed} files ({size / 2**20:.1f} MiB) from {store.cache_dir()}")
     if kept:
         names = sorted({p.name.split(".", 1)[0] or p.name for p in kept})
         print(f"kept {len(kept)} files that running processes are writing: {', '.join(names)}")

@@ -18,13 +18,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from myriad import BuildError, Model, Simulation, build_cache, cli
+from myriad import BuildError, Model, Simulation, cli
 from myriad import flatten as flattening
 from myriad.blocks import analyse
-from myriad.codegen import generate
+from myriad.backends.c.codegen import generate
+from myriad.backends.c.toolchain import c_toolchain
+from myriad.cache import libraries, store
 from tests.linear_models import Cell, Leak
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(source: str) -> Path:
+    """A library of ``source`` compiled by the openmp backend's C compiler, through the cache."""
+    return libraries.build(source, c_toolchain())
+
 DT, C, G, U0 = 0.01, 2.0, 3.0, 1.0
 
 DRIFT = '''from myriad import Mechanism, Param
@@ -91,15 +99,15 @@ def _entry_bytes(lib: Path) -> int:
 def test_the_cache_is_per_user_by_default_and_private(tmp_path, monkeypatch):
     monkeypatch.delenv("MYRIAD_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert build_cache.cache_dir() == tmp_path / "xdg" / "myriad"
+    assert store.cache_dir() == tmp_path / "xdg" / "myriad"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    path = build_cache.cache_dir()
+    path = store.cache_dir()
     assert path == tmp_path / "home" / ".cache" / "myriad"
     assert (path.stat().st_mode & 0o777) == 0o700
     assert ((tmp_path / "xdg" / "myriad").stat().st_mode & 0o777) == 0o700
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(tmp_path / "mine"))
-    assert build_cache.cache_dir() == tmp_path / "mine"
+    assert store.cache_dir() == tmp_path / "mine"
 
 
 @pytest.mark.parametrize("mode", [0o770, 0o702, 0o777])
@@ -109,7 +117,7 @@ def test_a_cache_writable_by_others_is_refused_with_the_fix(tmp_path, monkeypatc
     path.chmod(mode)
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(path))
     with pytest.raises(BuildError) as err:
-        build_cache.cache_dir()
+        store.cache_dir()
     assert str(path) in str(err.value)
     assert f"chmod 700 {path}" in str(err.value) and "MYRIAD_CACHE_DIR" in str(err.value)
 
@@ -120,7 +128,7 @@ def test_a_cache_only_its_owner_can_write_is_accepted(tmp_path, monkeypatch, mod
     path.mkdir()
     path.chmod(mode)
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(path))
-    assert build_cache.cache_dir() == path
+    assert store.cache_dir() == path
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="giving a directory to another user needs root")
@@ -130,7 +138,7 @@ def test_a_cache_owned_by_another_user_is_refused(tmp_path, monkeypatch):
     os.chown(path, 65534, 65534)
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(path))
     with pytest.raises(BuildError, match="owned by another user; set MYRIAD_CACHE_DIR") as err:
-        build_cache.cache_dir()
+        store.cache_dir()
     assert str(path) in str(err.value)
 
 
@@ -139,14 +147,14 @@ def test_a_cache_path_that_is_a_file_is_refused(tmp_path, monkeypatch):
     path.write_text("")
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(path))
     with pytest.raises(BuildError, match="set MYRIAD_CACHE_DIR") as err:
-        build_cache.cache_dir()
+        store.cache_dir()
     assert str(path) in str(err.value)
 
 
 # --- libraries are checked against their hash before loading ---------------------------
 
 def _plant_other_library(lib: Path) -> None:
-    shutil.copyfile(build_cache.build(_tiny(secrets.randbelow(10**6))), lib)
+    shutil.copyfile(build(_tiny(secrets.randbelow(10**6))), lib)
 
 
 def _plant_garbage(lib: Path) -> None:
@@ -164,12 +172,12 @@ def _drop_hash(lib: Path) -> None:
 @pytest.mark.parametrize("damage", [_plant_other_library, _plant_garbage, _truncate, _drop_hash])
 def test_a_damaged_library_is_rebuilt_before_loading(damage):
     value = secrets.randbelow(10**6)
-    lib = build_cache.build(_tiny(value))
+    lib = build(_tiny(value))
     damage(lib)
-    compiles = build_cache.stats.compiles
-    assert build_cache.build(_tiny(value)) == lib
-    assert build_cache.stats.compiles == compiles + 1
-    assert lib.with_suffix(".sha256").read_text() == build_cache._digest(lib)
+    compiles = libraries.stats.compiles
+    assert build(_tiny(value)) == lib
+    assert libraries.stats.compiles == compiles + 1
+    assert lib.with_suffix(".sha256").read_text() == libraries._digest(lib)
     assert ctypes.CDLL(str(lib)).value() == value
 
 
@@ -180,7 +188,7 @@ def test_a_planted_library_and_a_truncated_flat_entry_are_rebuilt_and_the_model_
     module = __import__(name)
     model, node = _drift_model(module)
     sim = Simulation(model, dt=DT)
-    lib = build_cache.build(generate(sim.analysis))
+    lib = build(generate(sim.analysis))
     _plant_other_library(lib)
     flat, = private_cache.glob("flat-*.pickle")
     size = flat.stat().st_size
@@ -192,25 +200,26 @@ def test_a_planted_library_and_a_truncated_flat_entry_are_rebuilt_and_the_model_
         return real_flatten(*args)
     monkeypatch.setattr(flattening, "flatten", counting)
 
-    compiles = build_cache.stats.compiles
+    compiles = libraries.stats.compiles
     sim = Simulation(model, dt=DT)
     trace = sim.record(node, "u")
     u = sim.run(1.0)[trace]
-    assert build_cache.stats.compiles == compiles + 1 and flattened == [1]
-    assert lib.with_suffix(".sha256").read_text() == build_cache._digest(lib)
+    assert libraries.stats.compiles == compiles + 1 and flattened == [1]
+    assert lib.with_suffix(".sha256").read_text() == libraries._digest(lib)
     assert flat.stat().st_size == size
     np.testing.assert_allclose(u, _expected(e, 100), rtol=1e-12, atol=1e-14)
 
     _backdate([flat, lib], 3600)
     Simulation(model, dt=DT).compile()
-    assert flattened == [1] and build_cache.stats.compiles == compiles + 1
+    assert flattened == [1] and libraries.stats.compiles == compiles + 1
     assert time.time() - flat.stat().st_mtime < 60 and time.time() - lib.stat().st_mtime < 60
 
 
 # --- concurrent builds -------------------------------------------------------------------
 
 RACER = '''import json, os, sys, time
-from myriad import Model, Simulation, build_cache
+from myriad import Model, Simulation
+from myriad.cache import libraries
 from tests.linear_models import Cell
 import {module} as drift
 
@@ -225,7 +234,7 @@ model.add_mechanism(drift.Drift, node, g={g!r})
 sim = Simulation(model, dt={dt!r})
 trace = sim.record(node, "u")
 u = sim.run(1.0)[trace]
-print(json.dumps({{"compiles": build_cache.stats.compiles, "u": u.tolist(),
+print(json.dumps({{"compiles": libraries.stats.compiles, "u": u.tolist(),
                   "s": time.perf_counter() - start}}))
 '''
 
@@ -265,7 +274,7 @@ def _cap_mib(monkeypatch, size: float) -> None:
 
 
 def test_least_recently_used_entries_go_beyond_the_cap(monkeypatch, private_cache):
-    a, b, c = (build_cache.build(_tiny(secrets.randbelow(10**6))) for _ in range(3))
+    a, b, c = (build(_tiny(secrets.randbelow(10**6))) for _ in range(3))
     flat = private_cache / f"flat-{secrets.token_hex(16)}.pickle"
     flat.write_bytes(os.urandom(50_000))
     _backdate([a], 400)
@@ -273,18 +282,18 @@ def test_least_recently_used_entries_go_beyond_the_cap(monkeypatch, private_cach
     _backdate([flat], 200)
     _backdate([c], 100)
     a_source = _tiny(int(ctypes.CDLL(str(a)).value()))
-    assert build_cache.build(a_source) == a             # used: now the most recent
+    assert build(a_source) == a             # used: now the most recent
     assert time.time() - a.stat().st_mtime < 60
     _cap_mib(monkeypatch, _entry_bytes(a) + _entry_bytes(c) + _entry_bytes(a) + 2000)
     files_b = _entry(b)
-    d = build_cache.build(_tiny(secrets.randbelow(10**6)))
+    d = build(_tiny(secrets.randbelow(10**6)))
     assert not any(p.exists() for p in files_b) and not flat.exists()
     assert {p.suffix for p in _entry(a)} == {p.suffix for p in _entry(c)} == {".so", ".sha256", ".c", ".lock"}
     assert {p.suffix for p in _entry(d)} == {".so", ".sha256", ".c", ".lock"}
 
 
 def test_the_entry_just_built_and_one_a_running_build_holds_stay(monkeypatch, private_cache):
-    a, b = (build_cache.build(_tiny(secrets.randbelow(10**6))) for _ in range(2))
+    a, b = (build(_tiny(secrets.randbelow(10**6))) for _ in range(2))
     stem_a = a.name.split(".")[0]
     partial = private_cache / f"{stem_a}.x1y2z3w4.so.tmp"
     partial.write_bytes(b"half a library")
@@ -293,10 +302,10 @@ def test_the_entry_just_built_and_one_a_running_build_holds_stay(monkeypatch, pr
     monkeypatch.setenv("MYRIAD_CACHE_MAX_MB", "0")
     with open(private_cache / f"{stem_a}.lock", "a") as held:     # as another process's build holds it
         fcntl.flock(held, fcntl.LOCK_EX)
-        d = build_cache.build(_tiny(secrets.randbelow(10**6)))
+        d = build(_tiny(secrets.randbelow(10**6)))
         assert d.exists() and a.exists() and partial.exists()
         assert not any(p.exists() for p in files_b)
-    assert build_cache.sweep(private_cache) == [stem_a, d.name.split(".")[0]]
+    assert store.sweep(private_cache) == [stem_a, d.name.split(".")[0]]
     assert not list(private_cache.iterdir())
     model = Model()
     model.add_mechanism(Leak, model.add_node(Cell))
@@ -305,13 +314,13 @@ def test_the_entry_just_built_and_one_a_running_build_holds_stay(monkeypatch, pr
 
 
 def test_dead_builds_temporaries_are_swept_live_ones_stay(private_cache):
-    a = build_cache.build(_tiny(secrets.randbelow(10**6)))
+    a = build(_tiny(secrets.randbelow(10**6)))
     stem_a = a.name.split(".")[0]
     dead = private_cache / f"{stem_a}.abcdefgh.so.tmp"      # its build died: the lock is free
     dead.write_bytes(b"x")
     old_loose = private_cache / "tmpq1w2e3r4.so.tmp"       # named before entries named their temporaries
     old_loose.write_bytes(b"x")
-    _backdate([old_loose], build_cache.STALE_S + 60)
+    _backdate([old_loose], store.STALE_S + 60)
     young_loose = private_cache / "tmpz9x8c7v6.so.tmp"
     young_loose.write_bytes(b"x")
     flat_stem = f"flat-{secrets.token_hex(16)}"
@@ -321,7 +330,7 @@ def test_dead_builds_temporaries_are_swept_live_ones_stay(private_cache):
     flat_dead.write_bytes(b"x")
     with open(flat_writing, "rb") as writing:
         fcntl.flock(writing, fcntl.LOCK_EX)
-        build_cache.build(_tiny(secrets.randbelow(10**6)))
+        build(_tiny(secrets.randbelow(10**6)))
         assert not dead.exists() and not old_loose.exists() and not flat_dead.exists()
         assert young_loose.exists() and flat_writing.exists() and a.exists()
 
@@ -329,13 +338,13 @@ def test_dead_builds_temporaries_are_swept_live_ones_stay(private_cache):
 def test_a_cap_that_is_not_a_size_is_named(monkeypatch):
     monkeypatch.setenv("MYRIAD_CACHE_MAX_MB", "lots")
     with pytest.raises(BuildError, match="MYRIAD_CACHE_MAX_MB='lots' is not a size in MiB"):
-        build_cache.build(_tiny(secrets.randbelow(10**6)))
+        build(_tiny(secrets.randbelow(10**6)))
 
 
 # --- myriad cache ------------------------------------------------------------------------
 
 def test_cache_clear_removes_all_but_what_a_running_build_holds(capsys, private_cache):
-    a, b = (build_cache.build(_tiny(secrets.randbelow(10**6))) for _ in range(2))
+    a, b = (build(_tiny(secrets.randbelow(10**6))) for _ in range(2))
     (private_cache / f"flat-{secrets.token_hex(16)}.pickle").write_bytes(b"flat")
     (private_cache / f"flat-{secrets.token_hex(16)}.abcdefgh.pickle.tmp").write_bytes(b"dead")
     (private_cache / "numba").mkdir()
@@ -343,7 +352,7 @@ def test_cache_clear_removes_all_but_what_a_running_build_holds(capsys, private_
     (private_cache / f"nrnmech-{secrets.token_hex(8)}" / "x86_64").mkdir(parents=True)
     stale = private_cache / "tmpq1w2e3r4.so.tmp"
     stale.write_bytes(b"x")
-    _backdate([stale], build_cache.STALE_S + 60)
+    _backdate([stale], store.STALE_S + 60)
     nrnivmodl_running = private_cache / ".nrnmech-build-q1w2e3r4"
     nrnivmodl_running.mkdir()
     stem_b = b.name.split(".")[0]
@@ -376,7 +385,7 @@ def test_a_compile_error_shows_the_c_and_the_python_line_it_came_from():
     at = next(k for k, text in enumerate(lines) if statement in text)
     lines.insert(at + 1, "  this_is_not_c = ;")
     with pytest.raises(BuildError) as err:
-        build_cache.build("\n".join(lines) + "\n")
+        build("\n".join(lines) + "\n")
     message = str(err.value)
     assert f">{at + 2:6d}    this_is_not_c = ;" in message
     assert f"from {statement}" in message
@@ -386,7 +395,7 @@ def test_a_compile_error_shows_the_c_and_the_python_line_it_came_from():
 def test_an_error_outside_translated_code_names_no_python_line():
     source = "int f(void) {\n  /* m.py:3: return 1 */\n  return 1;\n}\nint g(void) { return nope; }\n"
     with pytest.raises(BuildError) as err:
-        build_cache.build(source)
+        build(source)
     assert ">     5  int g(void) { return nope; }" in str(err.value)
     assert "from m.py" not in str(err.value)
 
@@ -405,7 +414,7 @@ def test_a_compiler_without_openmp_is_named_with_what_to_install(tmp_path, monke
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("CC", fake.name)
     with pytest.raises(BuildError) as err:
-        build_cache.build(_tiny(1))
+        build(_tiny(1))
     message = str(err.value)
     assert f"the C compiler '{fake.name}' cannot build OpenMP code" in message
     assert complaint in message and "libgomp" in message and "set CC" in message

@@ -2,7 +2,6 @@
 the CPU (MYRIAD_CUDA_EMULATE), computes what the openmp backend computes bit
 for bit; on a GPU, the same spikes to 1e-6 ms; without nvcc or a GPU, errors
 that say what to install."""
-import ctypes
 import shutil
 
 import numpy as np
@@ -10,7 +9,10 @@ import pytest
 
 from applications import dense, hh_soma, ringtest
 from applications.neuro import HH
-from myriad import BuildError, DeviceError, MechRef, ModelError, Simulation, cuda_runtime, cuda_toolchain
+from myriad import BuildError, DeviceError, MechRef, ModelError, Simulation
+from myriad.backends.c.library import Library
+from myriad.backends.cuda import runtime as cuda_runtime
+from myriad.backends.cuda import toolchain as cuda_toolchain
 from myriad.batch import Batch
 
 NVCC = shutil.which("nvcc")
@@ -60,12 +62,11 @@ def test_the_generated_cuda_compiles_with_nvcc(model, monkeypatch):
     monkeypatch.delenv("MYRIAD_CUDA_EMULATE", raising=False)
     net, _ = MODELS[model]()
     sim = net.simulation(backend="cuda").compile()
-    assert sim._lib.path.suffix == ".so" and sim._lib.path.with_suffix(".cu").exists()
+    assert sim.engine.library.path.suffix == ".so" and sim.engine.library.path.with_suffix(".cu").exists()
     assert "__host__ __device__" in sim.source and "cooperative_groups" in sim.source
     kernels = sim.source.split("Per-block kernels")[1].split("Myriad's fixed solver")[0]
     assert "#pragma omp" not in kernels and "myr_rank()" in kernels
-    lib = ctypes.CDLL(str(sim._lib.path))
-    assert lib.myr_ctx_size() == ctypes.sizeof(cuda_runtime.CContext)
+    Library(sim.engine.library.path)      # loading checks myr_ctx, as nvcc laid it out, field by field
 
 
 def test_no_nvcc_is_a_clear_build_error(monkeypatch, tmp_path):
@@ -115,7 +116,7 @@ def test_a_full_spike_buffer_is_drained_between_launches(emulated, monkeypatch):
     sim, ours, labels = _run("ringtest", "cuda", 60.0, threads=2)
     _, theirs, _ = _run("ringtest", "openmp", 60.0)
     assert len(ours.spike_times) > 20
-    assert sim._cuda.launches > len(ours.spike_times) // (2 * 8 + 1)       # a launch per buffer's worth
+    assert sim.engine.runner.launches > len(ours.spike_times) // (2 * 8 + 1)       # a launch per buffer's worth
     _same(ours, theirs, labels)
 
 
@@ -180,7 +181,7 @@ def test_a_checkpoint_loads_only_into_a_backend_with_the_same_layout(emulated, t
 def test_the_emulated_grid_is_the_team_the_simulation_asks_for(emulated):
     sim, _, _ = _run("hh_soma", "cuda", 5.0, threads=3)
     assert sim.device().name.startswith("CUDA emulated")
-    assert sim._cuda.blocks(sim.last_context, 3) == 3
+    assert sim.engine.runner.blocks(sim.last_context, 3) == 3
 
 
 # --- on a GPU ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from applications.neuro import features as F
 from myriad import ModelError
-from myriad.simulation import Result
+from myriad.result import Result
 
 DT = 2.0 ** -5      # ms; a binary fraction so that corners placed on samples are exact
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from myriad import Mechanism, Param, Simulation, build_cache
+from myriad import Mechanism, Param, Simulation
+from myriad.cache import store
 from myriad import flatten as flattening
 from tests.linear_models import random_network
 
@@ -22,7 +23,7 @@ def _ring_run():
 
 
 def _entries():
-    return sorted(build_cache.cache_dir().glob("flat-*.pickle"))
+    return sorted(store.cache_dir().glob("flat-*.pickle"))
 
 
 def test_second_simulation_loads_the_flattened_model(monkeypatch):

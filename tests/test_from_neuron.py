@@ -141,7 +141,7 @@ def test_geometry_clamps_and_recordings_match_neuron():
     import numpy as np
     from neuron import h
 
-    from myriad.neuron import from_neuron
+    from applications.neuron_import import from_neuron
 
     h.load_file("stdrun.hoc")
     h.dt, h.tstop, h.v_init, h.secondorder = 0.0005, 40.0, -65.0, 2

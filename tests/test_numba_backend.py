@@ -167,10 +167,10 @@ def test_parameters_change_between_numba_runs_without_rebuilding(results):
     sim = net.simulation(backend="numba")
     v = sim.record(soma(0.5).node(), "v")
     first = sim.run(20.0)
-    module = sim._numba.module
+    module = sim.engine.module
     sim.set(clamp, "amp", 0.0)
     quiet = sim.run(20.0)
-    assert sim._numba.module is module
+    assert sim.engine.module is module
     assert len(first.spike_times) > 0 and len(quiet.spike_times) == 0
     assert np.abs(quiet[v] + 65.0).max() < 0.1
 

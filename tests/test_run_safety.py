@@ -11,7 +11,7 @@ import pytest
 from applications import hh_soma, ringtest
 from myriad import ModelError, NonFiniteError
 from myriad.progress import RunProgress
-from myriad.simulation import CHECK_EVERY
+from myriad.context import CHECK_EVERY
 
 
 def _ring(**options):

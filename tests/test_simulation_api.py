@@ -4,7 +4,8 @@ import pytest
 
 from applications import hh_soma
 from applications.neuro import HH, Network
-from myriad import ModelError, build_cache
+from myriad import ModelError
+from myriad.cache import libraries
 
 
 def test_changing_a_parameter_reruns_without_recompiling():
@@ -12,13 +13,13 @@ def test_changing_a_parameter_reruns_without_recompiling():
     sim = net.simulation(dt=0.025)
     trace = sim.record(soma(0.5).node(), "v")
     sim.compile()
-    compiles = build_cache.stats.compiles
+    compiles = libraries.stats.compiles
     first = sim.run(100.0)
     sim.set(clamp, "amp", 0.3)
     assert sim.get(clamp, "amp") == 0.3
     second = sim.run(100.0)
     again = sim.run(100.0)
-    assert build_cache.stats.compiles == compiles
+    assert libraries.stats.compiles == compiles
     assert len(second.spike_times) > len(first.spike_times)
     assert np.array_equal(second[trace], again[trace])
     # the rerun agrees with a model built with amp 0.3 from the start
@@ -30,9 +31,9 @@ def test_changing_a_parameter_reruns_without_recompiling():
 
 def test_same_structure_reuses_the_compiled_library():
     hh_soma.build(0.1)[0].simulation().compile()
-    compiles = build_cache.stats.compiles
+    compiles = libraries.stats.compiles
     hh_soma.build(0.2)[0].simulation().compile()
-    assert build_cache.stats.compiles == compiles
+    assert libraries.stats.compiles == compiles
 
 
 def test_record_every_k_steps_and_mechanism_states():

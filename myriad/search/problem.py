@@ -21,7 +21,8 @@ from myriad.batch import Batch
 from myriad.errors import ModelError, NonFiniteError
 from myriad.model import Model
 from myriad.search.space import Parameter, Space
-from myriad.simulation import Result, check_required
+from myriad.result import Result
+from myriad.simulation import check_required
 
 
 @dataclass

@@ -2,7 +2,7 @@
 the whole run is one cooperative kernel (csolver/run_cuda.cu), and the
 results come back at the end.
 
-The device holds a copy of every array of the :class:`myriad.runtime.Context`
+The device holds a copy of every array of the :class:`myriad.abi.Context`
 and a context whose pointers are device pointers.  Spikes collect in a device
 buffer of ``spike_capacity`` entries; when a launch might overflow it, the
 kernel stops after a step, the host copies the spikes out and launches again
@@ -18,14 +18,11 @@ import time
 
 import numpy as np
 
+from myriad.abi import ARRAYS, WRITTEN, CContext, Context, Status
+from myriad.backends.c.library import Library
+from myriad.context import CORE_CHUNK
 from myriad.errors import DeviceError, SimulationError
-from myriad.runtime import ARRAYS, CContext, Context, Library
-from myriad.simulation import CORE_CHUNK
 
-#: what a run writes, copied back into the host context at its end
-WRITTEN = ("Y", "S", "lin_c", "lin_d", "lin_val", "tree_a", "core_a", "core_vec", "core_sum", "src_buf",
-           "src_count", "det_above", "det_vprev", "con_cursor", "rec_buf", "cap", "diag", "rhs", "dz", "dv",
-           "K", "Yst", "Yacc")
 #: spikes the device buffer holds between drains (16 bytes each)
 SPIKE_BUFFER = 1 << 22
 _VP = ctypes.c_void_p
@@ -116,7 +113,7 @@ class _Allocations:
         self.held = []
 
 
-class Engine:
+class Runner:
     """Runs one compiled CUDA model; ``run`` takes a host context and fills it."""
 
     def __init__(self, lib: Library, emulated: bool):
@@ -188,5 +185,6 @@ class Engine:
         for name in ("lost_events", "bad_y", "bad_step", "core_iterations", "core_failed_step", "done"):
             setattr(c, name, getattr(view, name))
         c.progress = view.done
-        c.status = (3 if c.core_failed_step >= 0 else 4 if c.bad_step >= 0 else 2 if c.lost_events else 0)
+        c.status = (Status.ERR_CORE if c.core_failed_step >= 0 else Status.ERR_NONFINITE if c.bad_step >= 0
+                    else Status.ERR_EVENTS_LOST if c.lost_events else Status.OK)
         return np.concatenate(times), np.concatenate(gids)

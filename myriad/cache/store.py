@@ -1,49 +1,38 @@
-"""Compile generated C (or CUDA) once per distinct source and keep the library in a cache.
+"""The cache directory and its entries: where compiled models and flattened
+models are kept, who may write there, and how it is kept within its size cap.
 
-The cache key is the SHA-256 of the source, the compiler command and the
-compiler's version, so a changed model, flag, compiler or GPU architecture
-never reuses a stale library.  A :class:`Toolchain` says how a source
-becomes a library: the C compiler with OpenMP (the default), or nvcc for the
-CUDA backend (myriad.cuda_toolchain).  The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``,
-else ``~/.cache/myriad``) is private to the user (0700) and refused otherwise,
-because loading a library from it runs its code.  Libraries are compiled to a
-temporary name and renamed into place, under a per-entry lock, so concurrent
-processes building the same model compile it once; each library's own hash is
-recorded beside it and checked before loading, and a damaged entry is rebuilt.
+The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``, else
+``~/.cache/myriad``) is private to the user (0700) and refused otherwise,
+because loading a library from it runs its code.
 
 An entry is the files that share a stem: ``model-KEY.so`` with its ``.sha256``,
-``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``, or a flattened
-model ``flat-KEY.pickle`` (myriad.flat_cache); temporaries of an entry are
-named after its stem too.  After each build the entries are kept within
-``$MYRIAD_CACHE_MAX_MB`` (default 2048 MiB) by removing the least recently
-used (loading an entry marks it used), never the one just built nor one a
-running build holds, and the temporaries of builds that died are removed.
-Numba modules (``numba/``) and NEURON mechanism builds (``nrnmech-*``) in the
-same directory are not counted and are removed only by ``clear``.  A library
-checked by one process is loaded by it a moment later; an eviction in between,
-possible only with a cap below the two most recently used entries, makes that
-load fail (BuildError naming the file), and the next run rebuilds it.
+``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``
+(myriad.cache.libraries), or a flattened model ``flat-KEY.pickle``
+(myriad.cache.flat); temporaries of an entry are named after its stem too.
+After each build the entries are kept within ``$MYRIAD_CACHE_MAX_MB`` (default
+2048 MiB) by removing the least recently used (loading an entry marks it
+used), never the one just built nor one a running build holds, and the
+temporaries of builds that died are removed.  Numba modules (``numba/``) and
+NEURON mechanism builds (``nrnmech-*``) in the same directory are not counted
+and are removed only by ``clear``.  A library checked by one process is loaded
+by it a moment later; an eviction in between, possible only with a cap below
+the two most recently used entries, makes that load fail (BuildError naming
+the file), and the next run rebuilds it.
 """
 from __future__ import annotations
 
 import fcntl
-import functools
-import hashlib
 import math
 import os
 import re
 import shutil
 import stat
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from myriad.errors import BuildError
 
-CFLAGS = ["-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fPIC", "-shared"]
 #: the cache's size cap in MiB when MYRIAD_CACHE_MAX_MB is unset: a library is
 #: tens of kB, but the flattened ringtest of 132,096 compartments is 29 MB, so
 #: about 70 such models fit, and a small disk is not filled unnoticed
@@ -54,24 +43,6 @@ STALE_S = 600.0
 
 _STEM = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{32}")
 _PAYLOADS = (".so", ".pickle")
-#: the ``/* file.py:42: <statement> */`` and ``/* module.Class.method, file.py:40 */``
-#: comments that pycast puts before each translated statement and function
-_STATEMENT = re.compile(r"/\* (\S+\.py:\d+: .*) \*/")
-_FUNCTION = re.compile(r"/\* (\S+, \S+\.py:\d+) \*/")
-#: where a compiler says its first error is: gcc's ``file:12:5: error`` or nvcc's ``file(12): error``
-_ERROR_AT = re.compile(r"^(?:[^:\s][^:]*:(\d+):(?:\d+:)?\s*(?:fatal )?error|[^\s(]+\((\d+)\): (?:catastrophic )?error)",
-                       re.MULTILINE)
-_LINE_AT = re.compile(r"^[^:\s][^:]*:(\d+):", re.MULTILINE)
-_NO_OPENMP = ("fopenmp", "omp.h", "-lgomp", "-lomp", "libgomp", "libomp")
-
-
-@dataclass
-class BuildStats:
-    compiles: int = 0
-    compile_s: float = 0.0
-
-
-stats = BuildStats()
 
 
 def cache_dir() -> Path:
@@ -111,101 +82,6 @@ def max_bytes() -> float:
     return mib * 2.0**20
 
 
-def compiler() -> str:
-    cc = os.environ.get("CC", "cc")
-    if not shutil.which(cc):
-        raise BuildError(f"no C compiler '{cc}' on PATH: install gcc (e.g. 'apt-get install gcc') or set CC")
-    return cc
-
-
-@functools.cache
-def compiler_version(cc: str, line: int = 0) -> str:
-    """Line ``line`` of ``cc --version`` (nvcc names its build on the last one)."""
-    out = subprocess.run([cc, "--version"], capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[line] if out.stdout.strip() else cc
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _usable(lib: Path, sig: Path) -> bool:
-    """Whether ``lib`` is the library that was built (its hash is the recorded
-    one); touching it keeps eviction's least-recently-used order, and a library
-    removed meanwhile fails the touch."""
-    try:
-        if sig.read_text().strip() != _digest(lib):
-            return False
-        os.utime(lib)
-        return True
-    except OSError:
-        return False
-
-
-def _origin(lines: list[str], n: int) -> str | None:
-    """The Python statement (or function) that generated line ``n``: the nearest
-    pycast comment above it within the same C function."""
-    for k in range(min(n, len(lines)) - 1, -1, -1):
-        text = lines[k]
-        found = _STATEMENT.search(text) or _FUNCTION.search(text)
-        if found:
-            return found.group(1)
-        if k < n - 1 and text.startswith("}"):
-            return None
-    return None
-
-
-def _explain(stderr: str, source: str) -> str:
-    """The compiler's message with the generated lines of its first error and
-    the Python line they came from."""
-    lines = source.splitlines()
-    out = [stderr.strip()]
-    at = _ERROR_AT.search(stderr) or _LINE_AT.search(stderr)
-    n = int(next((g for g in at.groups() if g), 0)) if at else 0
-    if 0 < n <= len(lines):
-        out.append(f"--- generated source around line {n} ---")
-        out += [f"{'>' if k + 1 == n else ' '}{k + 1:6d}  {lines[k]}"
-                for k in range(max(n - 3, 0), min(n + 2, len(lines)))]
-        origin = _origin(lines, n)
-        if origin:
-            out.append(f"from {origin}")
-    return "\n".join(out)
-
-
-def explain_failure(src: Path, stderr: str, source: str) -> str:
-    """The message of a failed compile: the compiler's, the generated lines and their Python origin."""
-    return f"compiling {src} failed:\n{_explain(stderr, source)}"
-
-
-def _failure(cc: str, src: Path, stderr: str, source: str) -> str:
-    if any(marker in stderr for marker in _NO_OPENMP):
-        return (f"the C compiler '{cc}' cannot build OpenMP code:\n{stderr.strip()}\n"
-                f"install OpenMP for it (Debian/Ubuntu: 'apt-get install gcc libgomp1', Fedora: "
-                f"'dnf install gcc libgomp', macOS: 'brew install libomp') or set CC to a compiler "
-                f"that accepts -fopenmp (e.g. CC=gcc)")
-    return explain_failure(src, stderr, source)
-
-
-@dataclass(frozen=True)
-class Toolchain:
-    """How a source becomes a shared library: ``command`` (the compiler and its
-    flags) is run as ``command -o LIB SOURCE after``; ``version`` (the
-    compiler's) joins the cache key; ``failure(src, stderr, source)`` words a
-    failed compile for the user."""
-
-    command: tuple[str, ...]
-    version: str
-    suffix: str
-    after: tuple[str, ...]
-    failure: Callable[[Path, str, str], str]
-
-
-def c_toolchain() -> Toolchain:
-    """The C compiler ($CC, else cc) with OpenMP: the openmp backend's."""
-    cc = compiler()
-    return Toolchain((cc, *CFLAGS), compiler_version(cc), ".c", ("-lm",), functools.partial(_failure, cc))
-
-
 def _lock(path: Path, wait: bool = True) -> int | None:
     """A descriptor holding the exclusive lock of ``path``, or None when ``wait``
     is false and another process holds it.  Eviction deletes a free entry's lock
@@ -224,42 +100,6 @@ def _lock(path: Path, wait: bool = True) -> int | None:
             pass
         os.close(fd)
 
-
-def build(source: str, name: str = "model", toolchain: Toolchain | None = None) -> Path:
-    """Path of a shared library compiled from ``source`` by ``toolchain``
-    (default: the C compiler), compiled at most once."""
-    tool = toolchain or c_toolchain()
-    cmd = list(tool.command)
-    key = hashlib.sha256("\0".join([source, *cmd, tool.version]).encode()).hexdigest()[:32]
-    root = cache_dir()
-    stem = f"{name}-{key}"
-    lib, sig = root / f"{stem}.so", root / f"{stem}.sha256"
-    if _usable(lib, sig):
-        return lib
-    cap = max_bytes()
-    lock = _lock(root / f"{stem}.lock")
-    try:
-        if _usable(lib, sig):
-            return lib
-        src = root / f"{stem}{tool.suffix}"
-        src.write_text(source)
-        fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{stem}.", suffix=".so.tmp")
-        os.close(fd)
-        start = time.perf_counter()
-        proc = subprocess.run([*cmd, "-o", tmp, str(src), *tool.after], capture_output=True, text=True)
-        stats.compile_s += time.perf_counter() - start
-        if proc.returncode != 0:
-            os.unlink(tmp)
-            raise BuildError(tool.failure(src, proc.stderr, source))
-        stats.compiles += 1
-        os.replace(tmp, lib)
-        sig_tmp = root / f"{stem}.sha256.tmp"
-        sig_tmp.write_text(_digest(lib))
-        os.replace(sig_tmp, sig)
-        sweep(root, keep=stem, cap=cap)
-    finally:
-        os.close(lock)
-    return lib
 
 
 # --- the cache's size and its cleaning ----------------------------------------------

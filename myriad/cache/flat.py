@@ -11,7 +11,7 @@ modules (and the elimination's pivot-degree limit).  Entries are pickled
 arrays out of band, written to a temporary name and renamed into place.  A model whose classes
 cannot be pickled by name is flattened every time; an entry that fails to
 load, or names other classes than the model's, is removed and rebuilt.  Entries
-count towards the cache's size cap like the libraries (myriad.build_cache):
+count towards the cache's size cap like the libraries (myriad.cache.store):
 loading one marks it used, and storing one evicts the least recently used.
 """
 from __future__ import annotations
@@ -26,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from myriad import blocks, build_cache, elimination
+from myriad import blocks, elimination
 from myriad import flatten as flattening
 from myriad.blocks import Analysis
+from myriad.cache import store
 from myriad.model import Model
 
 _CODE = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (flattening, elimination, blocks)))
@@ -49,7 +50,7 @@ def _same_classes(flat: flattening.FlatModel, model: Model) -> bool:
 def flatten(model: Model, analysis: Analysis, source: str, interleave: bool = False) -> flattening.FlatModel:
     """``flatten.flatten(model, analysis, interleave)``, from the cache when this
     model was flattened so before."""
-    path = build_cache.cache_dir() / f"flat-{_key(model, source + ('/interleaved' if interleave else ''))}.pickle"
+    path = store.cache_dir() / f"flat-{_key(model, source + ('/interleaved' if interleave else ''))}.pickle"
     try:
         flat = _load(path)
         if _same_classes(flat, model):
@@ -110,4 +111,4 @@ def _store(path: Path, flat: flattening.FlatModel) -> None:
     except (pickle.PicklingError, AttributeError, TypeError, OSError):
         Path(tmp).unlink(missing_ok=True)      # classes not importable by name, or a full disk
         return
-    build_cache.sweep(path.parent, keep=path.stem)
+    store.sweep(path.parent, keep=path.stem)

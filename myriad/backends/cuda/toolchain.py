@@ -20,8 +20,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from myriad import build_cache
-from myriad.build_cache import Toolchain
+from myriad.backends.c.toolchain import compiler_version, explain_failure
+from myriad.cache.libraries import Toolchain
 from myriad.errors import BuildError
 
 #: an architecture every CUDA 11.1+ compiler knows (A100); newer GPUs run its PTX
@@ -86,7 +86,7 @@ def _nvcc_failure(src: Path, stderr: str, source: str) -> str:
     if "failed to preprocess host compiler" in stderr or "unsupported GNU version" in stderr:
         return (f"nvcc cannot use the host C++ compiler:\n{stderr.strip()}\ninstall a g++ version this CUDA "
                 f"toolkit supports, or point nvcc at one with NVCC_CCBIN")
-    return build_cache.explain_failure(src, stderr, source)
+    return explain_failure(src, stderr, source)
 
 
 def toolchain() -> Toolchain:
@@ -96,8 +96,8 @@ def toolchain() -> Toolchain:
         if not shutil.which(cxx):
             raise BuildError(f"MYRIAD_CUDA_EMULATE needs a C++ compiler, and '{cxx}' is not on PATH: install g++ "
                              f"or set CXX")
-        return Toolchain((cxx, *EMULATION_FLAGS), build_cache.compiler_version(cxx), ".cu", ("-lm",),
-                         build_cache.explain_failure)
+        return Toolchain((cxx, *EMULATION_FLAGS), compiler_version(cxx), ".cu", ("-lm",),
+                         explain_failure)
     compiler = nvcc()
-    return Toolchain((compiler, *NVCC_FLAGS, f"-arch={arch()}"), build_cache.compiler_version(compiler, -1), ".cu",
+    return Toolchain((compiler, *NVCC_FLAGS, f"-arch={arch()}"), compiler_version(compiler, -1), ".cu",
                      (), _nvcc_failure)

@@ -1,28 +1,16 @@
 """csolver/solver.c in Python for numba: the tail of every generated model module.
 
-This file is not imported: myriad.numba_backend appends its text to the
-model's kernels (myriad.numba_kernels) so that the kernels it calls
+This file is not imported: myriad.backends.numba.engine appends its text to the
+model's kernels (myriad.backends.numba.kernels) so that the kernels it calls
 (``currents``, ``advance_states``, ``deliver``...) are that model's, frozen
 into one module per model hash that numba caches on disk.  Phases, sums and
 their order follow solver.c line for line; the run is single-threaded, so no
 phase needs a barrier and results cannot depend on a thread count.
-Array arguments come grouped in tuples:
-
-* ``G``: in_ptr, in_idx, jd_ptr, jd_idx, row_ptr, edge_col, edge_val, xe_ptr,
-  xe_idx, lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_col,
-  lin_slot, asm_rows, rowblk_ptr (gathers)
-* ``E``: comp_ptr, order, up_ptr, up_node, up_kj, up_jk, fill_ptr, fill_q,
-  fill_e, comp_tree, tree_parent, tree_kj, tree_jk (elimination program),
-  comp_core, core_unknown, core_ptr, core_col, core_val, core_a, core_vec,
-  core_sum (the core's iterative solve), tree_a, lt_patch_ptr, lt_patch
-* ``V``: src_buf, src_off, src_cap, src_count, det_src, det_y, det_thr, det_gid,
-  det_above, det_vprev, tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay,
-  con_weight, con_cursor (events)
-* ``R``: rec_y, rec_every, rec_off, rec_buf (recording)
-* ``W``: cap, diag, rhs, dz, K, Yst, Yacc, lin_c, lin_d, lin_val, dv
-  (work arrays)
-* ``N``: n_unknowns, n_y, n_slots, n_xedge, n_comp, n_det, n_tgt, n_rec,
-  n_core, core_max_iter
+Array arguments come grouped in named tuples, one per group of myriad.abi's
+table: ``M`` the model's fields (its kernels' convention, see
+myriad.backends.numba.kernels), ``G`` gathers, ``E`` the elimination
+program and the core's solve, ``V`` events, ``R`` recording, ``W`` work
+arrays, ``N`` sizes.
 """
 # ruff: noqa: F821  (currents, deliver... are the model's kernels, defined above this text)
 
@@ -41,17 +29,17 @@ def gather(S, ptr, idx, k):
 @kernel
 def prepare_linear(Y, S, M, G, E, W, N, t0, dt):
     """myr_prepare_linear: the linear contributions' offsets and coefficients, once per run."""
-    lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_slot = G[9], G[10], G[11], G[12], G[13], G[15]
-    comp_ptr, comp_tree, tree_parent, tree_kj, tree_jk, tree_a = E[0], E[9], E[10], E[11], E[12], E[21]
-    lin_c, lin_d, lin_val = W[7], W[8], W[9]
+    lin_in_ptr, lin_in_idx, lin_jd_ptr, lin_jd_idx, lin_ptr, lin_slot = G.lin_in_ptr, G.lin_in_idx, G.lin_jd_ptr, G.lin_jd_idx, G.lin_ptr, G.lin_slot
+    comp_ptr, comp_tree, tree_parent, tree_kj, tree_jk, tree_a = E.comp_ptr, E.comp_tree, E.tree_parent, E.tree_kj, E.tree_jk, E.tree_a
+    lin_c, lin_d, lin_val = W.lin_c, W.lin_d, W.lin_val
     linearise(Y, S, t0, dt, M)
-    for u in range(N[0]):
+    for u in range(N.n_unknowns):
         lin_c[u] = gather(S, lin_in_ptr, lin_in_idx, u)
         lin_d[u] = gather(S, lin_jd_ptr, lin_jd_idx, u)
         for q in range(lin_ptr[u], lin_ptr[u + 1]):
             lin_val[q] = S[lin_slot[q]]       # all rows: no residency to save here
     gather_extra(S, G, N)
-    for comp in range(N[4]):
+    for comp in range(N.n_comp):
         if comp_tree[comp] != LINEAR_TREE:
             continue
         for p in range(comp_ptr[comp], comp_ptr[comp + 1]):
@@ -63,32 +51,32 @@ def prepare_linear(Y, S, M, G, E, W, N, t0, dt):
 @inline
 def gather_extra(S, G, N):
     """The matrix entries that sum several slots or hold fill-in."""
-    xe_ptr, xe_idx = G[7], G[8]
-    n_slots = N[2]
-    for x in range(N[3]):
+    xe_ptr, xe_idx = G.xe_ptr, G.xe_idx
+    n_slots = N.n_slots
+    for x in range(N.n_xedge):
         S[n_slots + x] = gather(S, xe_ptr, xe_idx, x)
 
 
 @inline
 def inflow(S, V, G, W, u):
     """myr_inflow: the linear contributions as a constant matrix, then the other slots."""
-    lin_ptr, lin_col = G[13], G[14]
-    lin_c, lin_d, lin_val = W[7], W[8], W[9]
+    lin_ptr, lin_col = G.lin_ptr, G.lin_col
+    lin_c, lin_d, lin_val = W.lin_c, W.lin_d, W.lin_val
     s = lin_c[u] + lin_d[u] * V[u]
     for q in range(lin_ptr[u], lin_ptr[u + 1]):
         s += lin_val[q] * V[lin_col[q]]
-    return s + gather(S, G[0], G[1], u)
+    return s + gather(S, G.in_ptr, G.in_idx, u)
 
 
 @inline
 def jdiag(S, G, W, u):
-    return W[8][u] + gather(S, G[2], G[3], u)
+    return W.lin_d[u] + gather(S, G.jd_ptr, G.jd_idx, u)
 
 
 @kernel
 def assemble(Y, S, G, W, N, dt):
-    asm_rows, rowblk_ptr = G[16], G[17]
-    cap, diag, rhs = W[0], W[1], W[2]
+    asm_rows, rowblk_ptr = G.asm_rows, G.rowblk_ptr
+    cap, diag, rhs = W.cap, W.diag, W.rhs
     inv_dt = 1.0 / dt
     for u in asm_rows[:rowblk_ptr[-1]]:
         rhs[u] = inflow(S, Y, G, W, u)
@@ -98,7 +86,7 @@ def assemble(Y, S, G, W, N, dt):
 
 @inline
 def solve_tree(Y, J, E, diag, rhs, lo, hi):
-    order, parent, kj, jk = E[1], E[10], E[11], E[12]
+    order, parent, kj, jk = E.order, E.tree_parent, E.tree_kj, E.tree_jk
     for p in range(lo, hi):
         k, j = order[p], parent[p]
         inv = 1.0 / diag[k]
@@ -119,13 +107,13 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
 @inline
 def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
     """myr_solve_linear_tree: rows assembled while they are eliminated."""
-    comp_ptr, order, parent, a, patch_ptr, patch = E[0], E[1], E[10], E[21], E[22], E[23]
-    cap, diag, rhs, lin_c, lin_d, dv = W[0], W[1], W[2], W[7], W[8], W[10]
+    comp_ptr, order, parent, a, patch_ptr, patch = E.comp_ptr, E.order, E.tree_parent, E.tree_a, E.lt_patch_ptr, E.lt_patch
+    cap, diag, rhs, lin_c, lin_d, dv = W.cap, W.diag, W.rhs, W.lin_c, W.lin_d, W.dv
     lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
     for q in range(patch_ptr[comp], patch_ptr[comp + 1]):
         k = patch[q]
-        rhs[k] += gather(S, G[0], G[1], k)
-        diag[k] -= gather(S, G[2], G[3], k)
+        rhs[k] += gather(S, G.in_ptr, G.in_idx, k)
+        diag[k] -= gather(S, G.jd_ptr, G.jd_idx, k)
     for p in range(lo, hi):
         k, j = order[p], parent[p]
         inv = 1.0 / diag[k]
@@ -153,8 +141,8 @@ def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
 @kernel
 def begin_linear_trees(Y, E, W, dt):
     """myr_begin_linear_trees: the linear trees' own terms at the start of a run."""
-    comp_ptr, order, comp_tree = E[0], E[1], E[9]
-    cap, diag, rhs, lin_c, lin_d = W[0], W[1], W[2], W[7], W[8]
+    comp_ptr, order, comp_tree = E.comp_ptr, E.order, E.comp_tree
+    cap, diag, rhs, lin_c, lin_d = W.cap, W.diag, W.rhs, W.lin_c, W.lin_d
     inv_dt = 1.0 / dt
     for comp in range(len(comp_ptr) - 1):
         if comp_tree[comp] != LINEAR_TREE:
@@ -167,8 +155,8 @@ def begin_linear_trees(Y, E, W, dt):
 
 @inline
 def eliminate(J, E, diag, rhs, lo, hi):
-    order, up_ptr, up_node, up_kj, up_jk = E[1], E[2], E[3], E[4], E[5]
-    fill_ptr, fill_q, fill_e = E[6], E[7], E[8]
+    order, up_ptr, up_node, up_kj, up_jk = E.order, E.up_ptr, E.up_node, E.up_kj, E.up_jk
+    fill_ptr, fill_q, fill_e = E.fill_ptr, E.fill_q, E.fill_e
     for p in range(lo, hi):
         k = order[p]
         inv = 1.0 / diag[k]
@@ -184,7 +172,7 @@ def eliminate(J, E, diag, rhs, lo, hi):
 
 @inline
 def back_substitute(Y, J, E, diag, rhs, lo, hi):
-    order, up_ptr, up_node, up_kj = E[1], E[2], E[3], E[4]
+    order, up_ptr, up_node, up_kj = E.order, E.up_ptr, E.up_node, E.up_kj
     for p in range(hi - 1, lo - 1, -1):
         k = order[p]
         s = rhs[k]
@@ -196,7 +184,7 @@ def back_substitute(Y, J, E, diag, rhs, lo, hi):
 
 @inline
 def core_matvec(E, diag, n, x, y):
-    core_unknown, core_ptr, core_col, core_a = E[14], E[15], E[16], E[18]
+    core_unknown, core_ptr, core_col, core_a = E.core_unknown, E.core_ptr, E.core_col, E.core_a
     for i in range(n):
         s = 0.0
         for e in range(core_ptr[i], core_ptr[i + 1]):
@@ -219,9 +207,9 @@ def chunk_dot(a, b, n):
 @kernel
 def core_solve(Y, J, E, W, N, tol):
     """myr_core_solve: Jacobi-preconditioned BiCGSTAB; returns (failed, iterations)."""
-    core_unknown, core_ptr, core_val, core_a, vec = E[14], E[15], E[17], E[18], E[19]
-    diag, rhs = W[1], W[2]
-    n = N[8]
+    core_unknown, core_ptr, core_val, core_a, vec = E.core_unknown, E.core_ptr, E.core_val, E.core_a, E.core_vec
+    diag, rhs = W.diag, W.rhs
+    n = N.n_core
     x, r, rh, p, v = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n], vec[3 * n:4 * n], vec[4 * n:5 * n]
     sv, tv, ph, sh, minv = vec[5 * n:6 * n], vec[6 * n:7 * n], vec[7 * n:8 * n], vec[8 * n:9 * n], vec[9 * n:]
     for e in range(core_ptr[n]):
@@ -239,7 +227,7 @@ def core_solve(Y, J, E, W, N, tol):
     rho, alpha, omega, rho_old = bnorm2, 1.0, 1.0, 1.0
     converged = bnorm2 == 0.0
     it = 0
-    while not converged and it < N[9]:
+    while not converged and it < N.core_max_iter:
         it += 1
         beta = (rho / rho_old) * (alpha / omega)
         for i in range(n):
@@ -279,9 +267,9 @@ def core_solve(Y, J, E, W, N, tol):
 @kernel
 def solve(Y, J, G, E, W, N, tol, dt):
     """myr_solve; returns (failed, core iterations)."""
-    comp_ptr, comp_tree, comp_core = E[0], E[9], E[13]
-    diag, rhs = W[1], W[2]
-    for comp in range(N[4]):
+    comp_ptr, comp_tree, comp_core = E.comp_ptr, E.comp_tree, E.comp_core
+    diag, rhs = W.diag, W.rhs
+    for comp in range(N.n_comp):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
         if comp_tree[comp] == LINEAR_TREE:
             solve_linear_tree(Y, J, G, E, W, comp, 1.0 / dt)
@@ -292,10 +280,10 @@ def solve(Y, J, G, E, W, N, tol, dt):
         eliminate(J, E, diag, rhs, lo, hi)
         if not comp_core[comp]:
             back_substitute(Y, J, E, diag, rhs, lo, hi)
-    if N[8] == 0:
+    if N.n_core == 0:
         return False, 0
     failed, it = core_solve(Y, J, E, W, N, tol)
-    for comp in range(N[4]):
+    for comp in range(N.n_comp):
         if comp_core[comp]:
             back_substitute(Y, J, E, diag, rhs, comp_ptr[comp], comp_ptr[comp + 1])
     return failed, it
@@ -312,8 +300,8 @@ def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
 
 @kernel
 def project_algebraic(Yin, S, G, W, N):
-    cap, dz = W[0], W[3]
-    for u in range(N[0]):
+    cap, dz = W.cap, W.dz
+    for u in range(N.n_unknowns):
         d = 0.0
         if cap[u] == 0.0:
             f = inflow(S, Yin, G, W, u)
@@ -325,13 +313,13 @@ def project_algebraic(Yin, S, G, W, N):
 
 @kernel
 def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
-    row_ptr, edge_col, edge_val, lin_ptr, lin_col = G[4], G[5], G[6], G[13], G[14]
-    cap, dz, K, lin_val = W[0], W[3], W[4], W[9]
+    row_ptr, edge_col, edge_val, lin_ptr, lin_col = G.row_ptr, G.edge_col, G.edge_val, G.lin_ptr, G.lin_col
+    cap, dz, K, lin_val = W.cap, W.dz, W.K, W.lin_val
     currents(Yin, S, t, M)
     if has_algebraic:
         project_algebraic(Yin, S, G, W, N)
     derivatives(Yin, K, t, M)
-    for u in range(N[0]):
+    for u in range(N.n_unknowns):
         if cap[u] == 0.0:
             K[u] = 0.0
             continue
@@ -350,8 +338,8 @@ def rk4_derivative(Yin, S, M, G, W, N, has_algebraic, t):
 
 @kernel
 def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
-    K, Yst, Yacc = W[4], W[5], W[6]
-    n = N[1]
+    K, Yst, Yacc = W.K, W.Yst, W.Yacc
+    n = N.n_y
     t_end = np.nextafter(t + dt, t)
     rk4_derivative(Y, S, M, G, W, N, has_algebraic, t)
     for i in range(n):
@@ -376,12 +364,12 @@ def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
 @kernel
 def deliver_events(Y, M, V, N, t, dt):
     """Events due by the middle of the coming step; returns how many were lost."""
-    src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
+    src_buf, src_off, src_cap, src_count = V.src_buf, V.src_off, V.src_cap, V.src_count
     tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay, con_weight, con_cursor = \
-        V[10], V[11], V[12], V[13], V[14], V[15], V[16]
+        V.tgt_ptr, V.tgt_cls, V.tgt_inst, V.con_src, V.con_delay, V.con_weight, V.con_cursor
     limit = t + 0.5 * dt
     lost = 0
-    for g in range(N[6]):
+    for g in range(N.n_tgt):
         for q in range(tgt_ptr[g], tgt_ptr[g + 1]):
             s = con_src[q]
             count, cap = src_count[s], src_cap[s]
@@ -402,9 +390,9 @@ def deliver_events(Y, M, V, N, t, dt):
 @kernel
 def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
     """Upward threshold crossings, timed by linear interpolation; returns the spike arrays and count."""
-    src_buf, src_off, src_cap, src_count = V[0], V[1], V[2], V[3]
-    det_src, det_y, det_thr, det_gid, det_above, det_vprev = V[4], V[5], V[6], V[7], V[8], V[9]
-    for d in range(N[5]):
+    src_buf, src_off, src_cap, src_count = V.src_buf, V.src_off, V.src_cap, V.src_count
+    det_src, det_y, det_thr, det_gid, det_above, det_vprev = V.det_src, V.det_y, V.det_thr, V.det_gid, V.det_above, V.det_vprev
+    for d in range(N.n_det):
         v, thr, vprev = Y[det_y[d]], det_thr[d], det_vprev[d]
         if v > thr:
             if not det_above[d]:
@@ -430,8 +418,8 @@ def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
 
 @kernel
 def record(Y, R, N, step):
-    rec_y, rec_every, rec_off, rec_buf = R
-    for r in range(N[7]):
+    rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
+    for r in range(N.n_rec):
         if step % rec_every[r] == 0:
             rec_buf[rec_off[r] + step // rec_every[r]] = Y[rec_y[r]]
 
@@ -441,8 +429,8 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
         tol):
     """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1,
     first non-finite state or -1, the step it was found at or -1)."""
-    cap = W[0]
-    det_y, det_thr, det_above, det_vprev = V[5], V[6], V[8], V[9]
+    cap = W.cap
+    det_y, det_thr, det_above, det_vprev = V.det_y, V.det_thr, V.det_above, V.det_vprev
     spk_t = np.empty(1024)
     spk_gid = np.empty(1024, dtype=np.int64)
     n_spk = 0
@@ -457,7 +445,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
         currents(Y, S, t0, M)
         project_algebraic(Y, S, G, W, N)
     if do_init:
-        for d in range(N[5]):
+        for d in range(N.n_det):
             v = Y[det_y[d]]
             det_vprev[d] = v
             det_above[d] = v > det_thr[d]
@@ -492,15 +480,15 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
 @kernel
 def rk4_rate(Y, S, M, G, E, W, N, t0, dt):
     """myr_rk4_rate: the largest decay rate at the initial state (1/ms) and where it is."""
-    row_ptr, edge_col, edge_val = G[4], G[5], G[6]
-    cap, K = W[0], W[4]
+    row_ptr, edge_col, edge_val = G.row_ptr, G.edge_col, G.edge_val
+    cap, K = W.cap, W.K
     best = 0.0
     at = -1
     prepare_linear(Y, S, M, G, E, W, N, t0, dt)
     initialize(Y, t0, M)
     capacities(Y, cap, M)
     currents(Y, S, t0, M)
-    for u in range(N[0]):
+    for u in range(N.n_unknowns):
         if cap[u] == 0.0:
             continue
         d = jdiag(S, G, W, u)
@@ -525,7 +513,7 @@ def rk4_rate(Y, S, M, G, E, W, N, t0, dt):
             best = r
             at = u
     state_jacobian(Y, K, t0, M)
-    for i in range(N[0], N[1]):
+    for i in range(N.n_unknowns, N.n_y):
         if abs(K[i]) > best:
             best = abs(K[i])
             at = i

@@ -1,6 +1,6 @@
 """Python source of a model's kernels for the numba backend.
 
-The kernels are those of myriad/codegen.py, phase for phase: the same loads,
+The kernels are those of myriad/backends/c/codegen.py, phase for phase: the same loads,
 the same calls of the translated methods, the same finite-difference
 Jacobians with power-of-two steps, written as Python for ``numba.njit``.
 Every kernel receives the model's data as one tuple
@@ -11,7 +11,7 @@ because numba takes a flat array more readily than a list of them.
 from __future__ import annotations
 
 from myriad.blocks import Analysis, MechBlock, NodeBlock
-from myriad.numba_translate import array_fields, translate_unit
+from myriad.backends.numba.translate import array_fields, translate_unit
 
 MODEL = "P, yoff, poff, soff, count, ix, ixoff = M"
 

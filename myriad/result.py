@@ -1,0 +1,114 @@
+"""What a run gives back: recorded traces, each with its own time axis, and spikes.
+
+``Result.save``/``load`` keep one as .npz (written atomically), ``plot``
+draws its traces and spike raster; :func:`assemble` reads one out of a run's
+context.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from myriad import plotting
+from myriad.abi import Context
+from myriad.context import Record
+from myriad.errors import ModelError
+from myriad.outputs import replace_atomic
+
+
+@dataclass
+class Result:
+    """Recorded traces (each with its own time axis) and spikes sorted by (time, gid)."""
+
+    t: np.ndarray
+    traces: dict[str, np.ndarray] = field(default_factory=dict)
+    trace_times: dict[str, np.ndarray] = field(default_factory=dict)
+    spike_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    spike_gids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    run_s: float = 0.0
+    #: time.perf_counter() when the time loop started (for start-up accounting)
+    loop_started: float = 0.0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.traces[name]
+
+    def time(self, name: str) -> np.ndarray:
+        return self.trace_times[name]
+
+    @property
+    def spikes(self) -> list[tuple[float, int]]:
+        return list(zip(self.spike_times.tolist(), self.spike_gids.tolist()))
+
+    def save(self, path) -> None:
+        """Write the result to ``path`` as .npz (atomically: a reader sees the old file or the new one)."""
+        arrays = {"t": self.t, "spike_times": self.spike_times, "spike_gids": self.spike_gids}
+        for label in self.traces:
+            arrays[f"trace:{label}"] = self.traces[label]
+            arrays[f"time:{label}"] = self.trace_times[label]
+
+        def write(tmp):
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **arrays)
+        replace_atomic(path, write)
+
+    @classmethod
+    def load(cls, path) -> "Result":
+        """A result ``save`` wrote."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read a result from {path}: {exc}") from None
+        if not {"t", "spike_times", "spike_gids"} <= set(arrays):
+            raise ModelError(f"{path} is not a saved Myriad result")
+        labels = [name.split(":", 1)[1] for name in arrays if name.startswith("trace:")]
+        return cls(t=arrays["t"], traces={label: arrays[f"trace:{label}"] for label in labels},
+                   trace_times={label: arrays[f"time:{label}"] for label in labels},
+                   spike_times=arrays["spike_times"], spike_gids=arrays["spike_gids"])
+
+    def plot(self, path=None, traces: list[str] | None = None, title: str = ""):
+        """Recorded traces against time and, below them, the spike raster
+        (needs matplotlib); saved to ``path`` if given; returns the figure."""
+        plt = plotting.pyplot()
+        labels = list(self.traces) if traces is None else traces
+        unknown = [label for label in labels if label not in self.traces]
+        if unknown:
+            raise ModelError(f"plot: no trace named {', '.join(map(repr, unknown))} "
+                             f"(recorded: {', '.join(self.traces) or 'none'})")
+        panels = [kind for kind, wanted in (("traces", labels), ("raster", len(self.spike_times))) if wanted]
+        if not panels:
+            raise ModelError("plot: this result has no traces and no spikes to plot")
+        fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                                 figsize=(8, 2.5 + 2.5 * len(panels)))
+        for ax, kind in zip(axes[:, 0], panels):
+            if kind == "traces":
+                for label in labels:
+                    ax.plot(self.trace_times[label], self.traces[label], lw=0.8, label=label)
+                ax.set_ylabel("value")
+                if len(labels) <= 10:
+                    ax.legend(fontsize="small", loc="upper right")
+            else:
+                ax.plot(self.spike_times, self.spike_gids, "|", ms=4, color="k")
+                ax.set_ylabel("gid")
+        axes[-1, 0].set_xlabel("t (ms)")
+        axes[0, 0].set_title(title)
+        fig.tight_layout()
+        if path is not None:
+            plotting.save(fig, path)
+        return fig
+
+
+def assemble(ctx: Context, records: list[Record], rows: list[tuple[int, int]], dt: float, first: int, done: int,
+             times, gids, run_s: float, start: float) -> Result:
+    """The Result of a run from step ``first`` that got ``done`` steps far
+    (``rows``: each record's offset and rows in ``rec_buf``)."""
+    order = np.lexsort((gids, times))
+    t = (first + np.arange(done + 1)) * dt
+    result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s, loop_started=start)
+    buf = ctx.array("rec_buf")
+    for rec, (off, count) in zip(records, rows):
+        kept = min(count, done // rec.every + 1)
+        result.traces[rec.name] = buf[off:off + kept].copy()
+        result.trace_times[rec.name] = (first + np.arange(kept) * rec.every) * dt
+    return result
