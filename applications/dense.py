@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from myriad import app_cli
-from myriad.outputs import spikes_text, write_atomic
+from myriad.atomic import write_atomic
+from myriad.outputs import spikes_text
 
 from applications.neuro import HH, IClamp, Network, Pas
 

@@ -19,7 +19,8 @@ import runpy
 import sys
 
 from myriad import app_cli
-from myriad.outputs import NEURON_SPIKE_LINE, spikes_text, write_atomic
+from myriad.atomic import write_atomic
+from myriad.outputs import NEURON_SPIKE_LINE, spikes_text
 
 from applications.neuron_import import from_neuron
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from myriad import app_cli
-from myriad.outputs import csv_text, write_atomic
+from myriad.atomic import write_atomic
+from myriad.outputs import csv_text
 
 from applications.neuro import HH, IClamp, Network
 

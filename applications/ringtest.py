@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from myriad import MechRef, app_cli
-from myriad.outputs import spikes_text, write_atomic
+from myriad.atomic import write_atomic
+from myriad.outputs import spikes_text
 
 from applications.neuro import HH, ExpSyn, Network, Pas
 

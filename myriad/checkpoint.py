@@ -16,7 +16,7 @@ import numpy as np
 from myriad.abi import Context
 from myriad.errors import ModelError
 from myriad.model import Model
-from myriad.outputs import replace_atomic
+from myriad.atomic import replace_atomic
 
 #: what a checkpoint holds besides the step
 ARRAYS = ("Y", "det_above", "det_vprev", "src_buf", "src_count", "con_cursor", "diag", "rhs")

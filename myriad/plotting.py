@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from myriad.errors import ModelError
-from myriad.outputs import replace_atomic
+from myriad.atomic import replace_atomic
 
 
 def pyplot():

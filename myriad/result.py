@@ -14,7 +14,7 @@ from myriad import plotting
 from myriad.abi import Context
 from myriad.context import Record
 from myriad.errors import ModelError
-from myriad.outputs import replace_atomic
+from myriad.atomic import replace_atomic
 
 
 @dataclass

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from myriad import outputs
+from myriad import atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK, CHUNKS = 1 << 20, 16
 
 WRITER = f'''import sys, time
-from myriad.outputs import replace_atomic
+from myriad.atomic import replace_atomic
 
 path, started, slow = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
 
@@ -49,7 +49,7 @@ def _temporaries(target: Path) -> list[Path]:
 def test_a_writer_killed_mid_file_leaves_the_old_file_whole(tmp_path):
     target = tmp_path / "result.dat"
     old = b"old result\n" * 400_000
-    outputs.write_atomic(target, old.decode())
+    atomic.write_atomic(target, old.decode())
     writer = _writer(tmp_path, target, slow=True)
     deadline = time.monotonic() + 60
     while not (tmp_path / "started").exists():
@@ -75,10 +75,10 @@ def test_a_later_write_removes_stale_temporaries_of_its_file_only(tmp_path):
     not_ours = tmp_path / ".spikes.dat.mine.tmp"
     for path in (stale, young, other_file, not_ours):
         path.write_text("partial")
-    old = time.time() - outputs.STALE_S - 60
+    old = time.time() - atomic.STALE_S - 60
     for path in (stale, other_file, not_ours):
         os.utime(path, (old, old))
-    outputs.write_atomic(target, "0.1 1\n")
+    atomic.write_atomic(target, "0.1 1\n")
     assert target.read_text() == "0.1 1\n"
     assert not stale.exists()
     assert young.exists() and other_file.exists() and not_ours.exists()

@@ -17,16 +17,15 @@ loading one marks it used, and storing one evicts the least recently used.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from myriad import blocks, elimination
+from myriad.atomic import replace_atomic
 from myriad import flatten as flattening
 from myriad.blocks import Analysis
 from myriad.cache import store
@@ -94,10 +93,8 @@ def _store(path: Path, flat: flattening.FlatModel) -> None:
     """The pickle, then the arrays' memory out of band (no copies while writing).
     The temporary is locked until renamed, which tells a sweep of the cache
     that its writer is alive."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.stem}.", suffix=".pickle.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
             buffers = []
             data = pickle.dumps(flat, protocol=5, buffer_callback=buffers.append)
             raws = [b.raw() for b in buffers]
@@ -106,9 +103,9 @@ def _store(path: Path, flat: flattening.FlatModel) -> None:
             np.array([r.nbytes for r in raws], dtype="<i8").tofile(handle)
             for raw in raws:
                 handle.write(raw)
-            handle.flush()
-            os.replace(tmp, path)
+
+    try:
+        replace_atomic(path, write, temp_prefix=f"{path.stem}.", private=True, lock=True)
     except (pickle.PicklingError, AttributeError, TypeError, OSError):
-        Path(tmp).unlink(missing_ok=True)      # classes not importable by name, or a full disk
-        return
+        return      # classes not importable by name, or a full disk
     store.sweep(path.parent, keep=path.stem)

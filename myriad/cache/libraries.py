@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from myriad.atomic import replace_atomic
 from myriad.cache.store import _lock, cache_dir, max_bytes, sweep
 from myriad.errors import BuildError
 
@@ -82,19 +82,17 @@ def build(source: str, toolchain: Toolchain, name: str = "model") -> Path:
             return lib
         src = root / f"{stem}{tool.suffix}"
         src.write_text(source)
-        fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{stem}.", suffix=".so.tmp")
-        os.close(fd)
-        start = time.perf_counter()
-        proc = subprocess.run([*cmd, "-o", tmp, str(src), *tool.after], capture_output=True, text=True)
-        stats.compile_s += time.perf_counter() - start
-        if proc.returncode != 0:
-            os.unlink(tmp)
-            raise BuildError(tool.failure(src, proc.stderr, source))
+
+        def compile_to(tmp: str) -> None:
+            start = time.perf_counter()
+            proc = subprocess.run([*cmd, "-o", tmp, str(src), *tool.after], capture_output=True, text=True)
+            stats.compile_s += time.perf_counter() - start
+            if proc.returncode != 0:
+                raise BuildError(tool.failure(src, proc.stderr, source))
+
+        replace_atomic(lib, compile_to, temp_prefix=f"{stem}.", private=True)
         stats.compiles += 1
-        os.replace(tmp, lib)
-        sig_tmp = root / f"{stem}.sha256.tmp"
-        sig_tmp.write_text(_digest(lib))
-        os.replace(sig_tmp, sig)
+        replace_atomic(sig, lambda tmp: Path(tmp).write_text(_digest(lib)), temp_prefix=f"{stem}.", private=True)
         sweep(root, keep=stem, cap=cap)
     finally:
         os.close(lock)

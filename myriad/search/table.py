@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from myriad.errors import ModelError
-from myriad.outputs import csv_text, replace_atomic, write_atomic
+from myriad.atomic import replace_atomic, write_atomic
+from myriad.outputs import csv_text
 from myriad.plotting import pyplot, save
 
 

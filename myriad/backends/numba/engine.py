@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from numba import typeof
 
 from myriad import abi
+from myriad.atomic import replace_atomic
 from myriad.abi import Context
 from myriad.backends.base import Engine
 from myriad.backends.numba.kernels import generate
@@ -49,10 +48,7 @@ def load(text: str):
     directory.mkdir(mode=0o700, exist_ok=True)
     path = directory / f"{name}.py"
     if not path.exists() or path.read_text() != text:
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        replace_atomic(path, lambda tmp: Path(tmp).write_text(text), temp_prefix=f"{name}.", private=True)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
