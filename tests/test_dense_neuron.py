@@ -1,11 +1,11 @@
 """Gap-junction ring and graded-synapse pair: Myriad against NEURON 9 run in
 the same test (gap junctions as half-gap pairs, the graded synapse as a MOD
-file compiled with nrnivmodl; applications/neuron_dense.py)."""
+file compiled with nrnivmodl; benchmarks/peers/neuron_dense.py)."""
 import numpy as np
 import pytest
 
 pytest.importorskip("neuron")
-neuron_dense = pytest.importorskip("applications.neuron_dense")
+neuron_dense = pytest.importorskip("benchmarks.peers.neuron_dense")
 
 from tests.dense_models import gap_ring, graded_pair  # noqa: E402
 

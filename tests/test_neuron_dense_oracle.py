@@ -1,5 +1,5 @@
 """Tests of the NEURON reference models for dense analog coupling
-(applications/neuron_dense.py: HalfGap gap junctions, GradedSyn synapses).
+(benchmarks/peers/neuron_dense.py: HalfGap gap junctions, GradedSyn synapses).
 
 They validate the oracle itself: two passive cells joined by one gap junction
 against the closed-form steady state, the gap junction ring (CVODE vs fine
@@ -24,7 +24,7 @@ if ROOT not in sys.path:
 pytest.importorskip("neuron")
 np = pytest.importorskip("numpy")
 
-from applications import neuron_dense as nd  # noqa: E402
+from benchmarks.peers import neuron_dense as nd  # noqa: E402
 
 try:
     nd._find_nrnivmodl()
@@ -189,7 +189,7 @@ def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
     outs = {}
     for flag in ([], ["--coreneuron"]):
         out = tmp_path / ("spikes%d.dat" % len(flag))
-        cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "8",
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_dense", "dense", "--ncell", "8",
                "--p", "1.0", "--tstop", "10", "--out", str(out)] + flag
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert p.returncode == 0, p.stderr
@@ -203,7 +203,7 @@ def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
 
 def test_cli_dense(tmp_path, h):
     out = tmp_path / "spikes.dat"
-    cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "6",
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_dense", "dense", "--ncell", "6",
            "--p", "1.0", "--tstop", "10", "--threads", "2", "--out", str(out)]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -222,6 +222,6 @@ def test_cli_dense(tmp_path, h):
 
 def test_cli_rejects_bad_args(h):
     for extra in (["dense", "--p", "0"], ["gap_ring", "--dt", "-1"]):
-        p = subprocess.run([sys.executable, "-m", "applications.neuron_dense"] + extra,
+        p = subprocess.run([sys.executable, "-m", "benchmarks.peers.neuron_dense"] + extra,
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert p.returncode == 2 and "must be" in p.stderr, p.stderr

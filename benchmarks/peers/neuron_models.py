@@ -42,10 +42,10 @@ the sealed finite passive cable with current injected at x = 0.
 
 CLI::
 
-    python -m applications.neuron_models ringtest --nring 16 --ncell 8 \\
+    python -m benchmarks.peers.neuron_models ringtest --nring 16 --ncell 8 \\
         --nbranch 16 --ncompart 1 --tstop 100 --dt 0.025 --threads 1 --out spikes.dat
-    python -m applications.neuron_models hh_soma --amp 0.1 --out hh.csv
-    python -m applications.neuron_models cable --nseg 101 --out cable.csv
+    python -m benchmarks.peers.neuron_models hh_soma --amp 0.1 --out hh.csv
+    python -m benchmarks.peers.neuron_models cable --nseg 101 --out cable.csv
 
 The last stdout line is one JSON object with ``engine``, ``compartments``,
 ``steps``, ``build_s``, ``run_s``, ``peak_rss_mb``, ``threads``, ``nspikes``;
@@ -667,7 +667,7 @@ def _positive_int(parser, name, val):
 
 def _build_parser():
     p = argparse.ArgumentParser(
-        prog="python -m applications.neuron_models",
+        prog="python -m benchmarks.peers.neuron_models",
         description="Run the DESIGN.md reference models in NEURON.")
     sub = p.add_subparsers(dest="model", required=True)
 

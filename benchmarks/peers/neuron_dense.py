@@ -11,7 +11,7 @@ Test oracle and benchmark baseline for gap junctions and graded synapses:
   every ordered pair coupled by a graded synapse and every unordered pair by a
   gap junction with probability ``p`` (``p = 1``: all-to-all).
 
-Mechanisms (``applications/neuron_mod``; the Myriad side uses the same
+Mechanisms (``benchmarks/peers/mod``; the Myriad side uses the same
 equations):
 
 * ``HalfGap`` (point process): ``i = g*(v - vgap)`` nA, outward.  A gap
@@ -42,7 +42,7 @@ CoreNEURON mechanism library, which NEURON otherwise looks for only under
 ``./x86_64``.  CoreNEURON handles the ``source_var``/``target_var``
 transfers; its spikes equal NEURON's.
 
-Like :mod:`applications.neuron_models` (whose global-state helpers this module
+Like :mod:`benchmarks.peers.neuron_models` (whose global-state helpers this module
 shares), ``neuron`` is imported lazily, and every ``run_*`` function (and
 :meth:`DenseNetwork.close`) clears the transfer table and gids, drops every
 NEURON object and resets ``pc.nthread(1)``, ``h.secondorder``,
@@ -79,9 +79,9 @@ Quirks worth knowing (checked with NEURON 9.0.2):
 
 CLI::
 
-    python -m applications.neuron_dense gap_ring --ncell 8 --out ring.csv
-    python -m applications.neuron_dense graded_pair --out pair.csv
-    python -m applications.neuron_dense dense --ncell 1000 --p 1.0 --tstop 10 \\
+    python -m benchmarks.peers.neuron_dense gap_ring --ncell 8 --out ring.csv
+    python -m benchmarks.peers.neuron_dense graded_pair --out pair.csv
+    python -m benchmarks.peers.neuron_dense dense --ncell 1000 --p 1.0 --tstop 10 \\
         --threads 2 --out spikes.dat
 
 The last stdout line is one JSON object with ``engine``, ``model``,
@@ -106,7 +106,7 @@ import tempfile
 import time
 import traceback
 
-from applications.neuron_models import (
+from benchmarks.peers.neuron_models import (
     _assert_no_sections,
     _clean_slate,
     _h,
@@ -135,7 +135,7 @@ __all__ = [
     "main",
 ]
 
-MOD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "neuron_mod")
+MOD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mod")
 
 # Cell constants shared by every model here.
 SOMA_L = SOMA_DIAM = 20.0  # um
@@ -923,7 +923,7 @@ def run_dense(ncell=1000, p=1.0, seed=1, ncompart=4, gsyn_total=0.002, ggap_tota
 
 def _build_parser():
     ap = argparse.ArgumentParser(
-        prog="python -m applications.neuron_dense",
+        prog="python -m benchmarks.peers.neuron_dense",
         description="Run Myriad's dense analog coupling reference models in NEURON.")
     sub = ap.add_subparsers(dest="model", required=True)
 
