@@ -67,7 +67,7 @@ import numpy as np
 
 from applications import hh_soma
 from applications.neuro import HH
-from benchmarks.peers import neuron_models
+from benchmarks.peers import neuron_session
 from benchmarks.ringtest_bench import _fmt
 from myriad import MechRef
 from myriad.batch import Batch
@@ -100,8 +100,8 @@ class NeuronSoma:
     def __init__(self, tstop):
         self.tstop = tstop
         start = time.perf_counter()
-        h = self.h = neuron_models._h()
-        neuron_models._clean_slate(h)   # leftover sections would be simulated too
+        h = self.h = neuron_session.neuron_h()
+        neuron_session.clean_slate(h)   # leftover sections would be simulated too
         h.celsius = 6.3
         h.usetable_hh = 0
         h.dt = DT
@@ -140,7 +140,7 @@ class NeuronSoma:
 
     def close(self):
         self.hh = self.stim = self.v = self.soma = None
-        neuron_models._reset_globals(self.h)
+        neuron_session.reset_globals(self.h)
 
 
 class MyriadBatch:

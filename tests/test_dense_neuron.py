@@ -7,6 +7,8 @@ import pytest
 pytest.importorskip("neuron")
 neuron_dense = pytest.importorskip("benchmarks.peers.neuron_dense")
 
+from benchmarks.peers.neuron_mechanisms import load_mechanisms  # noqa: E402
+
 from tests.dense_models import gap_ring, graded_pair  # noqa: E402
 
 TSTOP, DT = 100.0, 0.01
@@ -18,7 +20,7 @@ G_SYN = 0.03
 @pytest.fixture(scope="module")
 def nrn():
     try:
-        neuron_dense.load_mechanisms()
+        load_mechanisms()
     except Exception as exc:                       # no nrnivmodl / no C compiler for it
         pytest.skip(f"NEURON mechanisms could not be compiled: {exc}")
     return neuron_dense

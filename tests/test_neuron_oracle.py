@@ -113,7 +113,7 @@ def test_repeated_calls_any_order_leave_no_state():
 
 def test_cli_ringtest(tmp_path):
     out = tmp_path / "spikes.dat"
-    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models", "ringtest", "--nring", "2",
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest", "--nring", "2",
            "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
            "--threads", "1", "--out", str(out)]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -149,8 +149,8 @@ def test_cli_ringtest_coreneuron(tmp_path):
     outs = {}
     for flag in ([], ["--coreneuron"]):
         out = tmp_path / ("spikes%d.dat" % len(flag))
-        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models", "ringtest", "--nring", "2",
-               "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest",
+               "--nring", "2", "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
                "--out", str(out)] + flag
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, p.stderr
@@ -165,7 +165,7 @@ def test_cli_ringtest_coreneuron(tmp_path):
 
 
 def test_cli_rejects_bad_dt():
-    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models", "ringtest", "--dt", "0"]
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest", "--dt", "0"]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "--dt" in p.stderr

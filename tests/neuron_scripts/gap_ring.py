@@ -35,11 +35,11 @@ import sys
 
 from neuron import h
 
-from benchmarks.peers import neuron_dense
+from benchmarks.peers import neuron_mechanisms
 
 import script_harness
 
-neuron_dense.load_mechanisms()
+neuron_mechanisms.load_mechanisms()
 
 h.load_file("stdrun.hoc")
 pc = h.ParallelContext()
