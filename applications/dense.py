@@ -10,8 +10,8 @@ soma i and soma j for each unordered pair drawn; the conductances are
 --gsyn-total and --ggap-total (uS) divided by the expected number of partners
 p (N - 1), so that a cell's total coupling does not depend on N or p.
 Random draws (numpy default_rng(--seed)): amplitudes, then the synapse
-matrix, then the gap matrix; applications/neuron_dense.py builds the same
-network in NEURON.  Spikes (soma(0.5) crossing 10 mV, gid = cell index) go
+matrix, then the gap matrix; benchmarks/peers/neuron_dense_network.py
+builds the same network in NEURON.  Spikes (soma(0.5) crossing 10 mV, gid = cell index) go
 to --out as ``time gid`` lines.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ threads, against the target of issue 9.
     python -m benchmarks.dense_bench [--ncell 1000 --p 1.0 --tstop 10
         --tstop-neuron T --dt 0.025 --threads 1 2] [--skip-ENGINE] [--quick]
 
-The model (``applications/neuron_dense.py``, "C. dense"): ``ncell``
+The model (``benchmarks/peers/neuron_dense_network.py``, "C. dense"): ``ncell``
 ball-and-stick HH cells, a graded synapse for every ordered pair and a gap
 junction for every unordered pair with probability ``p`` (p = 1, ncell = 1000:
 ~1M graded synapses and ~0.5M gap junctions).
@@ -15,8 +15,8 @@ Each simulation runs in its own subprocess (clean peak RSS):
   --threads K --dt DT --method backward_euler --out FILE`` (DESIGN.md CLI
   contract: last stdout line is JSON with compartments, steps, build_s,
   compile_s, run_s, peak_rss_mb);
-* NEURON: ``python -m applications.neuron_dense dense ... --threads K --out
-  FILE`` (same keys; fixed step backward Euler, ``pc.psolve``);
+* NEURON: ``python -m benchmarks.peers.neuron_dense_cli dense ... --threads K
+  --out FILE`` (same keys; fixed step backward Euler, ``pc.psolve``);
 * CoreNEURON: the same with ``--coreneuron`` (the mod files built with
   ``nrnivmodl -coreneuron`` on first use, cached; its ``run_s`` is
   CoreNEURON's own solver time, without the copy of the model into it).
@@ -71,7 +71,7 @@ def run_one(engine, threads, params, tstop, workdir, timeout, myriad_module="app
         if backend:
             cmd += ["--backend", backend]
     else:
-        cmd = [sys.executable, "-m", "applications.neuron_dense", "dense"] + \
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_dense_cli", "dense"] + \
             _model_args(params, tstop) + ["--threads", str(threads), "--out", out] + \
             (["--coreneuron"] if engine == "coreneuron" else [])
     row, spikes = run_row(engine, threads, cmd, out, timeout, tag="dense_bench", tstop=tstop)

@@ -13,7 +13,7 @@ between engines):
   peak_rss_mb).  Every Myriad run of one bench shares a cache directory that
   starts empty, so the first one compiles the model and the others load it;
   after them the first run is repeated to time a start from the cache;
-* NEURON: ``python -m applications.neuron_models ringtest ... --threads K
+* NEURON: ``python -m benchmarks.peers.neuron_models_cli ringtest ... --threads K
   --out FILE`` (same keys; fixed step = backward Euler, ``pc.psolve``);
 * CoreNEURON: the same with ``--coreneuron`` (in memory, CPU, ``pc.nthread(K)``
   threads; its ``run_s`` is CoreNEURON's own solver time and its set-up
@@ -246,7 +246,7 @@ def run_one(engine, threads, params, workdir, timeout, backend="openmp",
             "--method", "backward_euler", "--backend", backend,
             "--threads", str(threads), "--out", out]
     else:
-        cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest"] + \
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest"] + \
             _model_args(params) + ["--threads", str(threads), "--out", out] + \
             (["--coreneuron"] if engine == "coreneuron" else [])
     return run_row(engine, threads, cmd, out, timeout, myriad_env if engine == "myriad" else None,

@@ -11,7 +11,7 @@ counts is evaluations per second, where one evaluation is one parameter set
 seed) given to the model, simulated (``--tstop`` ms, dt 0.025, backward Euler)
 and its soma voltage trace returned as a numpy array.
 
-* NEURON: ``hh_soma`` built as ``applications/neuron_models.py`` builds it,
+* NEURON: ``hh_soma`` built as ``benchmarks/peers/neuron_models.py`` builds it,
   ``usetable_hh = 0`` (the same equations as Myriad's ``HH``), fixed step
   (backward Euler); per set: assign the three conductances,
   ``finitialize(-65)``, ``continuerun(tstop)``, copy the recorded ``Vector``:
@@ -65,8 +65,9 @@ import time
 
 import numpy as np
 
-from applications import hh_soma, neuron_models
+from applications import hh_soma
 from applications.neuro import HH
+from benchmarks.peers import neuron_session
 from benchmarks.ringtest_bench import _fmt
 from myriad import MechRef
 from myriad.batch import Batch
@@ -99,8 +100,8 @@ class NeuronSoma:
     def __init__(self, tstop):
         self.tstop = tstop
         start = time.perf_counter()
-        h = self.h = neuron_models._h()
-        neuron_models._clean_slate(h)   # leftover sections would be simulated too
+        h = self.h = neuron_session.neuron_h()
+        neuron_session.clean_slate(h)   # leftover sections would be simulated too
         h.celsius = 6.3
         h.usetable_hh = 0
         h.dt = DT
@@ -139,7 +140,7 @@ class NeuronSoma:
 
     def close(self):
         self.hh = self.stim = self.v = self.soma = None
-        neuron_models._reset_globals(self.h)
+        neuron_session.reset_globals(self.h)
 
 
 class MyriadBatch:

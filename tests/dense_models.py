@@ -1,4 +1,4 @@
-"""Small coupled models built in Myriad exactly as applications/neuron_dense.py
+"""Small coupled models built in Myriad exactly as benchmarks/peers/neuron_dense.py
 builds them in NEURON: single-compartment HH cells (L = diam = 20 um)."""
 from applications.neuro import HH, IClamp, Network
 

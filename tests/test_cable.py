@@ -2,7 +2,7 @@
 import pytest
 
 from applications import cable
-from applications.neuron_models import cable_steady_state
+from benchmarks.peers.neuron_models import cable_steady_state
 
 
 @pytest.mark.parametrize("method,dt", [("backward_euler", 0.025), ("rk4", 0.001)])

@@ -1,11 +1,13 @@
 """Gap-junction ring and graded-synapse pair: Myriad against NEURON 9 run in
 the same test (gap junctions as half-gap pairs, the graded synapse as a MOD
-file compiled with nrnivmodl; applications/neuron_dense.py)."""
+file compiled with nrnivmodl; benchmarks/peers/neuron_dense.py)."""
 import numpy as np
 import pytest
 
 pytest.importorskip("neuron")
-neuron_dense = pytest.importorskip("applications.neuron_dense")
+neuron_dense = pytest.importorskip("benchmarks.peers.neuron_dense")
+
+from benchmarks.peers.neuron_mechanisms import load_mechanisms  # noqa: E402
 
 from tests.dense_models import gap_ring, graded_pair  # noqa: E402
 
@@ -18,7 +20,7 @@ G_SYN = 0.03
 @pytest.fixture(scope="module")
 def nrn():
     try:
-        neuron_dense.load_mechanisms()
+        load_mechanisms()
     except Exception as exc:                       # no nrnivmodl / no C compiler for it
         pytest.skip(f"NEURON mechanisms could not be compiled: {exc}")
     return neuron_dense

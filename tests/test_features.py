@@ -234,7 +234,7 @@ def test_hh_soma_features_agree_with_neuron():
     (width); the bars below leave a margin of more than 1000."""
     pytest.importorskip("neuron")
     from applications import hh_soma
-    from applications import neuron_models as nm
+    from benchmarks.peers import neuron_models as nm
     theirs = nm.run_hh_soma(amp=0.1, dt=0.025, tstop=100.0)
     neuron = Result(t=theirs["t"], traces={"v": theirs["v"]}, trace_times={"v": theirs["t"]},
                     spike_times=np.array(theirs["spikes"]), spike_gids=np.zeros(len(theirs["spikes"]), np.int64))

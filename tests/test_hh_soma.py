@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from applications import hh_soma
-from applications import neuron_models as nm
+from benchmarks.peers import neuron_models as nm
 
 pytest.importorskip("neuron")
 

@@ -1,5 +1,6 @@
 """Tests of the NEURON reference models for dense analog coupling
-(applications/neuron_dense.py: HalfGap gap junctions, GradedSyn synapses).
+(benchmarks/peers/neuron_dense.py and neuron_dense_network.py: HalfGap gap
+junctions, GradedSyn synapses).
 
 They validate the oracle itself: two passive cells joined by one gap junction
 against the closed-form steady state, the gap junction ring (CVODE vs fine
@@ -24,10 +25,12 @@ if ROOT not in sys.path:
 pytest.importorskip("neuron")
 np = pytest.importorskip("numpy")
 
-from applications import neuron_dense as nd  # noqa: E402
+from benchmarks.peers import neuron_dense as nd  # noqa: E402
+from benchmarks.peers import neuron_dense_network as ndn  # noqa: E402
+from benchmarks.peers import neuron_mechanisms as mech  # noqa: E402
 
 try:
-    nd._find_nrnivmodl()
+    mech.find_nrnivmodl()
 except RuntimeError as _exc:  # pragma: no cover
     pytest.skip(str(_exc), allow_module_level=True)
 
@@ -35,7 +38,7 @@ except RuntimeError as _exc:  # pragma: no cover
 @pytest.fixture(scope="module")
 def h(myriad_cache_dir):
     """NEURON with HalfGap/GradedSyn loaded (compiled into the session cache)."""
-    return nd.load_mechanisms()
+    return mech.load_mechanisms()
 
 
 def _sections(h):
@@ -48,13 +51,13 @@ def _count(h, name):
 
 def test_compiled_into_session_cache(h, myriad_cache_dir):
     assert os.environ["MYRIAD_CACHE_DIR"] == myriad_cache_dir
-    path = nd.compile_mechanisms()  # cached: no rebuild
+    path = mech.compile_mechanisms()  # cached: no rebuild
     assert os.path.dirname(path) == myriad_cache_dir
     assert os.path.basename(path).startswith("nrnmech-")
-    assert nd._built_library(path)
+    assert mech.built_library(path)
     # nothing half-built left behind, and loading again is a no-op
     assert not [n for n in os.listdir(myriad_cache_dir) if n.startswith(".nrnmech-build-")]
-    assert nd.load_mechanisms() is h
+    assert mech.load_mechanisms() is h
     assert h.name_declared("HalfGap") and h.name_declared("GradedSyn")
 
 
@@ -63,7 +66,7 @@ def test_nrnivmodl_errors_surface(tmp_path):
     mods.mkdir()
     (mods / "broken.mod").write_text("NEURON { POINT_PROCESS Broken }\nBREAKPOINT { i = \n")
     with pytest.raises(RuntimeError) as err:
-        nd.compile_mechanisms(mod_dir=str(mods), cache_dir=str(tmp_path / "cache"))
+        mech.compile_mechanisms(mod_dir=str(mods), cache_dir=str(tmp_path / "cache"))
     msg = str(err.value)
     assert "nrnivmodl failed" in msg and "broken" in msg.lower()
     assert not os.listdir(tmp_path / "cache")  # temp build dir removed
@@ -140,7 +143,7 @@ def test_graded_pair(h):
 
 def test_dense_tiny_counts(h):
     ncell, p = 5, 0.5
-    amp, syn, gap = nd.dense_draws(ncell, p, 1)
+    amp, syn, gap = ndn.dense_draws(ncell, p, 1)
     # the contract's draws, in their order
     rng = np.random.default_rng(1)
     amp2 = rng.uniform(0.15, 0.35, ncell)
@@ -151,7 +154,7 @@ def test_dense_tiny_counts(h):
     assert np.array_equal(syn, syn2) and np.array_equal(gap, np.triu(gap2, 1))
     n_syn, n_gap = int(syn.sum()), int(gap.sum())
     assert n_syn > 0 and n_gap > 0
-    with nd.build_dense(ncell=ncell, p=p) as net:
+    with ndn.build_dense(ncell=ncell, p=p) as net:
         assert _count(h, "GradedSyn") == net.n_graded == n_syn
         assert _count(h, "HalfGap") == net.n_halfgap == 2 * n_gap
         assert _count(h, "IClamp") == ncell
@@ -160,7 +163,7 @@ def test_dense_tiny_counts(h):
         assert net.g_gap == pytest.approx(0.005 / (p * (ncell - 1)))
         # synapses sit on dend(0.5) of the postsynaptic cell (node x = 0.625 for nseg 4)
         o = net.syns[0]
-        assert o.get_loc() == pytest.approx(nd.segment_center(0.5, 4))
+        assert o.get_loc() == pytest.approx(ndn.segment_center(0.5, 4))
         h.pop_section()
         assert (o.g, o.e, o.vth, o.vslope, o.tau) == pytest.approx(
             (net.g_syn, -80.0, -20.0, 5.0, 4.0))
@@ -175,8 +178,8 @@ def test_dense_tiny_counts(h):
 
 
 def test_dense_threads_identical(h):
-    a = nd.run_dense(ncell=12, p=0.5, tstop=15.0, threads=1)
-    b = nd.run_dense(ncell=12, p=0.5, tstop=15.0, threads=2)
+    a = ndn.run_dense(ncell=12, p=0.5, tstop=15.0, threads=1)
+    b = ndn.run_dense(ncell=12, p=0.5, tstop=15.0, threads=2)
     assert a["spikes"] == b["spikes"] and len(a["spikes"]) >= 12
     assert a["compartments"] == 60
     assert _sections(h) == 0
@@ -189,7 +192,7 @@ def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
     outs = {}
     for flag in ([], ["--coreneuron"]):
         out = tmp_path / ("spikes%d.dat" % len(flag))
-        cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "8",
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_dense_cli", "dense", "--ncell", "8",
                "--p", "1.0", "--tstop", "10", "--out", str(out)] + flag
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert p.returncode == 0, p.stderr
@@ -203,7 +206,7 @@ def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
 
 def test_cli_dense(tmp_path, h):
     out = tmp_path / "spikes.dat"
-    cmd = [sys.executable, "-m", "applications.neuron_dense", "dense", "--ncell", "6",
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_dense_cli", "dense", "--ncell", "6",
            "--p", "1.0", "--tstop", "10", "--threads", "2", "--out", str(out)]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -222,6 +225,6 @@ def test_cli_dense(tmp_path, h):
 
 def test_cli_rejects_bad_args(h):
     for extra in (["dense", "--p", "0"], ["gap_ring", "--dt", "-1"]):
-        p = subprocess.run([sys.executable, "-m", "applications.neuron_dense"] + extra,
+        p = subprocess.run([sys.executable, "-m", "benchmarks.peers.neuron_dense_cli"] + extra,
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert p.returncode == 2 and "must be" in p.stderr, p.stderr

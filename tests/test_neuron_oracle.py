@@ -1,4 +1,4 @@
-"""Tests of the NEURON reference models (applications/neuron_models.py).
+"""Tests of the NEURON reference models (benchmarks/peers/neuron_models.py).
 
 They validate the oracle itself: the cable against the analytic steady state,
 the ring network's spiking, HH fixed step vs CVODE, and that the run_*
@@ -20,7 +20,7 @@ if ROOT not in sys.path:
 pytest.importorskip("neuron")
 np = pytest.importorskip("numpy")
 
-from applications import neuron_models as nm  # noqa: E402
+from benchmarks.peers import neuron_models as nm  # noqa: E402
 
 
 def _sections():
@@ -113,7 +113,7 @@ def test_repeated_calls_any_order_leave_no_state():
 
 def test_cli_ringtest(tmp_path):
     out = tmp_path / "spikes.dat"
-    cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest", "--nring", "2",
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest", "--nring", "2",
            "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
            "--threads", "1", "--out", str(out)]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -149,8 +149,8 @@ def test_cli_ringtest_coreneuron(tmp_path):
     outs = {}
     for flag in ([], ["--coreneuron"]):
         out = tmp_path / ("spikes%d.dat" % len(flag))
-        cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest", "--nring", "2",
-               "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
+        cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest",
+               "--nring", "2", "--ncell", "8", "--nbranch", "4", "--ncompart", "1", "--tstop", "20",
                "--out", str(out)] + flag
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, p.stderr
@@ -165,7 +165,7 @@ def test_cli_ringtest_coreneuron(tmp_path):
 
 
 def test_cli_rejects_bad_dt():
-    cmd = [sys.executable, "-m", "applications.neuron_models", "ringtest", "--dt", "0"]
+    cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest", "--dt", "0"]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "--dt" in p.stderr

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from applications import ringtest
-from applications import neuron_models as nm
+from benchmarks.peers import neuron_models as nm
 from myriad import ModelError
 from tests.spike_match import max_error
 

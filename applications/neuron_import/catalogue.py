@@ -46,7 +46,7 @@ POINT = {
     "SEClamp": Point(SEClamp, {name: name for name in ("rs", "dur1", "amp1", "dur2", "amp2", "dur3", "amp3")}),
 }
 
-#: the ringtest-style half gap junction (applications/neuron_mod/halfgap.mod):
+#: the ringtest-style half gap junction (benchmarks/peers/mod/halfgap.mod):
 #: ``i = g * (v - vgap)`` nA with g in uS, vgap filled by ParallelContext.source_var/target_var
 HALF_GAP = "HalfGap"
 #: the spike generator translated to event times (without noise)

@@ -7,7 +7,7 @@ e -65), its 0 end on soma(1); Ra 100, cm 1.
 Gap junctions (conductance ``--ggap`` uS), one per i in 0..ncell-1, between
 cell i's dend(0.9) (exactly the centre of its last segment) and cell
 (i+1) % ncell's soma(0.5).  Each is two HalfGap point processes
-(applications/neuron_mod/halfgap.mod, as applications/neuron_dense.py
+(benchmarks/peers/mod/halfgap.mod, as benchmarks/peers/neuron_dense.py
 builds them): a HalfGap at each end, whose ``vgap`` is the other end's
 voltage, by ``pc.source_var`` / ``pc.target_var`` / ``pc.setup_transfer``.
 Source ids: cell i's soma(0.5) is 2*i, its dend(0.9) is 2*i + 1.
@@ -35,11 +35,11 @@ import sys
 
 from neuron import h
 
-from applications import neuron_dense
+from benchmarks.peers import neuron_mechanisms
 
 import script_harness
 
-neuron_dense.load_mechanisms()
+neuron_mechanisms.load_mechanisms()
 
 h.load_file("stdrun.hoc")
 pc = h.ParallelContext()

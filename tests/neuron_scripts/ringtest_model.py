@@ -1,7 +1,7 @@
 """CoreNEURON ring benchmark, written as a NEURON user's model script.
 
-The model is the one ``applications/neuron_models.py`` builds
-(``_RingCell`` / ``_build_ring_network``): ``--nring`` rings of ``--ncell``
+The model is the one ``benchmarks/peers/neuron_models.py`` builds
+(``_RingCell`` / ``build_ring_network``): ``--nring`` rings of ``--ncell``
 cells; each cell a HH soma (L = diam = 12.6157 um) and a binary tree of
 ``--nbranch`` passive dendrites (dend[0] 200 um, the others 10 um, diam 1,
 nseg ``--ncompart``); an ExpSyn (tau 2, e 0) at dend[0](0.8); cell i of a
@@ -18,7 +18,7 @@ import sys
 from neuron import h
 
 import script_harness
-from applications import neuron_models
+from benchmarks.peers import neuron_models
 
 h.load_file("stdrun.hoc")
 pc = h.ParallelContext()
@@ -33,8 +33,8 @@ args = parser.parse_args(sys.argv[1:])
 
 script_harness.set_run_globals(args)
 
-# the oracle's own builder, so that this script and applications/neuron_models.py cannot drift apart
-model = neuron_models._build_ring_network(h, pc, args.nring, args.ncell, args.nbranch, args.ncompart)
+# the oracle's own builder, so that this script and benchmarks/peers/neuron_models.py cannot drift apart
+model = neuron_models.build_ring_network(h, pc, args.nring, args.ncell, args.nbranch, args.ncompart)
 
 tvec, idvec = script_harness.record_spikes(pc)
 

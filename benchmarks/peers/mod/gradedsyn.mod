@@ -1,6 +1,6 @@
 COMMENT
 Graded (analog, non-spiking) chemical synapse (Myriad oracle,
-applications/neuron_dense.py).
+benchmarks/peers/neuron_dense.py).
 
 Sits on the postsynaptic location; vpre is the presynaptic membrane
 potential, a RANGE variable filled by ParallelContext.source_var /

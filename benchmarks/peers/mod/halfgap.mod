@@ -1,5 +1,5 @@
 COMMENT
-Half of an ohmic gap junction (Myriad oracle, applications/neuron_dense.py).
+Half of an ohmic gap junction (Myriad oracle, benchmarks/peers/neuron_dense.py).
 
 A gap junction of conductance g (uS) between locations a and b is two
 HalfGap point processes: one at a with vgap = v(b), one at b with
