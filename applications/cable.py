@@ -1,4 +1,4 @@
-"""A passive sealed cable clamped at x = 0 (DESIGN.md, CLI 2)."""
+"""A passive sealed cable clamped at x = 0 (docs/architecture.md, CLI 2)."""
 from __future__ import annotations
 
 from myriad import app_cli

@@ -1,4 +1,4 @@
-"""One Hodgkin-Huxley compartment driven by a current step (DESIGN.md, CLI 1)."""
+"""One Hodgkin-Huxley compartment driven by a current step (docs/architecture.md, CLI 1)."""
 from __future__ import annotations
 
 from myriad import app_cli

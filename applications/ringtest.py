@@ -1,4 +1,4 @@
-"""CoreNEURON's ring benchmark (DESIGN.md, CLI 3): rings of ball-and-stick HH cells."""
+"""CoreNEURON's ring benchmark (docs/architecture.md, CLI 3): rings of ball-and-stick HH cells."""
 from __future__ import annotations
 
 from myriad import MechRef, app_cli

@@ -2,7 +2,7 @@
 
     python -m benchmarks.cuda_bench [--threads N] [--quick] [--timeout S]
 
-Every run is the application's CLI in its own process (DESIGN.md's JSON
+Every run is the application's CLI in its own process (docs/architecture.md's JSON
 line).  First, agreement: ``hh_soma`` and ``ringtest`` (backward Euler and
 RK4) on cuda and on openmp with the same dt and integrator, their spike times
 compared (issue 8: within 1e-6 ms).  Then speed: ``ringtest`` with nring 1024,

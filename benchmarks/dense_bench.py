@@ -12,7 +12,7 @@ junction for every unordered pair with probability ``p`` (p = 1, ncell = 1000:
 Each simulation runs in its own subprocess (clean peak RSS):
 
 * Myriad: ``python -m applications.dense --ncell N --p P --tstop T
-  --threads K --dt DT --method backward_euler --out FILE`` (DESIGN.md CLI
+  --threads K --dt DT --method backward_euler --out FILE`` (docs/architecture.md CLI
   contract: last stdout line is JSON with compartments, steps, build_s,
   compile_s, run_s, peak_rss_mb);
 * NEURON: ``python -m benchmarks.peers.neuron_dense_cli dense ... --threads K

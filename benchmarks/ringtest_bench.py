@@ -8,7 +8,7 @@ Each simulation runs in its own subprocess (clean peak RSS, no state shared
 between engines):
 
 * Myriad: ``python -m applications.ringtest ... --method backward_euler
-  --threads K --out FILE`` (DESIGN.md CLI contract: last stdout line is JSON
+  --threads K --out FILE`` (docs/architecture.md CLI contract: last stdout line is JSON
   with compartments, steps, build_s, compile_s, startup_s, run_s,
   peak_rss_mb).  Every Myriad run of one bench shares a cache directory that
   starts empty, so the first one compiles the model and the others load it;

@@ -1,6 +1,6 @@
 """What every model CLI shares: the common options, error handling and the JSON line.
 
-A CLI's last line of output is one JSON object (DESIGN.md); a bad argument or
+A CLI's last line of output is one JSON object (docs/architecture.md); a bad argument or
 model error is one line on stderr and a non-zero exit, never a traceback.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""NEURON reference implementations of the DESIGN.md external-contract models.
+"""NEURON reference implementations of the models of docs/architecture.md's CLI contracts.
 
 These are the test oracle and benchmark baseline for Myriad: ``hh_soma``,
-``cable`` and ``ringtest`` built in NEURON (>= 9) exactly as DESIGN.md
+``cable`` and ``ringtest`` built in NEURON (>= 9) exactly as docs/architecture.md
 ("External contracts") describes them.
 
 ``neuron`` is imported lazily inside the functions, so importing this module
@@ -73,7 +73,7 @@ __all__ = [
 
 def run_hh_soma(amp=0.1, dt=0.025, tstop=100.0, integrator="fixed", secondorder=0,
                 atol=1e-10, rtol=1e-10, hh_table=False):
-    """Single-compartment Hodgkin-Huxley soma (DESIGN.md model 1).
+    """Single-compartment Hodgkin-Huxley soma (docs/architecture.md, CLI 1).
 
     Returns a dict with numpy arrays ``t`` and ``v`` (every step for the fixed
     step method; every CVODE step for ``integrator="cvode"``), ``spikes`` (list
@@ -206,7 +206,7 @@ def cable_steady_state(x_um, L=1000.0, diam=2.0, Ra=100.0, g=1e-4, e=-65.0, amp=
 
 
 def run_cable(nseg=101, dt=0.025, tstop=200.0, method="fixed"):
-    """Passive sealed cable (DESIGN.md model 2).
+    """Passive sealed cable (docs/architecture.md, CLI 2).
 
     ``method``: ``"fixed"`` (backward Euler, NEURON's default), ``"cn"``
     (``secondorder=2``, Crank-Nicolson) or ``"cvode"`` (atol 1e-8).
@@ -292,7 +292,7 @@ def _cable_impl(h, nseg, dt, tstop, method):
 
 
 class _RingCell:
-    """One ringtest cell (DESIGN.md model 3)."""
+    """One ringtest cell (docs/architecture.md, CLI 3)."""
 
     def __init__(self, h, gid, nbranch, ncompart):
         self.gid = gid
@@ -340,7 +340,7 @@ def _ringtest_nseg(h):
 def run_ringtest(nring=16, ncell=8, nbranch=16, ncompart=1, tstop=100.0, dt=0.025,
                  secondorder=0, threads=1, cache_efficient=True, record_soma_gids=(),
                  hh_table=False, coreneuron=False):
-    """CoreNEURON ring benchmark (DESIGN.md model 3) run with ``pc.psolve``,
+    """CoreNEURON ring benchmark (docs/architecture.md, CLI 3) run with ``pc.psolve``,
     in NEURON or (``coreneuron=True``) in CoreNEURON.
 
     Returns ``spikes`` (list of (time, gid) sorted by time then gid),

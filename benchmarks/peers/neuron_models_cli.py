@@ -27,7 +27,7 @@ __all__ = ["main"]
 def _build_parser():
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.peers.neuron_models_cli",
-        description="Run the DESIGN.md reference models in NEURON.")
+        description="Run the reference models of docs/architecture.md in NEURON.")
     sub = p.add_subparsers(dest="model", required=True)
 
     r = sub.add_parser("ringtest", help="CoreNEURON ring benchmark")
