@@ -24,6 +24,8 @@ from myriad.errors import ModelError
 class Engine(ABC):
     """One model compiled by one backend, ready to run contexts."""
 
+    #: the name of the backend that made it
+    backend: ClassVar[str]
     #: the code the backend compiled (C, CUDA C++ or Python for numba)
     source: str
 
@@ -44,8 +46,6 @@ class Engine(ABC):
     def device_stats(self) -> dict:
         """Time spent on the device and copying to and from it."""
         raise ModelError("device_stats(): no cuda run yet")
-
-    backend = "?"
 
 
 class Backend(ABC):
