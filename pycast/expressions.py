@@ -14,8 +14,8 @@ where Python's order and C's agree.
 
 Calls (math and builtin functions, module-level functions, methods) are the
 base class :class:`~pycast.calls.Calls`; :class:`Value` and what else the
-statement translator, the calls and this module share are in
-:mod:`pycast.values` and re-exported here.
+scope, the calls and this module share are in :mod:`pycast.values` and
+re-exported here.
 """
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ _IDENTITY = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in
 class Expressions(Calls):
     """Translates the expressions of one function; ``scope`` knows its names.
 
-    ``scope`` is the function's statement translator: it resolves locals,
-    fields and callees and allocates temporaries (see :mod:`pycast.statements`).
-    Calls are translated by the base class :class:`~pycast.calls.Calls`.
+    ``scope`` is the function's :class:`~pycast.scope.FunctionScope`: it
+    resolves locals, fields and callees and allocates temporaries.  Calls are
+    translated by the base class :class:`~pycast.calls.Calls`.
     """
 
     def __init__(self, scope):

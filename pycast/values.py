@@ -2,9 +2,9 @@
 
 These live apart from :mod:`pycast.expressions` because three modules share
 them: the expression translator and its call half (:mod:`pycast.calls`) build
-them, and the statement translator (:mod:`pycast.statements`) answers names
-with them.
-:mod:`pycast.expressions` re-exports them, as it did before the split.
+them, and the function scope (:mod:`pycast.scope`) answers names with them.
+:mod:`pycast.expressions`, which defined them before the split, re-exports
+``Value``, ``Callee``, ``Pending`` and ``literal``.
 """
 from __future__ import annotations
 
