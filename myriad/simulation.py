@@ -79,7 +79,7 @@ class Simulation:
             raise ModelError("the model has no nodes")
         self.model, self.method, self.dt, self.threads = model, method, float(dt), threads
         self.backend, self.check_stability, self.progress = backend, check_stability, progress
-        self._resume: dict | None = None
+        self._resume: checkpoint.State | None = None
         start = time.perf_counter()
         self.analysis = analyse(model)
         self._c_source = generate(self.analysis)      # also the flat cache's key for the classes
@@ -201,7 +201,7 @@ class Simulation:
         Raises NonFiniteError, carrying the run up to then, when a state
         becomes NaN or infinite (checked every myriad.context.CHECK_EVERY steps)."""
         state, self._resume = self._resume, None
-        first = int(state["step"]) if state is not None else 0
+        first = state.step if state is not None else 0
         nsteps = self.steps_for(tstop) - first
         if nsteps < 0:
             raise ModelError(f"tstop {tstop} ms is before the loaded state's time, {first * self.dt:g} ms")
@@ -236,5 +236,9 @@ class Simulation:
         checkpoint.save(path, ctx, self._last_step, self._checkpoint_key())
 
     def load_state(self, path) -> None:
-        """Make the next ``run`` continue from the state ``save_state`` wrote."""
-        self._resume = checkpoint.load(path, self._checkpoint_key(), self.method, self.dt, self._backend.layout)
+        """Make the next ``run`` continue from the state ``save_state`` wrote
+        (ModelError, naming the file and the field, for a file that cannot be
+        read or whose arrays do not fit this simulation or its solver)."""
+        template = self._context(0)[0]          # the shapes and dtypes a run's context has
+        self._resume = checkpoint.load(path, self._checkpoint_key(), self.method, self.dt, self._backend.layout,
+                                       template, MAX_STEPS)
