@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from myriad import plotting
+from myriad import npz, plotting
 from myriad.abi import Context
 from myriad.context import Record
 from myriad.errors import ModelError
@@ -54,15 +54,13 @@ class Result:
 
     @classmethod
     def load(cls, path) -> "Result":
-        """A result ``save`` wrote."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read a result from {path}: {exc}") from None
+        """A result ``save`` wrote; ModelError, naming the file and the field, for
+        a file that cannot be read or whose arrays are not a result's."""
+        arrays = npz.read(path, f"cannot read a result from {path}")
         if not {"t", "spike_times", "spike_gids"} <= set(arrays):
             raise ModelError(f"{path} is not a saved Myriad result")
         labels = [name.split(":", 1)[1] for name in arrays if name.startswith("trace:")]
+        _check_saved(path, arrays, labels)
         return cls(t=arrays["t"], traces={label: arrays[f"trace:{label}"] for label in labels},
                    trace_times={label: arrays[f"time:{label}"] for label in labels},
                    spike_times=arrays["spike_times"], spike_gids=arrays["spike_gids"])
@@ -97,6 +95,48 @@ class Result:
         if path is not None:
             plotting.save(fig, path)
         return fig
+
+
+#: the dtype kinds a saved result's vectors may have (Myriad writes float64 and
+#: int64; a Result built by hand may hold other numbers)
+_NUMBERS, _INTEGERS = "fiu", "iu"
+
+
+def _check_saved(path, arrays: dict, labels: list[str]) -> None:
+    """Refuse a saved result whose arrays are not a result's: t, spike_times and
+    every trace's time axis finite vectors of numbers, spike_gids a vector of
+    integers as long as spike_times, every trace a vector of numbers (NaN
+    allowed: a run that blew up keeps its last values) as long as its time
+    axis, and no time axis without its trace."""
+    def vector(name: str, kinds: str = _NUMBERS, finite: bool = False) -> None:
+        value = arrays[name]
+        if value.dtype.kind not in kinds or value.ndim != 1:
+            what = "integers" if kinds == _INTEGERS else "numbers"
+            raise ModelError(f"Result.load: {path}: field {name!r} must be a vector of {what}, "
+                             f"got {value.dtype} of shape {value.shape}")
+        if finite and not np.isfinite(value).all():
+            raise ModelError(f"Result.load: {path}: field {name!r} must be finite, "
+                             f"got {value[~np.isfinite(value)][0].item()!r}")
+
+    def same_length(name: str, of: str) -> None:
+        if len(arrays[name]) != len(arrays[of]):
+            raise ModelError(f"Result.load: {path}: field {name!r} has {len(arrays[name])} entries but "
+                             f"{of!r} has {len(arrays[of])}")
+
+    vector("t", finite=True)
+    vector("spike_times", finite=True)
+    vector("spike_gids", _INTEGERS)
+    same_length("spike_gids", "spike_times")
+    for label in labels:
+        if f"time:{label}" not in arrays:
+            raise ModelError(f"Result.load: {path}: trace {label!r} has no field 'time:{label}'")
+        vector(f"trace:{label}")
+        vector(f"time:{label}", finite=True)
+        same_length(f"trace:{label}", f"time:{label}")
+    for name in arrays:
+        label = name.split(":", 1)[1] if name.startswith("time:") else None
+        if label is not None and label not in labels:
+            raise ModelError(f"Result.load: {path}: field {name!r} has no trace {f'trace:{label}'!r}")
 
 
 def assemble(ctx: Context, records: list[Record], rows: list[tuple[int, int]], dt: float, first: int, done: int,
