@@ -20,7 +20,7 @@ from tests.spike_match import max_error
 
 pytest.importorskip("neuron")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "neuron_scripts"
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: arguments that keep each model small, and the compartments they give
 SMALL = {
     "hh_soma": ([], 1),

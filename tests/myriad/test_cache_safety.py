@@ -26,7 +26,7 @@ from myriad.backends.c.toolchain import c_toolchain
 from myriad.cache import libraries, store
 from tests.linear_models import Cell, Leak
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def build(source: str) -> Path:
