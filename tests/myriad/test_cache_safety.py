@@ -239,6 +239,7 @@ print(json.dumps({{"compiles": libraries.stats.compiles, "u": u.tolist(),
 '''
 
 
+@pytest.mark.slow
 def test_eight_processes_building_one_new_model_compile_it_once(tmp_path, private_cache):
     name, e = _drift_module(tmp_path)
     script = tmp_path / "racer.py"

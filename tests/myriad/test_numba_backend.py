@@ -21,6 +21,8 @@ from applications.neuro import DensityChannel, IClamp, Network
 from tests.dense_models import gap_ring
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: every test here shares the module's ``results``, which compiles every case on numba (minutes)
+pytestmark = pytest.mark.slow
 
 
 class GatedIonChannel(DensityChannel):
