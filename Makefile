@@ -3,7 +3,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 OUT ?= out
 
-.PHONY: run test bench clean
+.PHONY: run test quick bench clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(VPY) -m pytest -q
+
+# the quick loop while working: every test but those marked slow
+quick: $(VENV)/.installed-test
+	$(VPY) -m pytest -q -m "not slow"
 
 bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench

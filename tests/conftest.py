@@ -1,8 +1,26 @@
-"""Shared test set-up: a private compiled-model cache for the whole session."""
+"""Shared test set-up: import paths, and a private compiled-model cache for the whole session.
+
+The tests sit in folders by layer (pycast/, myriad/, applications/, peers/,
+benchmarks/); the helpers they share stay in this folder.  Two entries on
+sys.path make both ways they are imported work under any way of starting pytest:
+the checkout's root, for ``tests.linear_models`` and so that ``myriad``,
+``pycast``, ``applications`` and ``benchmarks`` are this checkout's packages and
+never the test folders of the same names; and this folder, for the bare
+``import pycast_models`` / ``from ctools import ...`` of tests/pycast.
+"""
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+for _path in (str(TESTS), str(ROOT)):          # ROOT ends up first
+    if _path in sys.path:
+        sys.path.remove(_path)
+    sys.path.insert(0, _path)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,7 @@
 """What every model script in tests/neuron_scripts shares: its common options, run settings and spike file.
 
 The scripts differ only in the model they build; the tests
-(tests/test_from_neuron.py) drive all of them the same way, through one
+(tests/applications/test_from_neuron.py) drive all of them the same way, through one
 command-line contract (``--dt --tstop --secondorder --out --hh-table
 --seed``), and compare the spike files they write with the ones
 ``python -m applications.from_neuron`` writes.  Keeping that contract and the

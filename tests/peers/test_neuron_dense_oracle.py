@@ -18,10 +18,11 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 np = pytest.importorskip("numpy")
 
@@ -185,6 +186,7 @@ def test_dense_threads_identical(h):
     assert _sections(h) == 0
 
 
+@pytest.mark.slow
 def test_cli_dense_coreneuron_equals_neuron(tmp_path, h):
     """CoreNEURON (mod files built with nrnivmodl -coreneuron) runs the dense
     model's transfers: the same spikes as NEURON's.  In subprocesses, since

@@ -18,9 +18,10 @@ import pytest
 
 from tests.spike_match import max_error
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "neuron_scripts"
 
 
@@ -65,22 +66,26 @@ def _check_against_neuron(tmp_path, script, *args, before=90.0):
     return ours, our_error, neuron_error
 
 
+@pytest.mark.slow
 def test_ringtest_same_spikes_and_at_least_as_accurate(tmp_path):
     ours, _, _ = _check_against_neuron(tmp_path, "ringtest_model.py")
     assert {g for _, g in ours} == set(range(128))
     assert (tmp_path / "myriad_spk1.std").read_text().splitlines()[0].count("\t") == 1
 
 
+@pytest.mark.slow
 def test_random_tree_with_3d_points_and_nseg(tmp_path):
     ours, _, _ = _check_against_neuron(tmp_path, "random_tree.py")
     assert len(ours) >= 16
 
 
+@pytest.mark.slow
 def test_gap_junction_ring(tmp_path):
     ours, _, _ = _check_against_neuron(tmp_path, "gap_ring.py")
     assert len({g for _, g in ours}) >= 4
 
 
+@pytest.mark.slow
 def test_unsupported_mechanisms_are_named_with_their_place(tmp_path):
     proc, _ = myriad_cli(tmp_path, "unsupported.py")
     assert proc.returncode == 2
@@ -217,6 +222,7 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
     assert net_stim_times(SimpleNamespace(start=-1.0, interval=10.0, number=5), 30.0) == []
 
 
+@pytest.mark.slow
 def test_hoc_template_cells(tmp_path):
     """Cells from a hoc template (hoc sections, hoc NetCons, a branch at an
     interior point, hoc's IClamp ``del``), as most ModelDB models are written."""

@@ -94,6 +94,7 @@ def test_all_to_all_gap_junctions_use_the_core_and_match_exact_elimination(pivot
     assert np.abs(v - v_exact).max() < 1e-5      # 1e-12 residuals, amplified through spikes
 
 
+@pytest.mark.slow
 def test_dense_results_are_bitwise_identical_on_one_and_two_threads():
     runs = [_dense_traces(100, threads=k, p=0.9) for k in (1, 2)]
     assert len(runs[0][0].flat.program.core) > 0
@@ -157,6 +158,7 @@ def test_calcium_current_fills_a_compartment_that_the_pump_drains_as_the_closed_
     assert np.abs(res[cai] - expected).max() < 1e-6 * expected.max()
 
 
+@pytest.mark.neuron
 def test_exp2syn_matches_neuron():
     neuron = pytest.importorskip("neuron")
     h = neuron.h

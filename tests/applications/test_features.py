@@ -227,6 +227,7 @@ def test_feature_distance_rejects_bad_specifications(spec, message):
 
 # --- against NEURON -----------------------------------------------------------------
 
+@pytest.mark.neuron
 def test_hh_soma_features_agree_with_neuron():
     """NEURON's hh soma and Myriad's hh_soma (both backward Euler, dt 0.025 ms,
     usetable_hh = 0) give the same traces to about 1e-9 mV, so their features agree as

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from myriad import atomic
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHUNK, CHUNKS = 1 << 20, 16
 
 WRITER = f'''import sys, time

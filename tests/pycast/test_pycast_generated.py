@@ -700,6 +700,7 @@ SETTINGS = settings(max_examples=BATCHES, deadline=None, derandomize=True, datab
                                            HealthCheck.large_base_example])
 
 
+@pytest.mark.slow
 def test_generated_programs_agree_with_python(tmp_path):
     checked_functions: set[str] = set()
     counts = {"compared": 0, "skipped": 0}

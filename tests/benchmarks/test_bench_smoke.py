@@ -11,10 +11,11 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 
 from benchmarks import cuda_bench, dense_bench, ringtest_bench, search_bench  # noqa: E402
@@ -28,6 +29,7 @@ def _record(capsys, main, argv):
     return record
 
 
+@pytest.mark.slow
 def test_ringtest_bench_smoke(capsys):
     record = _record(capsys, ringtest_bench.main,
                      ["--nring", "1", "--nbranch", "2", "--ncompart", "1", "--tstop", "10",
@@ -42,6 +44,7 @@ def test_ringtest_bench_smoke(capsys):
     assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
 
 
+@pytest.mark.slow
 def test_dense_bench_smoke(capsys):
     record = _record(capsys, dense_bench.main,
                      ["--ncell", "4", "--tstop", "5", "--threads", "1"])
@@ -50,6 +53,7 @@ def test_dense_bench_smoke(capsys):
     assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
 
 
+@pytest.mark.slow
 def test_search_bench_smoke(capsys):
     record = _record(capsys, search_bench.main, ["--quick"])
     assert {(r["engine"], r["K"]) for r in record["runs"]} >= {
@@ -62,6 +66,7 @@ def test_search_bench_smoke(capsys):
     assert record["min_agreement"] >= 0.75
 
 
+@pytest.mark.slow
 def test_cuda_bench_smoke(capsys, monkeypatch):
     """The GPU benchmark's logic on the CUDA code emulated on the CPU: every run
     succeeds, the agreement rows hold, the speed rows have their ratios."""

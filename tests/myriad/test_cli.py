@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEYS = {"compartments", "steps", "build_s", "compile_s", "run_s", "peak_rss_mb"}
 
 
@@ -42,6 +42,7 @@ def test_cable_csv(tmp_path):
     assert record["compartments"] == 11
 
 
+@pytest.mark.slow
 def test_ringtest_spike_file(tmp_path):
     out = tmp_path / "spk.dat"
     record = _json(_cli("ringtest", "--nring", "2", "--ncell", "4", "--nbranch", "4", "--ncompart", "2",
@@ -54,6 +55,7 @@ def test_ringtest_spike_file(tmp_path):
     assert record["compartments"] == 8 * (1 + 4 * 2)
 
 
+@pytest.mark.slow
 def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
     files, records = [], []
     for threads in ("1", "2"):

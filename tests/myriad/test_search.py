@@ -24,6 +24,7 @@ def _run(problem, name="cmaes", budget=120, **kw):
 
 # --- the whole harness on hh_soma ------------------------------------------------------
 
+@pytest.mark.slow
 def test_fit_hh_recovers_the_hidden_conductances(capsys):
     assert fit_hh.main(["--no-progress"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -59,6 +60,7 @@ def test_each_evaluation_is_what_its_parameter_set_gives_alone():
     assert outcome.best_objective == table["objective"].min()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, options", [("cmaes", {"popsize": 12}), ("de", {"popsize": 5}), ("lhs", {}),
                                            ("random", {}), ("grid", {})])
 def test_a_seed_fixes_the_search_whatever_the_batching_and_threads(name, options):
@@ -226,6 +228,7 @@ def test_paths_reach_copied_cells():
 
 # --- table, plot, CLI ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_table_saves_as_csv_and_parquet_and_plots(tmp_path):
     outcome = _run(fit_hh.problem(), "random", 20, seed=1, batch=3, generation=7)
     outcome.save(tmp_path / "t.csv")
@@ -294,6 +297,7 @@ table = "out/fit.csv"
 """
 
 
+@pytest.mark.slow
 def test_myriad_search_runs_a_toml_file(tmp_path, capsys):
     (tmp_path / "fit.toml").write_text(CONFIG)
     myriad_main(["search", str(tmp_path / "fit.toml"), "--no-progress"])

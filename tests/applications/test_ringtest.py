@@ -7,6 +7,7 @@ from benchmarks.peers import neuron_models as nm
 from myriad import ModelError
 from tests.spike_match import max_error
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 
 SMALL = dict(nring=16, ncell=8, nbranch=16, ncompart=1)
@@ -30,6 +31,7 @@ def neuron_runs():
     return reference, default
 
 
+@pytest.mark.slow
 def test_same_spikes_as_neuron_and_at_least_as_accurate(neuron_runs):
     reference, default = neuron_runs
     res, _ = _myriad()

@@ -26,7 +26,7 @@ from myriad.backends.c.toolchain import c_toolchain
 from myriad.cache import libraries, store
 from tests.linear_models import Cell, Leak
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def build(source: str) -> Path:
@@ -239,6 +239,7 @@ print(json.dumps({{"compiles": libraries.stats.compiles, "u": u.tolist(),
 '''
 
 
+@pytest.mark.slow
 def test_eight_processes_building_one_new_model_compile_it_once(tmp_path, private_cache):
     name, e = _drift_module(tmp_path)
     script = tmp_path / "racer.py"

@@ -8,6 +8,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
+#: a LocalCluster starts worker processes: seconds per test
+pytestmark = pytest.mark.slow
 
 from applications import fit_hh  # noqa: E402
 from myriad import search  # noqa: E402

@@ -73,6 +73,7 @@ def _ring_run(net, synapses):
     return res, [res[n] for n in names]
 
 
+@pytest.mark.slow
 def test_copies_run_bitwise_like_cells_built_one_by_one():
     built, copied = _ring_run(*_one_by_one(4)), _ring_run(*_copied(4)[:2])
     assert len(built[0].spike_times) > 0
@@ -177,6 +178,7 @@ def _branched(many: bool):
     return [result[label] for label in labels], net.compartments
 
 
+@pytest.mark.slow
 def test_sections_made_at_once_equal_sections_made_one_by_one():
     (many, n_many), (single, n_single) = _branched(True), _branched(False)
     assert n_many == n_single == 15

@@ -14,6 +14,7 @@ def _hh_parameter_sets(k, seed=7):
             "gl": rng.uniform(1e-4, 6e-4, k)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, threads", [("backward_euler", 1), ("backward_euler", 2), ("rk4", 2)])
 def test_each_of_256_instances_is_bitwise_its_own_run(method, threads):
     net, soma, clamp = hh_soma.build(amp=0.1)

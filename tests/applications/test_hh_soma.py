@@ -5,6 +5,7 @@ import pytest
 from applications import hh_soma
 from benchmarks.peers import neuron_models as nm
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 
 

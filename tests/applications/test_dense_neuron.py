@@ -4,6 +4,8 @@ file compiled with nrnivmodl; benchmarks/peers/neuron_dense.py)."""
 import numpy as np
 import pytest
 
+#: slow: nrnivmodl builds the MOD files for the first test, and each test runs NEURON's CVODE
+pytestmark = [pytest.mark.neuron, pytest.mark.slow]
 pytest.importorskip("neuron")
 neuron_dense = pytest.importorskip("benchmarks.peers.neuron_dense")
 

@@ -56,6 +56,8 @@ def emulated(monkeypatch):
 
 # --- nvcc, no GPU needed ----------------------------------------------------------------------
 
+@pytest.mark.slow
+@pytest.mark.nvcc
 @needs_nvcc
 @pytest.mark.parametrize("model", ["hh_soma", "ringtest", "dense"])
 def test_the_generated_cuda_compiles_with_nvcc(model, monkeypatch):
@@ -100,6 +102,7 @@ def _same(a, b, labels):
         assert np.array_equal(a[label], b[label]) and np.array_equal(a.time(label), b.time(label))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, method, dt, tstop", CASES)
 def test_the_emulated_cuda_code_computes_the_openmp_results_bit_for_bit(emulated, model, method, dt, tstop):
     sim, ours, labels = _run(model, "cuda", tstop, method=method, dt=dt, threads=3)
@@ -111,6 +114,7 @@ def test_the_emulated_cuda_code_computes_the_openmp_results_bit_for_bit(emulated
         assert sim.last_context.c.core_iterations > 0      # the core's Krylov solve ran on the "device"
 
 
+@pytest.mark.slow
 def test_a_full_spike_buffer_is_drained_between_launches(emulated, monkeypatch):
     monkeypatch.setattr(cuda_runtime, "SPIKE_BUFFER", 5)
     sim, ours, labels = _run("ringtest", "cuda", 60.0, threads=2)
@@ -136,6 +140,7 @@ def test_batched_instances_run_on_the_cuda_backend(emulated):
     assert len(set(counts)) > 1       # the instances differ
 
 
+@pytest.mark.slow
 def test_a_search_runs_its_batches_on_the_cuda_backend(emulated):
     from applications import fit_hh
     from myriad import search
@@ -203,6 +208,8 @@ def gpu(monkeypatch):
     return _gpu_or_skip()
 
 
+@pytest.mark.slow
+@pytest.mark.nvcc
 @pytest.mark.parametrize("model, method, dt, tstop", CASES)
 def test_on_a_gpu_spike_times_agree_with_openmp_to_1e_6_ms(gpu, model, method, dt, tstop):
     _, ours, labels = _run(model, "cuda", tstop, method=method, dt=dt)
@@ -214,6 +221,8 @@ def test_on_a_gpu_spike_times_agree_with_openmp_to_1e_6_ms(gpu, model, method, d
         np.testing.assert_allclose(ours[label], theirs[label], rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
+@pytest.mark.nvcc
 def test_without_a_gpu_running_cuda_says_what_is_missing(monkeypatch):
     if NVCC is None:
         pytest.skip("nvcc is not on PATH, so no cuda library can be built to try")

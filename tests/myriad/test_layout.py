@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("applications", "myriad", "pycast", "benchmarks")
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 300

@@ -13,10 +13,11 @@ import json
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+pytestmark = pytest.mark.neuron
 pytest.importorskip("neuron")
 np = pytest.importorskip("numpy")
 

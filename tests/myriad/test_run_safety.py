@@ -32,7 +32,9 @@ def _backend(backend, monkeypatch):
     return backend
 
 
-@pytest.mark.parametrize("backend, threads", [("openmp", 1), ("openmp", 2), ("numba", 1), ("cuda-emulated", 3)])
+# slow: numba compiles its solver on first use (a minute)
+@pytest.mark.parametrize("backend, threads", [("openmp", 1), ("openmp", 2),
+                                              pytest.param("numba", 1, marks=pytest.mark.slow), ("cuda-emulated", 3)])
 def test_a_blow_up_stops_with_the_step_time_and_variable_and_keeps_the_run_so_far(backend, threads, monkeypatch):
     backend = _backend(backend, monkeypatch)
     _, sim = _ring(method="rk4", dt=0.05, check_stability=False, backend=backend, threads=threads)
@@ -59,8 +61,11 @@ def test_rk4_refuses_the_unstable_dt_unless_told_not_to_check():
 
 # --- checkpoints --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, dt, backend, threads", [("backward_euler", 0.025, "openmp", 2),
-                                                          ("backward_euler", 0.025, "numba", 1),
+# slow: numba as above; two threads whose barriers wait long on a busy machine
+@pytest.mark.parametrize("method, dt, backend, threads", [pytest.param("backward_euler", 0.025, "openmp", 2,
+                                                                       marks=pytest.mark.slow),
+                                                          pytest.param("backward_euler", 0.025, "numba", 1,
+                                                                       marks=pytest.mark.slow),
                                                           ("backward_euler", 0.025, "cuda-emulated", 3),
                                                           ("rk4", 0.0025, "openmp", 1)])
 def test_a_run_continued_from_a_checkpoint_is_bitwise_the_uninterrupted_run(tmp_path, method, dt, backend,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: arguments that keep each model small, and the compartments they give
 SMALL = {
     "hh_soma": ([], 1),
@@ -58,6 +58,8 @@ def test_cuda_compile_only_emulated(name, capsys, monkeypatch):
     assert record["method"] == "rk4" and record["dt"] == 0.01
 
 
+@pytest.mark.slow
+@pytest.mark.nvcc
 @pytest.mark.skipif(shutil.which("nvcc") is None,
                     reason="nvcc is not on PATH: the real CUDA compile needs NVIDIA's CUDA toolkit")
 def test_cuda_compile_only_with_nvcc_needs_no_gpu(capsys, monkeypatch):
@@ -113,6 +115,7 @@ def test_cuda_compile_only_with_a_bad_myriad_nvcc_is_one_line(capsys, monkeypatc
     assert f"MYRIAD_NVCC={str(fake)!r} is not an executable file" in line
 
 
+@pytest.mark.neuron
 def test_from_neuron_compile_only(tmp_path):
     pytest.importorskip("neuron")
     # its own process: the script's gids and sections stay in NEURON

@@ -20,7 +20,9 @@ from applications import hh_soma, ringtest
 from applications.neuro import DensityChannel, IClamp, Network
 from tests.dense_models import gap_ring
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: every test here shares the module's ``results``, which compiles every case on numba (minutes)
+pytestmark = pytest.mark.slow
 
 
 class GatedIonChannel(DensityChannel):

@@ -68,6 +68,7 @@ def test_results_identical_for_one_and_two_threads_with_loops():
     assert np.array_equal(one, two)
 
 
+@pytest.mark.slow
 def test_backward_euler_on_a_chain_of_60000_nodes_matches_the_thomas_algorithm():
     """Large enough that products of node indices overflow 32 bits."""
     from myriad import Model

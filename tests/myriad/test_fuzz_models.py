@@ -12,6 +12,7 @@ import math
 
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
+import pytest
 
 from myriad import ModelError, SimulationError
 from applications.neuro import HH, ExpSyn, IClamp, Network, Pas
@@ -170,6 +171,7 @@ def _examples(test):
     return test
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @_examples
 @given(case=cases())
