@@ -7,8 +7,9 @@ because loading a library from it runs its code.
 
 An entry is the files that share a stem: ``model-KEY.so`` with its ``.sha256``,
 ``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``
-(myriad.cache.libraries), or a flattened model ``flat-KEY.pickle``
-(myriad.cache.flat); temporaries of an entry are named after its stem too.
+(myriad.cache.libraries), or a flattened model ``flat-KEY.npz``
+(myriad.cache.flat; ``flat-KEY.pickle`` in earlier versions, no longer read);
+temporaries of an entry are named after its stem too.
 After each build the entries are kept within ``$MYRIAD_CACHE_MAX_MB`` (default
 2048 MiB) by removing the least recently used (loading an entry marks it
 used), never the one just built nor one a running build holds, and the
@@ -42,7 +43,7 @@ DEFAULT_MAX_MB = 2048
 STALE_S = 600.0
 
 _STEM = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{32}")
-_PAYLOADS = (".so", ".pickle")
+_PAYLOADS = (".so", ".npz", ".pickle")
 
 
 def cache_dir() -> Path:
@@ -236,7 +237,7 @@ def usage() -> Usage:
     root = cache_dir()
     entries, _ = _scan(root)
     suffixes = [{p.suffix for p in e.sizes} for e in entries.values()]
-    return Usage(root, sum(".so" in s for s in suffixes), sum(".pickle" in s for s in suffixes),
+    return Usage(root, sum(".so" in s for s in suffixes), sum(bool({".npz", ".pickle"} & s) for s in suffixes),
                  sum(sum(e.sizes.values()) for e in entries.values()), max_bytes())
 
 
