@@ -2,8 +2,14 @@
 models are kept, who may write there, and how it is kept within its size cap.
 
 The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``, else
-``~/.cache/myriad``) is private to the user (0700) and refused otherwise,
-because loading a library from it runs its code.
+``~/.cache/myriad``) is private to the user, because loading a library from
+it runs its code: it is created 0700, and it is refused (BuildError naming
+the directory and the fix) when it is owned by another user or writable by
+group or others, and when any directory above it is owned by someone other
+than the user or root, or writable by group or others without being sticky
+(like /tmp) with the next directory down owned by the user.  That is the rule
+ssh and sudo apply: whoever could rename a directory on the path could swap
+the cache between a check and a load.
 
 An entry is the files that share a stem: ``model-KEY.so`` with its ``.sha256``,
 ``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``
@@ -65,7 +71,44 @@ def cache_dir() -> Path:
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise BuildError(f"cache directory {path} is writable by others; run 'chmod 700 {path}' "
                          f"or set MYRIAD_CACHE_DIR")
+    _check_above(path)
     return path
+
+
+def _check_above(path: Path) -> None:
+    """Refuse ``path`` when a directory above it, on the path as given or on the
+    one it resolves to, lets anyone but the user and root replace what is below."""
+    uid = os.getuid()
+    given = path.absolute()
+    try:
+        chains = dict.fromkeys([given, given.resolve()])
+        for chain in chains:
+            _check_chain(path, chain, uid)
+    except (OSError, RuntimeError) as exc:
+        raise BuildError(f"cannot check the directories above the cache directory {path} ({exc}); "
+                         f"set MYRIAD_CACHE_DIR to a directory of your own") from None
+
+
+def _check_chain(path: Path, chain: Path, uid: int) -> None:
+    """The rule of the module's docstring for each directory above ``chain``."""
+    child = chain
+    for parent in chain.parents:
+        info = parent.stat()
+        if info.st_uid not in (uid, 0):
+            raise BuildError(f"cache directory {path}: {parent} above it is owned by another user "
+                             f"(uid {info.st_uid}), who could replace the cache; set MYRIAD_CACHE_DIR "
+                             f"to a directory whose parents only you and root own")
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not info.st_mode & stat.S_ISVTX:
+                raise BuildError(f"cache directory {path}: {parent} above it is writable by group or "
+                                 f"others, who could replace the cache; run 'chmod go-w {parent}' or set "
+                                 f"MYRIAD_CACHE_DIR to a directory whose parents only you and root can write")
+            owner = child.lstat().st_uid
+            if owner != uid:
+                raise BuildError(f"cache directory {path}: {child} is in the shared directory {parent} "
+                                 f"but belongs to another user (uid {owner}), who could replace the cache; "
+                                 f"set MYRIAD_CACHE_DIR to a directory of your own")
+        child = parent
 
 
 def max_bytes() -> float:

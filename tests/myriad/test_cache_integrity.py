@@ -276,3 +276,84 @@ def test_a_numba_module_file_that_differs_from_its_source_is_written_again(priva
     del sys.modules[module.__name__]
     assert engine.load(text).VALUE == module.VALUE
     assert path.read_text() == text
+
+
+# --- the directories above the cache -----------------------------------------------------
+
+def _cache_below(monkeypatch, top: Path, *parts: str) -> Path:
+    path = top.joinpath(*parts)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", str(path))
+    return path
+
+
+@pytest.mark.parametrize("mode", [0o770, 0o707, 0o777])
+def test_a_parent_writable_by_others_is_refused_with_the_fix(tmp_path, monkeypatch, mode):
+    cache = _cache_below(monkeypatch, tmp_path, "shared", "mine", "cache")
+    (tmp_path / "shared").chmod(mode)
+    with pytest.raises(BuildError) as err:
+        store.cache_dir()
+    message = str(err.value)
+    assert "\n" not in message and str(cache) in message
+    assert f"{tmp_path / 'shared'} above it is writable by group or others" in message
+    assert f"chmod go-w {tmp_path / 'shared'}" in message and "MYRIAD_CACHE_DIR" in message
+
+
+def test_a_sticky_parent_with_the_users_own_child_is_accepted(tmp_path, monkeypatch):
+    cache = _cache_below(monkeypatch, tmp_path, "tmp", "mine", "cache")
+    (tmp_path / "tmp").chmod(0o1777)
+    assert store.cache_dir() == cache
+
+
+def test_a_cache_reached_through_a_symlink_is_checked_where_it_leads(tmp_path, monkeypatch):
+    real = tmp_path / "open" / "cache"
+    real.mkdir(parents=True, mode=0o700)
+    (tmp_path / "open").chmod(0o777)
+    (tmp_path / "safe").mkdir(mode=0o700)
+    (tmp_path / "safe" / "cache").symlink_to(real)
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", str(tmp_path / "safe" / "cache"))
+    with pytest.raises(BuildError, match=f"{tmp_path / 'open'} above it is writable by group or others"):
+        store.cache_dir()
+
+
+@needs_root
+def test_a_parent_owned_by_another_user_is_refused(tmp_path, monkeypatch):
+    cache = _cache_below(monkeypatch, tmp_path, "theirs", "cache")
+    (tmp_path / "theirs").chmod(0o755)
+    os.chown(tmp_path / "theirs", NOBODY, NOBODY)
+    with pytest.raises(BuildError) as err:
+        store.cache_dir()
+    message = str(err.value)
+    assert "\n" not in message and str(cache) in message
+    assert f"{tmp_path / 'theirs'} above it is owned by another user (uid {NOBODY})" in message
+    assert "MYRIAD_CACHE_DIR" in message
+
+
+@needs_root
+def test_another_users_entry_in_a_sticky_parent_is_refused(tmp_path, monkeypatch):
+    """In a sticky directory, the owner of an entry can still replace it: here a
+    symlink of another user's, in /tmp's place, leads to a cache of the user's own."""
+    real = _cache_below(monkeypatch, tmp_path, "safe", "cache")
+    sticky = tmp_path / "tmp"
+    sticky.mkdir(mode=0o1777)
+    sticky.chmod(0o1777)
+    link = sticky / "cache"
+    link.symlink_to(real)
+    os.lchown(link, NOBODY, NOBODY)
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", str(link))
+    with pytest.raises(BuildError) as err:
+        store.cache_dir()
+    assert f"{link} is in the shared directory {sticky} but belongs to another user (uid {NOBODY})" in str(err.value)
+    os.lchown(link, os.getuid(), os.getgid())
+    assert store.cache_dir() == link
+
+
+@needs_root
+def test_the_root_owned_system_directories_above_the_cache_are_accepted(tmp_path, monkeypatch):
+    """/ and /tmp belong to root, which may own a parent (as for ssh and sudo)."""
+    top = tmp_path / "root_owned"
+    top.mkdir(mode=0o755)
+    cache = _cache_below(monkeypatch, top, "cache")
+    os.chown(top, 0, 0)
+    assert store.cache_dir() == cache
