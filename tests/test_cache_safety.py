@@ -306,7 +306,7 @@ def test_the_entry_just_built_and_one_a_running_build_holds_stay(monkeypatch, pr
         assert d.exists() and a.exists() and partial.exists()
         assert not any(p.exists() for p in files_b)
     assert store.sweep(private_cache) == [stem_a, d.name.split(".")[0]]
-    assert not list(private_cache.iterdir())
+    assert [p.name for p in private_cache.iterdir()] == [store.TAG]
     model = Model()
     model.add_mechanism(Leak, model.add_node(Cell))
     Simulation(model)           # stores the flattened model: an entry just built, with no lock
@@ -366,12 +366,12 @@ def test_cache_clear_removes_all_but_what_a_running_build_holds(capsys, private_
         fcntl.flock(held, fcntl.LOCK_EX)
         cli.main(["cache", "clear"])
         out = capsys.readouterr().out
-        assert set(private_cache.iterdir()) == {*_entry(b), nrnivmodl_running}
+        assert set(private_cache.iterdir()) == {*_entry(b), nrnivmodl_running, private_cache / store.TAG}
         assert "removed 8 files" in out
         assert f"kept 6 files that running processes are writing: .nrnmech-build-q1w2e3r4, {stem_b}\n" in out
     cli.main(["cache", "clear"])
     assert "removed 5 files" in capsys.readouterr().out
-    assert list(private_cache.iterdir()) == [nrnivmodl_running]
+    assert set(private_cache.iterdir()) == {nrnivmodl_running, private_cache / store.TAG}
 
 
 # --- build errors ----------------------------------------------------------------------------

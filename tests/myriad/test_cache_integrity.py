@@ -357,3 +357,107 @@ def test_the_root_owned_system_directories_above_the_cache_are_accepted(tmp_path
     cache = _cache_below(monkeypatch, top, "cache")
     os.chown(top, 0, 0)
     assert store.cache_dir() == cache
+
+
+# --- the tag, and what clear removes ------------------------------------------------------
+
+def _tag_ok(path: Path) -> bool:
+    return (path / store.TAG).read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_a_new_cache_is_tagged(tmp_path, monkeypatch):
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    assert _tag_ok(store.cache_dir())
+
+
+def _old_cache(path: Path) -> list[Path]:
+    """What an earlier version left: entries, flattened pickles, numba and NEURON builds, temporaries."""
+    stem = f"model-{secrets.token_hex(16)}"
+    files = [path / f"{stem}.{suffix}" for suffix in ("so", "sha256", "c", "lock")]
+    files += [path / f"flat-{secrets.token_hex(16)}.pickle", path / "tmpq1w2e3r4.so.tmp",
+              path / "numba" / "myriad_numba_0.py", path / f"nrnmech-{secrets.token_hex(10)}" / "x86_64" / "a.so"]
+    for file in files:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(b"x")
+    old = time.time() - store.STALE_S - 60
+    os.utime(path / "tmpq1w2e3r4.so.tmp", (old, old))       # its writer died long ago
+    return files
+
+
+def test_an_untagged_cache_of_only_recognised_entries_is_adopted_and_cleared(private_cache, capsys):
+    _old_cache(private_cache)
+    cli.main(["cache", "clear"])
+    assert "removed 8 files" in capsys.readouterr().out
+    assert [p.name for p in private_cache.iterdir()] == [store.TAG] and _tag_ok(private_cache)
+
+
+def test_clear_refuses_a_directory_that_is_not_tagged_and_leaves_it_whole(private_cache, capsys):
+    files = [p for p in _old_cache(private_cache) if p.suffix != ".tmp"]     # (a sweep takes a dead temporary)
+    files.append(private_cache / "thesis.tex")
+    files[-1].write_text("years of work")
+    model = Model()
+    model.add_mechanism(Leak, model.add_node(Cell))
+    Simulation(model)               # the cache still works there, untagged
+    with pytest.raises(SystemExit):
+        cli.main(["cache", "clear"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"refusing to clear {private_cache}: it has no CACHEDIR.TAG" in err
+    assert all(p.exists() for p in files) and not (private_cache / store.TAG).exists()
+
+
+def test_clear_refuses_the_home_directory_even_tagged(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    (home / store.TAG).write_text(store.SIGNATURE.decode() + "\n")
+    keep = home / ".bashrc"
+    keep.write_text("alias ll='ls -l'\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", str(home))
+    with pytest.raises(SystemExit):
+        cli.main(["cache", "clear"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"refusing to clear {home}: it is your home directory" in err
+    assert keep.exists()
+
+
+def test_clear_refuses_the_root_directory(monkeypatch, capsys):
+    def never(*args, **kwargs):
+        raise AssertionError("clear went on to delete or walk in /")
+    for owner, name in ((shutil, "rmtree"), (os, "unlink"), (os, "remove"), (os, "rmdir"), (Path, "unlink"),
+                        (Path, "rglob"), (store, "_remove")):
+        monkeypatch.setattr(owner, name, never)
+    monkeypatch.setattr(os, "getuid", lambda: 0)        # "/" is root's: the checks above let it through
+    monkeypatch.setenv("MYRIAD_CACHE_DIR", "/")
+    with pytest.raises(SystemExit):
+        cli.main(["cache", "clear"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refusing to clear /: it is the root directory" in err
+
+
+def test_clear_leaves_what_is_not_the_caches(private_cache, capsys):
+    model = Model()
+    model.add_mechanism(Leak, model.add_node(Cell))
+    Simulation(model)
+    foreign = [private_cache / "notes.txt", private_cache / f"model-{secrets.token_hex(16)}.txt",
+               private_cache / "results" / "run.npz", private_cache / ".hidden"]
+    for path in foreign:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("mine")
+    old = time.time() - store.STALE_S - 60
+    os.utime(private_cache / ".hidden", (old, old))
+    cli.main(["cache", "clear"])
+    out = capsys.readouterr().out
+    assert "left 4 that are not the cache's: .hidden, model-" in out
+    assert all(p.exists() for p in foreign)
+    assert not list(private_cache.glob("flat-*")) and not list(private_cache.glob("model-*.so"))
+
+
+def test_a_sweep_leaves_old_temporaries_that_are_not_the_caches(private_cache):
+    theirs = private_cache / "download.tmp"
+    ours = private_cache / "tmpa1b2c3d4.so.tmp"
+    for path in (theirs, ours):
+        path.write_text("x")
+        old = time.time() - store.STALE_S - 60
+        os.utime(path, (old, old))
+    store.sweep(private_cache)
+    assert theirs.exists() and not ours.exists()
