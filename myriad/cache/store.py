@@ -165,10 +165,12 @@ def _mark(root: Path) -> None:
     cache recognises (a new directory, or a cache of an older version)."""
     if _tagged(root) or _special(root):
         return
-    _, others = _scan(root)
-    if any(_other(path) is None for path in others):
-        return
-    replace_atomic(root / TAG, lambda tmp: Path(tmp).write_text(_TAG_TEXT), private=True)
+    try:
+        _, others = _scan(root)
+        if all(_other(path) is not None for path in others):
+            replace_atomic(root / TAG, lambda tmp: Path(tmp).write_text(_TAG_TEXT), private=True)
+    except OSError:
+        pass        # a directory we cannot list or write: used untagged (clear refuses it)
 
 
 def _other(path: Path) -> str | None:

@@ -461,3 +461,13 @@ def test_a_sweep_leaves_old_temporaries_that_are_not_the_caches(private_cache):
         os.utime(path, (old, old))
     store.sweep(private_cache)
     assert theirs.exists() and not ours.exists()
+
+
+def test_a_cache_that_cannot_be_tagged_is_still_used_but_not_cleared(private_cache, monkeypatch, capsys):
+    def read_only(*args, **kwargs):
+        raise PermissionError("read-only file system")
+    monkeypatch.setattr(store, "replace_atomic", read_only)
+    assert store.cache_dir() == private_cache and not (private_cache / store.TAG).exists()
+    with pytest.raises(SystemExit):
+        cli.main(["cache", "clear"])
+    assert "it has no CACHEDIR.TAG" in capsys.readouterr().err
