@@ -43,20 +43,26 @@ def _member(name: str) -> zipfile.ZipInfo:
 
 def write(path: str | Path, meta: dict, arrays: list[np.ndarray]) -> None:
     """Write ``meta`` (JSON-able) and ``arrays`` (numeric, no objects) to ``path``
-    as ``meta.json``, ``0.npy``, ``1.npy``... and seal it."""
+    as ``meta.json``, ``0.npy``, ``1.npy``... and seal it.  Arrays are written
+    from their own memory and the seal is computed 1 MiB at a time: storing a
+    model right after flattening it must not raise the process's peak memory."""
     text = json.dumps(meta, separators=(",", ":")).encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         archive.comment = b"0" * SEAL
         archive.writestr(_member(META), text)
         for k, array in enumerate(arrays):
+            if array.dtype.hasobject:
+                raise TypeError("an array of objects")
+            array = np.ascontiguousarray(array)
             with archive.open(_member(f"{k}.npy"), "w", force_zip64=True) as out:
-                np.lib.format.write_array(out, array, allow_pickle=False)
+                np.lib.format.write_array_header_1_0(out, np.lib.format.header_data_from_array_1_0(array))
+                out.write(memoryview(array.reshape(-1).view(np.uint8)))     # the array's memory, not a copy
     with open(path, "r+b") as handle:
         size = os.fstat(handle.fileno()).st_size
         digest = hashlib.sha256()
         left = size - SEAL
         while left:
-            chunk = handle.read(min(left, 1 << 24))
+            chunk = handle.read(min(left, 1 << 20))
             digest.update(chunk)
             left -= len(chunk)
         handle.seek(size - SEAL)
