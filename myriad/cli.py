@@ -61,11 +61,15 @@ def cache_info() -> None:
 
 
 def clear_cache() -> None:
-    removed, size, kept = store.clear()
+    removed, size, kept, foreign = store.clear()
     print(f"removed {removed} files ({size / 2**20:.1f} MiB) from {store.cache_dir()}")
     if kept:
         names = sorted({p.name.split(".", 1)[0] or p.name for p in kept})
         print(f"kept {len(kept)} files that running processes are writing: {', '.join(names)}")
+    if foreign:
+        names = sorted(p.name for p in foreign)
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        print(f"left {len(names)} that are not the cache's: {', '.join(names[:5])}{more}")
 
 
 def search(path: str, progress: bool) -> None:
@@ -91,7 +95,8 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="myriad", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
-    cache = sub.add_parser("cache", help="the compiled-model cache: what it holds (info), or empty it (clear)")
+    cache = sub.add_parser("cache", help="the compiled-model cache: what it holds (info), or empty it of its "
+                                         "entries (clear; refused unless the directory has its CACHEDIR.TAG)")
     cache.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
     run = sub.add_parser("search", help="run the parameter search a TOML file describes")
     run.add_argument("config", help="the search's TOML file (see myriad.search.config)")

@@ -43,7 +43,7 @@ def _usable(lib: Path, sig: Path) -> bool:
     one); touching it keeps eviction's least-recently-used order, and a library
     removed meanwhile fails the touch."""
     try:
-        if sig.read_text().strip() != _digest(lib):
+        if sig.read_bytes().strip() != _digest(lib).encode():
             return False
         os.utime(lib)
         return True

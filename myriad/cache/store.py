@@ -2,22 +2,40 @@
 models are kept, who may write there, and how it is kept within its size cap.
 
 The directory (``$MYRIAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/myriad``, else
-``~/.cache/myriad``) is private to the user (0700) and refused otherwise,
-because loading a library from it runs its code.
+``~/.cache/myriad``) is private to the user, because loading a library from
+it runs its code: it is created 0700, and it is refused (BuildError naming
+the directory and the fix) when it is owned by another user or writable by
+group or others, and when any directory above it is owned by someone other
+than the user or root, or writable by group or others without being sticky
+(like /tmp) with the next directory down owned by the user.  That is the rule
+ssh and sudo apply: whoever could rename a directory on the path could swap
+the cache between a check and a load.
+
+The directory carries a ``CACHEDIR.TAG`` (https://bford.info/cachedir/),
+written when it is created or first used, which also tells backup tools to
+skip it.  A directory without one is tagged (adopted) only if everything in
+it is something this module recognises (below), so a cache made by an older
+version is adopted and a directory of other files never is; ``/`` and the
+home directory are never tagged.  ``clear`` refuses a directory without the
+tag, ``/`` and the home directory, and removes only what it recognises.
 
 An entry is the files that share a stem: ``model-KEY.so`` with its ``.sha256``,
 ``.c`` or ``.cu`` (kept for reading after a failed build) and ``.lock``
-(myriad.cache.libraries), or a flattened model ``flat-KEY.pickle``
-(myriad.cache.flat); temporaries of an entry are named after its stem too.
+(myriad.cache.libraries), or a flattened model ``flat-KEY.npz`` (myriad.cache.flat;
+``flat-KEY.pickle`` in earlier versions); temporaries of an entry are named
+after its stem too.  Besides entries, the cache holds numba modules
+(``numba/``), NEURON mechanism builds (``nrnmech-*``, built in
+``.nrnmech-build-*``), loose temporaries of older versions (``tmpXXXXXXXX.*.tmp``)
+and the tag; anything else in the directory is not the cache's and is left alone.
 After each build the entries are kept within ``$MYRIAD_CACHE_MAX_MB`` (default
 2048 MiB) by removing the least recently used (loading an entry marks it
 used), never the one just built nor one a running build holds, and the
-temporaries of builds that died are removed.  Numba modules (``numba/``) and
-NEURON mechanism builds (``nrnmech-*``) in the same directory are not counted
-and are removed only by ``clear``.  A library checked by one process is loaded
-by it a moment later; an eviction in between, possible only with a cap below
-the two most recently used entries, makes that load fail (BuildError naming
-the file), and the next run rebuilds it.
+temporaries of builds that died are removed.  Numba modules and NEURON
+mechanism builds are not counted and are removed only by ``clear``.  A
+library checked by one process is loaded by it a moment later; an eviction
+in between, possible only with a cap below the two most recently used
+entries, makes that load fail (BuildError naming the file), and the next run
+rebuilds it.
 """
 from __future__ import annotations
 
@@ -31,6 +49,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from myriad.atomic import replace_atomic
 from myriad.errors import BuildError
 
 #: the cache's size cap in MiB when MYRIAD_CACHE_MAX_MB is unset: a library is
@@ -42,7 +61,22 @@ DEFAULT_MAX_MB = 2048
 STALE_S = 600.0
 
 _STEM = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{32}")
-_PAYLOADS = (".so", ".pickle")
+#: what follows an entry's stem in its files' names (a temporary's ends in .tmp)
+_SUFFIXES = frozenset({"so", "sha256", "c", "cu", "lock", "npz", "pickle"})
+_PAYLOADS = (".so", ".npz", ".pickle")
+#: the Cache Directory Tagging spec's file and the signature it must begin with
+TAG = "CACHEDIR.TAG"
+SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+_TAG_TEXT = (SIGNATURE.decode() + "\n# This file is a cache directory tag created by Myriad (myriad.cache.store).\n"
+             "# For information about cache directory tags, see https://bford.info/cachedir/\n")
+#: what else the cache holds (see the module's docstring), by name
+_OTHERS = {
+    "numba": re.compile(r"numba"),
+    "nrnmech": re.compile(r"nrnmech-[0-9a-f]+"),
+    "building": re.compile(r"\.nrnmech-build-[A-Za-z0-9_]+"),
+    "temporary": re.compile(r"tmp[a-z0-9_]{8}(\.[A-Za-z0-9]+)*\.tmp|\.CACHEDIR\.TAG\.[a-z0-9_]{8}\.tmp"),
+    "tag": re.compile(re.escape(TAG)),
+}
 
 
 def cache_dir() -> Path:
@@ -64,7 +98,84 @@ def cache_dir() -> Path:
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise BuildError(f"cache directory {path} is writable by others; run 'chmod 700 {path}' "
                          f"or set MYRIAD_CACHE_DIR")
+    _check_above(path)
+    _mark(path)
     return path
+
+
+def _check_above(path: Path) -> None:
+    """Refuse ``path`` when a directory above it, on the path as given or on the
+    one it resolves to, lets anyone but the user and root replace what is below."""
+    uid = os.getuid()
+    given = path.absolute()
+    try:
+        chains = dict.fromkeys([given, given.resolve()])
+        for chain in chains:
+            _check_chain(path, chain, uid)
+    except (OSError, RuntimeError) as exc:
+        raise BuildError(f"cannot check the directories above the cache directory {path} ({exc}); "
+                         f"set MYRIAD_CACHE_DIR to a directory of your own") from None
+
+
+def _check_chain(path: Path, chain: Path, uid: int) -> None:
+    """The rule of the module's docstring for each directory above ``chain``."""
+    child = chain
+    for parent in chain.parents:
+        info = parent.stat()
+        if info.st_uid not in (uid, 0):
+            raise BuildError(f"cache directory {path}: {parent} above it is owned by another user "
+                             f"(uid {info.st_uid}), who could replace the cache; set MYRIAD_CACHE_DIR "
+                             f"to a directory whose parents only you and root own")
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not info.st_mode & stat.S_ISVTX:
+                raise BuildError(f"cache directory {path}: {parent} above it is writable by group or "
+                                 f"others, who could replace the cache; run 'chmod go-w {parent}' or set "
+                                 f"MYRIAD_CACHE_DIR to a directory whose parents only you and root can write")
+            owner = child.lstat().st_uid
+            if owner != uid:
+                raise BuildError(f"cache directory {path}: {child} is in the shared directory {parent} "
+                                 f"but belongs to another user (uid {owner}), who could replace the cache; "
+                                 f"set MYRIAD_CACHE_DIR to a directory of your own")
+        child = parent
+
+
+def _tagged(root: Path) -> bool:
+    try:
+        with open(root / TAG, "rb") as handle:
+            return handle.read(len(SIGNATURE)) == SIGNATURE
+    except OSError:
+        return False
+
+
+def _special(root: Path) -> str | None:
+    """What ``root`` is when it is a directory no cache may be: '/' or the home directory."""
+    where = root.resolve()
+    if where == Path(where.anchor):
+        return "the root directory"
+    try:
+        if where == Path.home().resolve():
+            return "your home directory"
+    except (RuntimeError, KeyError, OSError):
+        pass
+    return None
+
+
+def _mark(root: Path) -> None:
+    """Tag ``root`` as the cache if it is not yet and holds nothing but what the
+    cache recognises (a new directory, or a cache of an older version)."""
+    if _tagged(root) or _special(root):
+        return
+    try:
+        _, others = _scan(root)
+        if all(_other(path) is not None for path in others):
+            replace_atomic(root / TAG, lambda tmp: Path(tmp).write_text(_TAG_TEXT), private=True)
+    except OSError:
+        pass        # a directory we cannot list or write: used untagged (clear refuses it)
+
+
+def _other(path: Path) -> str | None:
+    """Which of the things besides entries the cache holds ``path`` is; None: not the cache's."""
+    return next((kind for kind, name in _OTHERS.items() if name.fullmatch(path.name)), None)
 
 
 def max_bytes() -> float:
@@ -138,12 +249,12 @@ def _scan(root: Path) -> tuple[dict[str, _Entry], list[Path]]:
     entries: dict[str, _Entry] = {}
     others = []
     for path in root.iterdir():
-        stem = path.name.split(".", 1)[0]
+        stem, _, rest = path.name.partition(".")
         try:
             info = path.lstat()
         except FileNotFoundError:
             continue
-        if _STEM.fullmatch(stem) and stat.S_ISREG(info.st_mode):
+        if _STEM.fullmatch(stem) and (rest in _SUFFIXES or rest.endswith(".tmp")) and stat.S_ISREG(info.st_mode):
             entry = entries.setdefault(stem, _Entry(stem))
             entry.sizes[path], entry.mtimes[path] = info.st_size, info.st_mtime
         else:
@@ -210,7 +321,7 @@ def sweep(root: Path, keep: str | None = None, cap: float | None = None) -> list
     cap = max_bytes() if cap is None else cap
     entries, others = _scan(root)
     for path in others:
-        if path.name.endswith(".tmp") and path.is_file() and _stale(path):
+        if _other(path) == "temporary" and path.is_file() and _stale(path):
             path.unlink(missing_ok=True)
     total = sum(sum(e.sizes.values()) for e in entries.values())
     evicted = []
@@ -236,25 +347,39 @@ def usage() -> Usage:
     root = cache_dir()
     entries, _ = _scan(root)
     suffixes = [{p.suffix for p in e.sizes} for e in entries.values()]
-    return Usage(root, sum(".so" in s for s in suffixes), sum(".pickle" in s for s in suffixes),
+    return Usage(root, sum(".so" in s for s in suffixes), sum(bool({".npz", ".pickle"} & s) for s in suffixes),
                  sum(sum(e.sizes.values()) for e in entries.values()), max_bytes())
 
 
-def clear() -> tuple[int, int, list[Path]]:
-    """Empty the cache directory of all but what running processes are writing:
-    entries whose build holds their lock, and temporaries younger than
-    ``STALE_S`` that no lock accounts for.  Returns the files removed, their
-    bytes, and what was kept."""
+def clear() -> tuple[int, int, list[Path], list[Path]]:
+    """Empty the cache directory of what it recognises (see the module's
+    docstring) but what running processes are writing: entries whose build
+    holds their lock, and temporaries younger than ``STALE_S``.  Returns the
+    files removed, their bytes, what was kept, and what was left because it is
+    not the cache's.  A directory that is not tagged as the cache, ``/`` and
+    the home directory are refused."""
     root = cache_dir()
+    special = _special(root)
+    if special:
+        raise BuildError(f"refusing to clear {root}: it is {special}, not a cache; set MYRIAD_CACHE_DIR "
+                         f"to the cache's own directory")
+    if not _tagged(root):
+        raise BuildError(f"refusing to clear {root}: it has no {TAG} marking it as Myriad's cache (it holds "
+                         f"files Myriad did not write); remove its entries by hand, or set MYRIAD_CACHE_DIR "
+                         f"to a directory of the cache's own")
     entries, others = _scan(root)
-    removed, size, kept = 0, 0, []
+    removed, size, kept, foreign = 0, 0, [], []
     for entry in entries.values():
         gone = _remove(root, entry, whole=True)
         removed += len(gone)
         size += sum(entry.sizes[p] for p in gone)
         kept += [p for p in entry.sizes if p not in gone and p.exists()]
     for path in others:
-        if (path.name.endswith(".tmp") or path.name.startswith(".")) and not _stale(path):
+        kind = _other(path)
+        if kind in (None, "tag"):
+            foreign += [path] if kind is None else []
+            continue
+        if kind in ("temporary", "building") and not _stale(path):
             kept.append(path)
             continue
         tree = path.is_dir() and not path.is_symlink()
@@ -265,4 +390,4 @@ def clear() -> tuple[int, int, list[Path]]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-    return removed, size, kept
+    return removed, size, kept, foreign

@@ -190,7 +190,7 @@ def test_a_planted_library_and_a_truncated_flat_entry_are_rebuilt_and_the_model_
     sim = Simulation(model, dt=DT)
     lib = build(generate(sim.analysis))
     _plant_other_library(lib)
-    flat, = private_cache.glob("flat-*.pickle")
+    flat, = private_cache.glob("flat-*.npz")
     size = flat.stat().st_size
     flat.write_bytes(flat.read_bytes()[:size // 2])
     flattened, real_flatten = [], flattening.flatten
@@ -264,7 +264,7 @@ def test_eight_processes_building_one_new_model_compile_it_once(tmp_path, privat
     for r in records:
         np.testing.assert_allclose(r["u"], _expected(e, 100), rtol=1e-12, atol=1e-14)
     assert len(list(private_cache.glob("model-*.so"))) == 1
-    assert len(list(private_cache.glob("flat-*.pickle"))) == 1
+    assert len(list(private_cache.glob("flat-*.npz"))) == 1
     assert not list(private_cache.glob("*.tmp"))
 
 
@@ -307,11 +307,11 @@ def test_the_entry_just_built_and_one_a_running_build_holds_stay(monkeypatch, pr
         assert d.exists() and a.exists() and partial.exists()
         assert not any(p.exists() for p in files_b)
     assert store.sweep(private_cache) == [stem_a, d.name.split(".")[0]]
-    assert not list(private_cache.iterdir())
+    assert [p.name for p in private_cache.iterdir()] == [store.TAG]
     model = Model()
     model.add_mechanism(Leak, model.add_node(Cell))
     Simulation(model)           # stores the flattened model: an entry just built, with no lock
-    assert len(list(private_cache.glob("flat-*.pickle"))) == 1
+    assert len(list(private_cache.glob("flat-*.npz"))) == 1
 
 
 def test_dead_builds_temporaries_are_swept_live_ones_stay(private_cache):
@@ -367,12 +367,12 @@ def test_cache_clear_removes_all_but_what_a_running_build_holds(capsys, private_
         fcntl.flock(held, fcntl.LOCK_EX)
         cli.main(["cache", "clear"])
         out = capsys.readouterr().out
-        assert set(private_cache.iterdir()) == {*_entry(b), nrnivmodl_running}
+        assert set(private_cache.iterdir()) == {*_entry(b), nrnivmodl_running, private_cache / store.TAG}
         assert "removed 8 files" in out
         assert f"kept 6 files that running processes are writing: .nrnmech-build-q1w2e3r4, {stem_b}\n" in out
     cli.main(["cache", "clear"])
     assert "removed 5 files" in capsys.readouterr().out
-    assert list(private_cache.iterdir()) == [nrnivmodl_running]
+    assert set(private_cache.iterdir()) == {nrnivmodl_running, private_cache / store.TAG}
 
 
 # --- build errors ----------------------------------------------------------------------------

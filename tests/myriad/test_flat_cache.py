@@ -23,7 +23,7 @@ def _ring_run():
 
 
 def _entries():
-    return sorted(store.cache_dir().glob("flat-*.pickle"))
+    return sorted(store.cache_dir().glob("flat-*.npz"))
 
 
 def test_second_simulation_loads_the_flattened_model(monkeypatch):

@@ -1,12 +1,17 @@
 """The numba backend's engine: the flattened model run by numba instead of a C compiler.
 
-A model's kernels (myriad.backends.numba.kernels) and the solver (solver.py beside this file)
-become one Python module, written to the cache directory under the hash of
-its source and compiled with ``@njit(cache=True)``: numba freezes globals, so
-one file per model is what keeps its on-disk cache from serving another
-model's kernels, and a second process loads the machine code instead of
-compiling again.  The engine reads the very arrays the C backend would get
-from the :class:`myriad.abi.Context`, grouped as myriad.abi's table groups them.
+A model's kernels (myriad.backends.numba.kernels) and the solver (solver.py
+beside this file) become one Python module, written to the cache directory
+under the hash of its source and compiled with ``@njit(cache=True)``: numba
+freezes globals, so one file per model is what keeps its on-disk cache from
+serving another model's kernels, and a second process loads the machine code
+instead of compiling again.  Before it is imported the module file is
+compared, byte for byte, with the source it must hold, and written again if
+it differs.  The machine code (``numba/__pycache__``) is numba's own, checked
+by numba against the module file's timestamp and size but not hashed; Myriad
+does not verify it (``myriad cache clear`` removes it).  The engine reads the
+very arrays the C backend would get from the :class:`myriad.abi.Context`,
+grouped as myriad.abi's table groups them.
 """
 from __future__ import annotations
 
@@ -47,13 +52,21 @@ def load(text: str):
     directory = store.cache_dir() / "numba"
     directory.mkdir(mode=0o700, exist_ok=True)
     path = directory / f"{name}.py"
-    if not path.exists() or path.read_text() != text:
+    if not _holds(path, text.encode()):
         replace_atomic(path, lambda tmp: Path(tmp).write_text(text), temp_prefix=f"{name}.", private=True)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` holds exactly ``data`` (a damaged module is written again)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 class NumbaEngine(Engine):
