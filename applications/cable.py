@@ -6,6 +6,7 @@ from myriad.atomic import write_atomic
 from myriad.outputs import csv_text
 
 from applications.neuro import IClamp, Network, Pas
+from applications.neuro.section import MAX_NSEG
 
 
 def build(nseg: int = 101, amp: float = 0.1):
@@ -19,7 +20,7 @@ def build(nseg: int = 101, amp: float = 0.1):
 
 def main(argv=None) -> None:
     p = app_cli.parser(__doc__, dt=0.025, tstop=200.0)
-    p.add_argument("--nseg", type=app_cli.positive_int, default=101)
+    p.add_argument("--nseg", type=app_cli.int_range(1, MAX_NSEG), default=101, help="segments (default 101)")
     args = p.parse_args(argv)
 
     def run():

@@ -23,6 +23,7 @@ from myriad.atomic import write_atomic
 from myriad.outputs import spikes_text
 
 from applications.neuro import HH, IClamp, Network, Pas
+from applications.neuro.section import MAX_NSEG
 
 GRADED = {"e": -80.0, "vth": -20.0, "vslope": 5.0, "tau": 4.0}
 
@@ -62,7 +63,7 @@ def main(argv=None) -> None:
     p.add_argument("--ncell", type=app_cli.positive_int, default=1000)
     p.add_argument("--p", type=app_cli.probability, default=1.0, help="connection probability")
     p.add_argument("--seed", type=app_cli.non_negative_int, default=1)
-    p.add_argument("--ncompart", type=app_cli.positive_int, default=4, help="dendrite nseg")
+    p.add_argument("--ncompart", type=app_cli.int_range(1, MAX_NSEG), default=4, help="dendrite nseg")
     p.add_argument("--gsyn-total", type=app_cli.non_negative_float, default=0.002,
                    help="graded-synapse conductance onto a cell, summed over its partners (uS)")
     p.add_argument("--ggap-total", type=app_cli.non_negative_float, default=0.005,

@@ -22,8 +22,9 @@ import json
 import sys
 import time
 
-from myriad import MyriadError, Simulation, app_cli, search
+from myriad import Simulation, app_cli, search
 from myriad.batch import Batch
+from myriad.search.driver import MAX_BATCH
 from myriad.search.strategies import STRATEGIES
 
 from applications import hh_soma
@@ -81,11 +82,12 @@ def main(argv=None) -> int:
     p.add_argument("--budget", type=app_cli.positive_int, default=3000, help="evaluations at most (default 3000)")
     p.add_argument("--seed", type=app_cli.non_negative_int, default=1)
     p.add_argument("--strategy", choices=list(STRATEGIES), default="cmaes", help="default cmaes")
-    p.add_argument("--batch", type=app_cli.positive_int, default=256, help="parameter sets per batched simulation")
+    p.add_argument("--batch", type=app_cli.int_range(1, MAX_BATCH), default=256,
+                   help="parameter sets per batched simulation (default 256)")
     p.add_argument("--scheduler", help="a Dask scheduler's address; default: this process, all cores")
-    p.add_argument("--table", type=app_cli.output_file,
+    p.add_argument("--table", type=app_cli.table_file,
                    help="write every evaluation here (.csv or .parquet)")
-    p.add_argument("--plot", type=app_cli.output_file,
+    p.add_argument("--plot", type=app_cli.plot_file,
                    help="plot the objective against evaluation here (.png, .pdf, .svg)")
     p.add_argument("--backend", choices=["openmp", "numba", "cuda"], default="openmp",
                    help="what runs each batch (cuda: the GPU, one kernel a batch)")
@@ -106,8 +108,9 @@ def main(argv=None) -> int:
             outcome.save(args.table)
         if args.plot:
             outcome.plot(args.plot)
-    except (MyriadError, OSError) as exc:
-        print(f"fit_hh: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not app_cli.error_line(exc, "fit_hh"):
+            raise
         return 2
     errors = {path: abs(outcome.best[path] - HIDDEN[path]) / HIDDEN[path] for path in HIDDEN}
     for path in HIDDEN:

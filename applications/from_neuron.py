@@ -18,7 +18,7 @@ import os
 import runpy
 import sys
 
-from myriad import app_cli
+from myriad import ModelError, app_cli
 from myriad.atomic import write_atomic
 from myriad.outputs import NEURON_SPIKE_LINE, spikes_text
 
@@ -30,14 +30,19 @@ RUN_NAME = "__myriad_import__"
 def run_script(path: str, args: list[str]) -> dict:
     """Run a model-building script as NEURON would (its directory first on
     sys.path, its arguments in sys.argv); returns its namespace, which must
-    stay alive while the model is used (NEURON drops unreferenced sections)."""
+    stay alive while the model is used (NEURON drops unreferenced sections).
+    A script that cannot import NEURON is a ModelError that says to install it."""
     if not os.path.isfile(path):
-        raise SystemExit(f"from_neuron: error: no such script: {path}")
+        raise ModelError(f"no such script: {path}")
     saved = sys.argv[:], sys.path[:]
     sys.argv = [path, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         return runpy.run_path(path, run_name=RUN_NAME)
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] != "neuron":
+            raise
+        raise ModelError(f"from_neuron needs NEURON: pip install neuron ({path}: {exc})") from None
     finally:
         sys.argv, sys.path[:] = saved
 
@@ -53,8 +58,15 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
 
     def run():
+        if not os.path.isfile(args.script):
+            raise ModelError(f"no such script: {args.script}")
+        if app_cli.same_file(args.out, args.script):
+            raise ModelError(f"--out {args.out} is the script itself; give another file for the spikes")
         namespace = run_script(args.script, args.script_args)
-        from neuron import h
+        try:
+            from neuron import h
+        except ImportError:
+            raise ModelError("from_neuron needs NEURON: pip install neuron") from None
 
         if h.t > 0:
             print(f"from_neuron: note: the script ran NEURON to t = {h.t:g} ms while building; guard its "

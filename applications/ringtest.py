@@ -6,6 +6,7 @@ from myriad.atomic import write_atomic
 from myriad.outputs import spikes_text
 
 from applications.neuro import HH, ExpSyn, Network, Pas
+from applications.neuro.section import MAX_NSEG
 
 
 def build_cell(nbranch: int, ncompart: int) -> tuple[Network, MechRef]:
@@ -44,8 +45,8 @@ def main(argv=None) -> None:
     p.add_argument("--nring", type=app_cli.positive_int, default=16)
     p.add_argument("--ncell", type=app_cli.positive_int, default=8)
     p.add_argument("--nbranch", type=app_cli.positive_int, default=32)
-    p.add_argument("--ncompart", type=app_cli.positive_int, default=1)
-    p.add_argument("--plot", type=app_cli.output_file, help="draw the spike raster here (.png, .pdf, .svg)")
+    p.add_argument("--ncompart", type=app_cli.int_range(1, MAX_NSEG), default=1, help="nseg of every dendrite")
+    p.add_argument("--plot", type=app_cli.plot_file, help="draw the spike raster here (.png, .pdf, .svg)")
     args = p.parse_args(argv)
 
     def run():

@@ -15,6 +15,7 @@ import time
 from typing import Callable
 
 from myriad import backends
+from myriad.atomic import unwritable
 from myriad.errors import MyriadError
 from myriad.simulation import MAX_STEPS, MAX_THREADS
 
@@ -42,14 +43,51 @@ probability = _checked(float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1
 threads = _checked(int, lambda v: 1 <= v <= MAX_THREADS, f"an integer from 1 to {MAX_THREADS}")
 
 
+def int_range(low: int, high: int):
+    """An argparse type: an integer from ``low`` to ``high``."""
+    return _checked(int, lambda v: low <= v <= high, f"an integer from {low} to {high}")
+
+
 def output_file(text: str) -> str:
-    """An argparse type for a file to write: found wrong now rather than after the run."""
-    folder = os.path.dirname(os.path.abspath(text))
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
-    if not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"the directory of {text!r} does not exist")
+    """An argparse type for a file to write: found wrong now rather than after
+    the run.  ``-`` is standard output; a device, FIFO or socket is written
+    through (myriad.atomic); a directory, ``''``, or a place where no file can
+    be made is refused."""
+    reason = unwritable(text)
+    if reason:
+        raise argparse.ArgumentTypeError(reason)
     return text
+
+
+def plot_file(text: str) -> str:
+    """An argparse type for a figure to write: an output_file whose suffix
+    names a format matplotlib (which must be installed) can draw."""
+    from myriad.plotting import plot_format
+    text = output_file(text)
+    try:
+        plot_format(text)
+    except MyriadError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def table_file(text: str) -> str:
+    """An argparse type for a search table: an output_file; .parquet needs pyarrow."""
+    from myriad.search.table import check_table_format
+    text = output_file(text)
+    try:
+        check_table_format(text)
+    except MyriadError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def same_file(a, b) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (the same path, a link to it, or a hard link)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,25 +158,35 @@ def compiled_summary(sim, *, compartments: int, **extra) -> str:
     return json.dumps(record)
 
 
-def main_guard(run: Callable[[], None], prog: str) -> None:
-    """Run a CLI body; Myriad's and pycast's errors become one line and exit
-    status 2, as do the system's refusals that a user's sizes or paths cause
-    (memory, files), which are no bug of the CLI's."""
+def error_line(exc: BaseException, prog: str) -> bool:
+    """Print, as ``PROG: error: ...`` on stderr, an error a user can act on:
+    Myriad's and pycast's errors, and the system's refusals that a user's sizes
+    or paths cause (memory, files), which are no bug of the CLI's.  False (and
+    nothing printed) for any other exception."""
     from pycast import TranslationError
-    global _body_started
-    _body_started = time.perf_counter()
-    try:
-        run()
-    except (MyriadError, TranslationError) as exc:
+    if isinstance(exc, (MyriadError, TranslationError)):
         first, *rest = str(exc).splitlines() or [""]
         print(f"{prog}: error: {first}", file=sys.stderr)
         for line in rest:
             print(f"  {line}", file=sys.stderr)
-        sys.exit(2)
-    except MemoryError as exc:
+    elif isinstance(exc, MemoryError):
         print(f"{prog}: error: out of memory ({exc or 'the model or run is too large'}); "
               f"use a smaller model, a shorter --tstop or a larger --dt", file=sys.stderr)
-        sys.exit(2)
-    except OSError as exc:
+    elif isinstance(exc, OSError):
         print(f"{prog}: error: {exc}", file=sys.stderr)
+    else:
+        return False
+    return True
+
+
+def main_guard(run: Callable[[], None], prog: str) -> None:
+    """Run a CLI body; the errors :func:`error_line` knows become one line
+    (or a first line and its indented detail) and exit status 2."""
+    global _body_started
+    _body_started = time.perf_counter()
+    try:
+        run()
+    except Exception as exc:
+        if not error_line(exc, prog):
+            raise
         sys.exit(2)

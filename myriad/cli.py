@@ -13,6 +13,17 @@ from myriad.cache import store
 from myriad.errors import MyriadError
 
 
+SEARCH_HELP = """Run the parameter search a TOML file describes (docs/search.md); the last line printed
+is a JSON object.  Every value in the file is checked before a model is built.
+
+A config file is code: it names modules, which are imported, and callables, which
+are called, with your rights (model = { function = "subprocess:getoutput",
+arguments = { cmd = "..." } } runs a shell command).  Run only configs you would
+run as scripts.  The config's directory is added last on sys.path, so a module
+beside it cannot shadow an installed one; directories listed in the file's
+`path = [...]` go first, on purpose."""
+
+
 def _openmp_works(cc: str) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "omp.c")
@@ -98,8 +109,9 @@ def main(argv=None) -> None:
     cache = sub.add_parser("cache", help="the compiled-model cache: what it holds (info), or empty it of its "
                                          "entries (clear; refused unless the directory has its CACHEDIR.TAG)")
     cache.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
-    run = sub.add_parser("search", help="run the parameter search a TOML file describes")
-    run.add_argument("config", help="the search's TOML file (see myriad.search.config)")
+    run = sub.add_parser("search", help="run the parameter search a TOML file describes",
+                         description=SEARCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("config", help="the search's TOML file (see docs/search.md, myriad.search.config)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     try:
@@ -111,8 +123,10 @@ def main(argv=None) -> None:
             cache_info()
         else:
             clear_cache()
-    except MyriadError as exc:
-        print(f"myriad: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        from myriad.app_cli import error_line
+        if not error_line(exc, "myriad"):
+            raise
         sys.exit(2)
 
 

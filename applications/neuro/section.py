@@ -31,6 +31,9 @@ from applications.neuro.compartment import Compartment
 from applications.neuro.point import PointProcess
 from applications.neuro.units import CAPACITANCE_TO_NF, axial_conductance_us
 
+#: the most segments a section has (NEURON's bound)
+MAX_NSEG = 32767
+
 
 class Segments(NamedTuple):
     """A section's geometry, segment by segment: each segment's membrane area
@@ -309,8 +312,9 @@ class Section:
         self.L = _positive("L", L, name)
         self.diam = _positive("diam", diam, name)
         self.Ra = _positive("Ra", Ra, name)
-        if not (isinstance(nseg, numbers.Integral) and not isinstance(nseg, bool) and nseg >= 1):
-            raise ModelError(f"section '{name}': nseg must be an integer >= 1, got {nseg!r}")
+        if not (isinstance(nseg, numbers.Integral) and not isinstance(nseg, bool) and 1 <= nseg <= MAX_NSEG):
+            raise ModelError(f"section '{name}': nseg must be an integer >= 1 and <= {MAX_NSEG} (NEURON's "
+                             f"bound), got {nseg!r}")
         self.nseg = nseg = int(nseg)
         self.cm = _per_segment("cm", cm, nseg, name, allow_zero=True)
         if segments is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import dataclass
 
@@ -12,6 +13,10 @@ from myriad.search.executors import executor as make_executor
 from myriad.search.problem import Problem
 from myriad.search.strategies import Strategy, strategy as make_strategy
 from myriad.search.table import Table
+
+#: the most parameter sets one batched simulation holds (a million copies of a
+#: one-compartment model take about a gigabyte; a hundred million would not fit)
+MAX_BATCH = 10 ** 6
 
 
 @dataclass
@@ -44,10 +49,12 @@ def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000
     after every generation.  The same seed gives the same
     evaluations, whatever the executor, the batch size or the thread count.
     """
+    if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0):
+        raise ModelError(f"the seed must be an integer >= 0, got {seed!r}")
     if not (isinstance(budget, int) and budget >= 1):
         raise ModelError(f"the budget must be an integer number of evaluations >= 1, got {budget!r}")
-    if not (isinstance(batch, int) and batch >= 1):
-        raise ModelError(f"batch must be an integer >= 1, got {batch!r}")
+    if not (isinstance(batch, int) and not isinstance(batch, bool) and 1 <= batch <= MAX_BATCH):
+        raise ModelError(f"batch must be an integer from 1 to {MAX_BATCH}, got {batch!r}")
     chosen = make_strategy(strategy, **options)
     where = make_executor(executor)
     space = problem.space

@@ -9,6 +9,7 @@ assignments and one batched run.
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 import uuid
 from collections import OrderedDict
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from myriad.batch import Batch
-from myriad.errors import ModelError, NonFiniteError
+from myriad.errors import ModelError, MyriadError, NonFiniteError
 from myriad.model import Model
 from myriad.search.space import Parameter, Space
 from myriad.result import Result
@@ -121,10 +122,28 @@ class Evaluator:
                 continue
             for k in set(range(n)) - blown:
                 result = run.instance(k)
-                objectives[k] = problem.objective(result)
-                features[k] = [feature(result) for feature in problem.features.values()]
+                objectives[k] = _number_from(problem.objective, result, "the objective")
+                features[k] = [_number_from(feature, result, f"feature '{name}'")
+                               for name, feature in problem.features.items()]
             break
         return objectives, features
+
+
+def _number_from(function: Callable[[Result], float], result: Result, what: str) -> float:
+    """``function(result)``, a number; a function that fails, or gives
+    something else, is a ModelError naming it (its exception chained)."""
+    name = getattr(getattr(function, "func", function), "__qualname__", repr(function))
+    try:
+        value = function(result)
+    except MyriadError as exc:
+        raise ModelError(f"{what} ({name}): {exc}") from exc
+    except Exception as exc:
+        raise ModelError(f"{what} ({name}) failed on a Result: {type(exc).__name__}: {exc}") from exc
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, numbers.Real):
+        raise ModelError(f"{what} ({name}) must return a number, got {type(value).__name__}")
+    return float(value)
 
 
 def _spanned(low: float, high: float) -> list[float]:

@@ -20,6 +20,17 @@ Evaluate = Callable[[np.ndarray], np.ndarray]
 WORST = float(np.finfo(np.float64).max)
 
 
+def _integer(what: str, value, low: int) -> int:
+    """``value``, an integer >= ``low`` (a strategy option, checked when the strategy is made)."""
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+        raise ModelError(f"{what} must be an integer >= {low}, got {value!r}")
+    return value
+
+
+def _real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 class Strategy:
     """A way of spending ``budget`` evaluations (see the module docstring)."""
 
@@ -35,7 +46,8 @@ class Grid(Strategy):
     name = "grid"
 
     def __init__(self, points: int | None = None, generation: int = 1024):
-        self.points, self.generation = points, generation
+        self.points = None if points is None else _integer("grid: points", points, 2)
+        self.generation = _integer("grid: generation", generation, 1)
 
     def run(self, evaluate, dim, budget, seed):
         n = self.points or int(math.floor(budget ** (1.0 / dim) + 1e-9))
@@ -55,7 +67,7 @@ class RandomSampling(Strategy):
     name = "random"
 
     def __init__(self, generation: int = 1024):
-        self.generation = generation
+        self.generation = _integer("random: generation", generation, 1)
 
     def run(self, evaluate, dim, budget, seed):
         _in_generations(evaluate, np.random.default_rng(seed).random((budget, dim)), self.generation)
@@ -68,7 +80,7 @@ class LatinHypercube(Strategy):
     name = "lhs"
 
     def __init__(self, generation: int = 1024):
-        self.generation = generation
+        self.generation = _integer("lhs: generation", generation, 1)
 
     def run(self, evaluate, dim, budget, seed):
         from scipy.stats import qmc
@@ -85,9 +97,9 @@ class CMAES(Strategy):
     name = "cmaes"
 
     def __init__(self, popsize: int = 64, sigma: float = 0.3):
-        if not (isinstance(popsize, int) and popsize >= 2):
+        if not (isinstance(popsize, int) and not isinstance(popsize, bool) and popsize >= 2):
             raise ModelError(f"cmaes: popsize must be an integer >= 2, got {popsize!r}")
-        if not 0 < sigma <= 1:
+        if not (_real(sigma) and 0 < sigma <= 1):
             raise ModelError(f"cmaes: sigma must be in (0, 1] (a step in the unit cube), got {sigma!r}")
         self.popsize, self.sigma = popsize, sigma
 
@@ -116,8 +128,10 @@ class DifferentialEvolution(Strategy):
     name = "de"
 
     def __init__(self, popsize: int = 15, tol: float = 0.0):
-        if not (isinstance(popsize, int) and popsize >= 5):
+        if not (isinstance(popsize, int) and not isinstance(popsize, bool) and popsize >= 5):
             raise ModelError(f"de: popsize must be an integer >= 5, got {popsize!r}")
+        if not (_real(tol) and tol >= 0):
+            raise ModelError(f"de: tol must be a finite number >= 0, got {tol!r}")
         self.popsize, self.tol = popsize, tol
 
     def run(self, evaluate, dim, budget, seed):

@@ -11,6 +11,19 @@ from myriad.outputs import csv_text
 from myriad.plotting import pyplot, save
 
 
+def check_table_format(path) -> str:
+    """``parquet`` when ``path`` ends in .parquet (and pyarrow, which writes it,
+    is installed: ModelError otherwise), else ``csv``."""
+    if Path(path).suffix != ".parquet":
+        return "csv"
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install 'myriad[search]' or pip install pyarrow)") from None
+    return "parquet"
+
+
 class Table:
     """Columns ``evaluation``, ``generation`` (what the strategy handed over at once), one per parameter (by path), ``objective`` and one per feature."""
 
@@ -54,12 +67,9 @@ class Table:
         """Write the table as CSV, or Parquet when ``path`` ends in .parquet (needs pyarrow)."""
         path = Path(path)
         columns = self.columns
-        if path.suffix == ".parquet":
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-            except ImportError:
-                raise ModelError(f"{path}: writing Parquet needs pyarrow (pip install 'myriad[search]' or pip install pyarrow)") from None
+        if check_table_format(path) == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
             table = pa.table(columns)
             replace_atomic(path, lambda tmp: pq.write_table(table, tmp))
         else:
