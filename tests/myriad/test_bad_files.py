@@ -470,6 +470,7 @@ def test_the_check_is_what_keeps_a_negative_cursor_from_the_solver(saved, monkey
     saved["sim"].run(TSTOP + 1.0)           # ASan reports and, compiled to recover, lets it go on
 
 
+@pytest.mark.slow
 def test_under_address_sanitizer_every_accepted_state_runs_inside_its_arrays():
     """The checkpoint fuzz again, the solver compiled with -fsanitize=address
     (in a child process: the ASan runtime must be preloaded into Python): no
