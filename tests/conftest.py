@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -21,6 +22,15 @@ for _path in (str(TESTS), str(ROOT)):          # ROOT ends up first
     if _path in sys.path:
         sys.path.remove(_path)
     sys.path.insert(0, _path)
+
+from tests.requirements import in_ci  # noqa: E402  (needs ROOT on sys.path)
+
+# CI runs are reproducible: the same examples every run, no example database carried
+# between runs, and a failure prints the blob that replays it.  Elsewhere hypothesis
+# keeps its default profile (random examples, the local .hypothesis database).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if in_ci():
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -34,7 +34,7 @@ def build(source: str) -> ctypes.CDLL:
         with open(c_path, "w") as handle:
             handle.write(source)
         result = subprocess.run(["gcc", *CFLAGS, c_path, "-o", so_path, "-lm"],
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             raise AssertionError(f"gcc failed:\n{result.stderr}\n--- source ---\n{source}")
         _LIBRARIES[digest] = ctypes.CDLL(so_path)

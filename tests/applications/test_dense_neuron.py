@@ -3,11 +3,12 @@ the same test (gap junctions as half-gap pairs, the graded synapse as a MOD
 file compiled with nrnivmodl; benchmarks/peers/neuron_dense.py)."""
 import numpy as np
 import pytest
+from tests.requirements import require, require_neuron, unavailable
 
 #: slow: nrnivmodl builds the MOD files for the first test, and each test runs NEURON's CVODE
 pytestmark = [pytest.mark.neuron, pytest.mark.slow]
-pytest.importorskip("neuron")
-neuron_dense = pytest.importorskip("benchmarks.peers.neuron_dense")
+require_neuron(module_level=True)
+neuron_dense = require("benchmarks.peers.neuron_dense", module_level=True)
 
 from benchmarks.peers.neuron_mechanisms import load_mechanisms  # noqa: E402
 
@@ -24,7 +25,7 @@ def nrn():
     try:
         load_mechanisms()
     except Exception as exc:                       # no nrnivmodl / no C compiler for it
-        pytest.skip(f"NEURON mechanisms could not be compiled: {exc}")
+        unavailable(f"NEURON mechanisms could not be compiled: {type(exc).__name__}: {exc}")
     return neuron_dense
 
 

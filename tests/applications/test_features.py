@@ -12,6 +12,7 @@ import pickle
 
 import numpy as np
 import pytest
+from tests.requirements import require_neuron
 
 from applications.neuro import features as F
 from myriad import ModelError
@@ -233,7 +234,7 @@ def test_hh_soma_features_agree_with_neuron():
     usetable_hh = 0) give the same traces to about 1e-9 mV, so their features agree as
     closely: measured differences 4e-10 mV (height), 4e-10 mV (amplitude) and 7e-12 ms
     (width); the bars below leave a margin of more than 1000."""
-    pytest.importorskip("neuron")
+    require_neuron()
     from applications import hh_soma
     from benchmarks.peers import neuron_models as nm
     theirs = nm.run_hh_soma(amp=0.1, dt=0.025, tstop=100.0)

@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.requirements import require_neuron
 
 from tests.spike_match import max_error
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "neuron_scripts"
@@ -40,7 +41,7 @@ def _read_spikes(path):
 def neuron_spikes(tmp_path, script, *args):
     out = tmp_path / f"neuron_{len(list(tmp_path.iterdir()))}.std"
     subprocess.run([sys.executable, str(SCRIPTS / script), "--out", str(out), "--hh-table", "0", *args],
-                   check=True, cwd=tmp_path, env=_env(), capture_output=True, text=True)
+                   check=True, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
     return _read_spikes(out)
 
 
@@ -48,7 +49,7 @@ def myriad_cli(tmp_path, script, *args, options=()):
     out = tmp_path / "myriad_spk1.std"
     proc = subprocess.run([sys.executable, "-m", "applications.from_neuron", "--out", str(out), *options,
                            str(SCRIPTS / script), *args], cwd=tmp_path, env=_env(), capture_output=True,
-                          text=True)
+                          text=True, timeout=600)
     return proc, (_read_spikes(out) if proc.returncode == 0 else None)
 
 

@@ -1,12 +1,13 @@
 """hh_soma against NEURON: CVODE at 1e-10 as reference, NEURON's own fixed step as the bar."""
 import numpy as np
 import pytest
+from tests.requirements import require_neuron
 
 from applications import hh_soma
 from benchmarks.peers import neuron_models as nm
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """ringtest against NEURON's converged Crank-Nicolson run, thread invariance, stability."""
 import numpy as np
 import pytest
+from tests.requirements import require_neuron
 
 from applications import ringtest
 from benchmarks.peers import neuron_models as nm
@@ -8,7 +9,7 @@ from myriad import ModelError
 from tests.spike_match import max_error
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 SMALL = dict(nring=16, ncell=8, nbranch=16, ncompart=1)
 

@@ -10,13 +10,14 @@ import os
 import sys
 
 import pytest
+from tests.requirements import require_neuron
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 from benchmarks import cuda_bench, dense_bench, ringtest_bench, search_bench  # noqa: E402
 

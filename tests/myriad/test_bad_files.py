@@ -26,6 +26,7 @@ from myriad import ModelError, MyriadError, Result, checkpoint
 from myriad.backends.c import toolchain
 from myriad.checkpoint import ARRAYS
 from myriad.simulation import MAX_STEPS
+from tests.requirements import unavailable
 
 DT = 0.025
 TSTOP = 20.0
@@ -476,9 +477,10 @@ def test_under_address_sanitizer_every_accepted_state_runs_inside_its_arrays():
     (in a child process: the ASan runtime must be preloaded into Python): no
     access outside an array until the unchecked state of the test above."""
     cc = toolchain.compiler()
-    libasan = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
+    libasan = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True,
+                             timeout=120).stdout.strip()
     if not os.path.isabs(libasan) or not os.path.exists(libasan):
-        pytest.skip(f"{cc} has no AddressSanitizer runtime (libasan.so)")
+        unavailable(f"{cc} has no AddressSanitizer runtime (libasan.so)")
     env = dict(os.environ, LD_PRELOAD=libasan, ASAN_OPTIONS="detect_leaks=0:halt_on_error=0", MYRIAD_TEST_ASAN="1")
     here = Path(__file__).resolve()
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-k",

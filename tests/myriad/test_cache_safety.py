@@ -250,7 +250,7 @@ def test_eight_processes_building_one_new_model_compile_it_once(tmp_path, privat
     try:
         deadline = time.monotonic() + 120
         while len(list(tmp_path.glob("ready-*"))) < 8 and time.monotonic() < deadline:
-            assert all(p.poll() is None for p in procs), [p.communicate() for p in procs if p.poll() is not None]
+            assert all(p.poll() is None for p in procs), [p.communicate(timeout=60) for p in procs if p.poll() is not None]
             time.sleep(0.01)
         (tmp_path / "go").touch()
         outcomes = [p.communicate(timeout=240) for p in procs]

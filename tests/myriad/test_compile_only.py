@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from tests.requirements import require, require_neuron
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: arguments that keep each model small, and the compartments they give
@@ -70,7 +71,7 @@ def test_cuda_compile_only_with_nvcc_needs_no_gpu(capsys, monkeypatch):
 
 def test_numba_compile_only_compiles_the_solver(capsys, monkeypatch):
     """numba compiles lazily; --compile-only compiles the solver for the run's types (stubbed here: 30 s)."""
-    pytest.importorskip("numba")
+    require("numba")
     from myriad.backends.numba import engine as numba_engine
 
     calls = []
@@ -117,7 +118,7 @@ def test_cuda_compile_only_with_a_bad_myriad_nvcc_is_one_line(capsys, monkeypatc
 
 @pytest.mark.neuron
 def test_from_neuron_compile_only(tmp_path):
-    pytest.importorskip("neuron")
+    require_neuron()
     # its own process: the script's gids and sections stay in NEURON
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-m", "applications.from_neuron", "--compile-only",

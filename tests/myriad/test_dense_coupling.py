@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from tests.requirements import require_neuron
 
 import myriad.elimination as elimination
 from applications import dense
@@ -160,7 +161,7 @@ def test_calcium_current_fills_a_compartment_that_the_pump_drains_as_the_closed_
 
 @pytest.mark.neuron
 def test_exp2syn_matches_neuron():
-    neuron = pytest.importorskip("neuron")
+    neuron = require_neuron()
     h = neuron.h
     h.load_file("stdrun.hoc")
     events, tau1, tau2, weight = [2.0, 7.5, 8.0, 30.0], 0.5, 5.0, 0.004

@@ -12,6 +12,7 @@ import tempfile
 import threading
 
 import pytest
+from tests.requirements import require
 
 from myriad import ModelError, app_cli, atomic
 from myriad.plotting import plot_format
@@ -191,7 +192,7 @@ def test_unwritable_with_parents_allows_directories_still_to_make(tmp_path):
 
 
 def test_plot_formats_are_checked_before_drawing(tmp_path):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     assert plot_format(tmp_path / "r.png") == "png" and plot_format(tmp_path / "r.PDF") == "pdf"
     assert plot_format("-") == "png" and plot_format(tmp_path / "raster") == "png"
     with pytest.raises(ModelError, match=r"cannot draw a \.xyz file.*png"):

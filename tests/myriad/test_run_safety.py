@@ -7,6 +7,7 @@ import types
 
 import numpy as np
 import pytest
+from tests.requirements import require
 
 from applications import hh_soma, ringtest
 from myriad import ModelError, NonFiniteError
@@ -165,7 +166,7 @@ def test_the_solver_reports_its_steps_while_it_runs():
 # --- plots --------------------------------------------------------------------------------
 
 def test_a_result_plots_its_traces_and_raster(tmp_path):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     _, sim = _ring()
     result = sim.run(40.0)
     fig = result.plot(tmp_path / "run.png", title="ring")

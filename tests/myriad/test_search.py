@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from tests.requirements import require
 
 from applications import fit_hh
 from applications.neuro import HH, IClamp, Network, Pas
@@ -237,19 +238,19 @@ def test_table_saves_as_csv_and_parquet_and_plots(tmp_path):
     assert len(names) == 6 and names[:2] == ("evaluation", "generation") and names[-1] == "objective"
     assert np.array_equal(rows["objective"], outcome.table["objective"])
     assert rows["generation"].tolist() == [0] * 7 + [1] * 7 + [2] * 6
-    pq = pytest.importorskip("pyarrow.parquet")
+    pq = require("pyarrow.parquet")
     outcome.save(tmp_path / "t.parquet")
     table = pq.read_table(tmp_path / "t.parquet").to_pydict()
     assert list(table) == outcome.table.names
     assert table["soma.hh.gl"] == outcome.table["soma.hh.gl"].tolist()
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     outcome.plot(tmp_path / "o.png")
     assert (tmp_path / "o.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.png", "t.csv", "t.parquet"]
 
 
 def test_a_failed_save_leaves_nothing(tmp_path, monkeypatch):
-    pq = pytest.importorskip("pyarrow.parquet")
+    pq = require("pyarrow.parquet")
     outcome = _run(fit_hh.problem(), "random", 4, seed=1)
 
     def broken(table, where):

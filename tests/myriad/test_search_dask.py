@@ -5,9 +5,10 @@ import sys
 
 import numpy as np
 import pytest
+from tests.requirements import require
 
-distributed = pytest.importorskip("distributed")
-cloudpickle = pytest.importorskip("cloudpickle")
+distributed = require("distributed", module_level=True)
+cloudpickle = require("cloudpickle", module_level=True)
 #: a LocalCluster starts worker processes: seconds per test
 pytestmark = pytest.mark.slow
 

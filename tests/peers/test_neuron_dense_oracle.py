@@ -17,14 +17,15 @@ import subprocess
 import sys
 
 import pytest
+from tests.requirements import require, require_neuron, unavailable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
-np = pytest.importorskip("numpy")
+require_neuron(module_level=True)
+np = require("numpy", module_level=True)
 
 from benchmarks.peers import neuron_dense as nd  # noqa: E402
 from benchmarks.peers import neuron_dense_network as ndn  # noqa: E402
@@ -33,7 +34,7 @@ from benchmarks.peers import neuron_mechanisms as mech  # noqa: E402
 try:
     mech.find_nrnivmodl()
 except RuntimeError as _exc:  # pragma: no cover
-    pytest.skip(str(_exc), allow_module_level=True)
+    unavailable(str(_exc), module_level=True)
 
 
 @pytest.fixture(scope="module")

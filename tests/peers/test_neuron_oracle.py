@@ -12,14 +12,15 @@ import sys
 import json
 
 import pytest
+from tests.requirements import require, require_neuron
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
-np = pytest.importorskip("numpy")
+require_neuron(module_level=True)
+np = require("numpy", module_level=True)
 
 from benchmarks.peers import neuron_models as nm  # noqa: E402
 

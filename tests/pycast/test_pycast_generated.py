@@ -613,7 +613,7 @@ def _compile(unit: Unit, signatures, directory) -> ctypes.CDLL:
     with open(stem + ".c", "w") as handle:
         handle.write(source)
     result = subprocess.run(["gcc", *_CFLAGS, stem + ".c", "-o", stem + ".so", "-lm"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"gcc failed on pycast's C:\n{result.stderr}"
     return ctypes.CDLL(stem + ".so")
 
