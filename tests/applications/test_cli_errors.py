@@ -16,8 +16,9 @@ import pytest
 from myriad.cli import main as myriad_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-#: seconds a refusal takes at most (it comes before any model is built)
-QUICK_S = 60
+#: a guard against a hang, not a timing check (a refusal comes before any model is built,
+#: but a loaded machine may still take a while to start Python and import numpy)
+QUICK_S = 120
 
 
 def _cli(name, *args, timeout=600, cache=None):
@@ -42,7 +43,9 @@ def _argparse_error(proc, culprit):
     """Exit 2 and argparse's refusal (usage, then one error line naming the option)."""
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr
-    assert culprit in proc.stderr.strip().splitlines()[-1], proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("usage: ") and [line for line in lines if ": error: " in line] == [lines[-1]], proc.stderr
+    assert culprit in lines[-1], proc.stderr
 
 
 # --- outputs that are not regular files ------------------------------------------------

@@ -398,8 +398,9 @@ def test_clear_refuses_a_directory_that_is_not_tagged_and_leaves_it_whole(privat
     model = Model()
     model.add_mechanism(Leak, model.add_node(Cell))
     Simulation(model)               # the cache still works there, untagged
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["cache", "clear"])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"refusing to clear {private_cache}: it has no CACHEDIR.TAG" in err
     assert all(p.exists() for p in files) and not (private_cache / store.TAG).exists()
@@ -413,8 +414,9 @@ def test_clear_refuses_the_home_directory_even_tagged(tmp_path, monkeypatch, cap
     keep.write_text("alias ll='ls -l'\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("MYRIAD_CACHE_DIR", str(home))
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["cache", "clear"])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"refusing to clear {home}: it is your home directory" in err
     assert keep.exists()
@@ -428,8 +430,9 @@ def test_clear_refuses_the_root_directory(monkeypatch, capsys):
         monkeypatch.setattr(owner, name, never)
     monkeypatch.setattr(os, "getuid", lambda: 0)        # "/" is root's: the checks above let it through
     monkeypatch.setenv("MYRIAD_CACHE_DIR", "/")
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["cache", "clear"])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "refusing to clear /: it is the root directory" in err
 
@@ -468,6 +471,8 @@ def test_a_cache_that_cannot_be_tagged_is_still_used_but_not_cleared(private_cac
         raise PermissionError("read-only file system")
     monkeypatch.setattr(store, "replace_atomic", read_only)
     assert store.cache_dir() == private_cache and not (private_cache / store.TAG).exists()
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["cache", "clear"])
-    assert "it has no CACHEDIR.TAG" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it has no CACHEDIR.TAG" in err, err

@@ -67,6 +67,24 @@ def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
     assert records[0]["nspikes"] > 0 and files[0] == files[1]
 
 
+def _usage_error(proc, culprit):
+    """An argparse refusal: exit 2, the usage lines, then one ``PROG: error: ...`` line naming the culprit."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("usage: "), proc.stderr
+    assert ": error: " in lines[-1] and culprit in lines[-1], proc.stderr
+    assert [line for line in lines if ": error: " in line] == [lines[-1]], proc.stderr
+
+
+def _one_line(proc, culprit):
+    """A refusal by app_cli.main_guard: exit 2 and exactly one ``PROG: error: ...`` line naming the culprit."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and ": error: " in lines[0] and culprit in lines[0], proc.stderr
+
+
 @pytest.mark.parametrize("name,args,culprit", [
     ("dense", ["--p", "1.5"], "--p"),
     ("hh_soma", ["--dt", "-1"], "--dt"),
@@ -85,17 +103,20 @@ def test_dense_spike_files_are_identical_on_one_and_two_threads(tmp_path):
     ("dense", ["--seed", "-1"], "--seed"),
     ("dense", ["--seed", "x"], "--seed"),
     ("dense", ["--amp-lo", "1", "--amp-hi", "0"], "--amp-hi"),
-    ("dense", ["--ncell", "3000000", "--tstop", "1"], "out of memory"),
     ("fit_hh", ["--budget", "-5"], "--budget"),
     ("fit_hh", ["--batch", "0"], "--batch"),
     ("fit_hh", ["--seed", "x"], "--seed"),
     ("fit_hh", ["--strategy", "newton"], "--strategy"),
     ("fit_hh", ["--table", os.path.join(ROOT, "no_such_dir", "t.csv")], "--table"),
     ("from_neuron", ["--dt", "0", "model.py"], "--dt"),
+])
+def test_bad_arguments_exit_2_with_usage_and_one_error_line(name, args, culprit):
+    _usage_error(_cli(name, *args), culprit)
+
+
+@pytest.mark.parametrize("name,args,culprit", [
+    ("dense", ["--ncell", "3000000", "--tstop", "1"], "out of memory"),
     ("from_neuron", [os.path.join(ROOT, "no_such_script.py")], "no such script"),
 ])
-def test_bad_arguments_exit_with_one_line(name, args, culprit):
-    proc = _cli(name, *args)
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    assert culprit in proc.stderr.strip().splitlines()[-1]
+def test_refusals_after_parsing_exit_2_with_one_line(name, args, culprit):
+    _one_line(_cli(name, *args), culprit)
