@@ -27,10 +27,12 @@ from tests.requirements import in_ci  # noqa: E402  (needs ROOT on sys.path)
 
 # CI runs are reproducible: the same examples every run, no example database carried
 # between runs, and a failure prints the blob that replays it.  Elsewhere hypothesis
-# keeps its default profile (random examples, the local .hypothesis database).
+# keeps its default profile (random examples, the local .hypothesis database).  The
+# profile is named "ci", replacing hypothesis's own, which it loads whenever CI is in the
+# environment at all; loading one explicitly keeps the choice to in_ci()'s reading of CI
+# (CI= or CI=false is not CI).  --hypothesis-profile on the command line still wins.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-if in_ci():
-    settings.load_profile("ci")
+settings.load_profile("ci" if in_ci() else "default")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,7 +30,8 @@ def require(module: str, *, module_level: bool = False):
     try:
         return importlib.import_module(module)
     except Exception as exc:                       # ImportError, or a broken install
-        unavailable(f"could not import {module}: {type(exc).__name__}: {exc}", module_level=module_level)
+        reason = f"could not import {module}: {type(exc).__name__}: {exc}"
+    unavailable(reason, module_level=module_level)     # outside the except: no chained traceback
 
 
 def require_neuron(*, module_level: bool = False):
