@@ -192,3 +192,32 @@ def test_each_backend_stops_within_two_steps_of_the_request_and_keeps_the_run_so
     assert len(stopped.result.t) == stopped.step + 1 and len(stopped.result["v"]) == stopped.step + 1
     monkeypatch.setattr(interrupt, "call", real)
     assert sim.run(1.0).t[-1] == pytest.approx(1.0)      # the next run starts afresh
+
+
+def test_cuda_stops_at_the_end_of_the_launch_in_progress(monkeypatch):
+    """The host cannot write the device's context mid-kernel: a request made during a launch
+    stops the run when that launch ends (here the spike buffer fills after a few spikes)."""
+    from applications import ringtest
+    from myriad import Interrupted, interrupt
+    from myriad.backends.cuda import runtime as cuda_runtime
+    monkeypatch.setenv("MYRIAD_CUDA_EMULATE", "1")
+    monkeypatch.setattr(cuda_runtime, "SPIKE_BUFFER", 5)
+    net = ringtest.build(nring=2, ncell=4, nbranch=4)
+    sim = net.simulation(backend="cuda", threads=2).compile()
+    sim.device()
+    runner = sim.engine.runner
+    device, real_check = runner.device, runner.device.check
+
+    def during_the_first_launch(run, stop):
+        def check(code, what):
+            real_check(code, what)
+            if what == "running the solver kernel":
+                stop()
+        monkeypatch.setattr(device, "check", check)
+        return run(), True
+
+    monkeypatch.setattr(interrupt, "call", during_the_first_launch)
+    with pytest.raises(Interrupted) as caught:
+        sim.run(60.0)
+    assert runner.launches == 1 and 0 < caught.value.step < 2400
+    assert len(caught.value.result.t) == caught.value.step + 1
