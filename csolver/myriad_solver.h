@@ -115,7 +115,8 @@ enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
 /* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
 /* how a run ended (c->status); myriad.abi.Status */
-enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3, MYR_ERR_NONFINITE = 4 };
+enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3, MYR_ERR_NONFINITE = 4,
+       MYR_INTERRUPTED = 5 };
 
 /* The core's Krylov solve: rows per chunk of its deterministic dot products,
  * and the number of work vectors and partial sums per chunk it uses. */
@@ -247,6 +248,10 @@ typedef struct myr_ctx {
     int64_t bad_y, bad_step;   /* the first non-finite state and the step it was found at */
     int64_t progress;          /* steps done, written by thread 0 for a watcher in another thread */
     int64_t reduce;            /* a word the team shares for reductions */
+    /* set to 1 by the host (another thread) to stop the run: thread 0 reads it
+     * once a step and sets status to MYR_INTERRUPTED, which the whole team
+     * reads after the next barrier and stops at the end of that step */
+    int32_t interrupt;
 } myr_ctx;
 
 /* Generated per model (from the mechanism classes' Python methods). */

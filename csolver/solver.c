@@ -630,6 +630,17 @@ static MYR_FN void myr_record(myr_ctx *c, int64_t step)
     myr_sync();
 }
 
+/* Whether the host asked the run to stop (c->interrupt, written by another
+ * thread while the team runs: read anew each time). */
+static inline MYR_FN int myr_interrupt_requested(const myr_ctx *c)
+{
+#if defined(__CUDA_ARCH__)
+    return *(const volatile int32_t *)&c->interrupt != 0;
+#else
+    return __atomic_load_n(&c->interrupt, __ATOMIC_RELAXED) != 0;
+#endif
+}
+
 /* What every thread of the team runs: the set-up of the run (unless an
  * earlier launch did it), then steps c->done .. c->nsteps.  A launch ends
  * early, with c->done the steps done, when the spike buffer might not hold
@@ -668,6 +679,9 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     while (n < c->nsteps) {
         const double t = (double)(c->step0 + n) * dt;
         myr_deliver_events(c, t, dt);
+        /* thread 0 wrote status before this barrier (deliver's) and writes it
+         * again only after detection's barrier: the same in every thread */
+        const int stop = c->status == MYR_INTERRUPTED;
         int failed = 0;
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);
@@ -695,8 +709,11 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         }
         if (myr_rank() == 0) {
             myr_atomic_store(&c->progress, n);
+            if (myr_interrupt_requested(c)) {
+                c->status = MYR_INTERRUPTED;
+            }
         }
-        if (myr_spikes_full(c)) {       /* read after detection's barrier: the same in every thread */
+        if (stop || myr_spikes_full(c)) {       /* read after detection's barrier: the same in every thread */
             break;
         }
     }

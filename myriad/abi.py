@@ -82,6 +82,7 @@ status int32 output run; n_spikes int64 output run; spk_t double* spikes run; sp
 spk_cap int64 output; done int64 output run
 lost_events int64 output run; bad_y int64 output run; bad_step int64 output run
 progress int64 output run; reduce int64 output run
+interrupt int32 control
 """
 
 
@@ -107,6 +108,7 @@ class Status(enum.IntEnum):
     ERR_EVENTS_LOST = 2
     ERR_CORE = 3
     ERR_NONFINITE = 4
+    INTERRUPTED = 5
 
 
 _SCALARS = {"double": ctypes.c_double, "int64": ctypes.c_int64, "int32": ctypes.c_int32, "int8": ctypes.c_int8}

@@ -181,11 +181,18 @@ def error_line(exc: BaseException, prog: str) -> bool:
 
 def main_guard(run: Callable[[], None], prog: str) -> None:
     """Run a CLI body; the errors :func:`error_line` knows become one line
-    (or a first line and its indented detail) and exit status 2."""
+    (or a first line and its indented detail) and exit status 2; Ctrl-C becomes
+    ``PROG: interrupted at t = ... ms`` and exit status 130 (nothing is written:
+    the CLIs write their outputs only after the run)."""
     global _body_started
     _body_started = time.perf_counter()
     try:
         run()
+    except KeyboardInterrupt as exc:        # Ctrl-C: one line, exit status 130, no traceback
+        from myriad.errors import Interrupted
+        at = f" at t = {exc.time:g} ms" if isinstance(exc, Interrupted) else ""
+        print(f"{prog}: interrupted{at}", file=sys.stderr)
+        sys.exit(130)
     except Exception as exc:
         if not error_line(exc, prog):
             raise

@@ -31,6 +31,19 @@ class NonFiniteError(SimulationError):
         self.result, self.step, self.time, self.variable, self.ref = result, step, time, variable, ref
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a run.  ``result`` holds the run up to the step
+    where it stopped (``step``, ``time`` in ms).  A KeyboardInterrupt, so code
+    that does not expect it stops as Ctrl-C always made it stop."""
+
+    def __init__(self, message: str, result, step: int, time: float):
+        super().__init__(message)
+        self.result, self.step, self.time = result, step, time
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else "interrupted"
+
+
 def did_you_mean(name: str, choices) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to a misspelt ``name``, or ''."""
     import difflib

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from myriad import backends, checkpoint
+from myriad import backends, checkpoint, interrupt
 from myriad import context as run_context
 from myriad.abi import Status
 from myriad.backends.c.codegen import generate
@@ -28,7 +28,7 @@ from myriad.flatten import mech_location, validate_rk4
 from myriad.model import MechRef, Model, NodeRef, declared_fields
 from myriad.progress import RunProgress
 from myriad.result import Result, assemble
-from myriad.status import non_finite, raise_for_status, steps_done
+from myriad.status import interrupted, non_finite, raise_for_status, steps_done
 
 __all__ = ["MAX_STEPS", "MAX_THREADS", "Result", "Simulation", "check_required"]
 
@@ -199,7 +199,9 @@ class Simulation:
         ``load_state``, continue from the checkpoint's time to ``tstop`` instead.
 
         Raises NonFiniteError, carrying the run up to then, when a state
-        becomes NaN or infinite (checked every myriad.context.CHECK_EVERY steps)."""
+        becomes NaN or infinite (checked every myriad.context.CHECK_EVERY steps),
+        and myriad.errors.Interrupted (a KeyboardInterrupt), carrying the run up to
+        the step where it stopped, on Ctrl-C (see myriad.interrupt)."""
         state, self._resume = self._resume, None
         first = state.step if state is not None else 0
         nsteps = self.steps_for(tstop) - first
@@ -212,7 +214,9 @@ class Simulation:
         if state is not None:
             checkpoint.restore(ctx, state, self.method)
         start = time.perf_counter()
-        times, gids = self.engine.run(ctx, self.threads, RunProgress(ctx, nsteps, self.dt, self.progress))
+        engine, progress = self.engine, RunProgress(ctx, nsteps, self.dt, self.progress)
+        (times, gids), stopped = interrupt.call(lambda: engine.run(ctx, self.threads, progress),
+                                                lambda: engine.interrupt(ctx))
         run_s = time.perf_counter() - start
         raise_for_status(ctx, self.dt)
         done = steps_done(ctx, first, nsteps)
@@ -220,6 +224,8 @@ class Simulation:
         self.last_context, self._last_step = ctx, first + done
         if ctx.c.status == Status.ERR_NONFINITE:
             raise non_finite(ctx, self.flat, self.dt, first, result)
+        if stopped:     # also when the run ended before it saw the request: Ctrl-C was pressed
+            raise interrupted(self.dt, first, done, result)
         return result
 
     # --- checkpoints ----------------------------------------------------------------

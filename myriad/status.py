@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from myriad.abi import Context, Status
 from myriad.context import CHECK_EVERY, CORE_MAX_ITERATIONS, CORE_TOLERANCE
-from myriad.errors import NonFiniteError, SimulationError
+from myriad.errors import Interrupted, NonFiniteError, SimulationError
 from myriad.flatten import FlatModel
 
 
@@ -26,7 +26,18 @@ def raise_for_status(ctx: Context, dt: float) -> None:
 
 def steps_done(ctx: Context, first: int, nsteps: int) -> int:
     """Steps the run completed: all of them, or up to the check that found a non-finite state."""
-    return ctx.c.bad_step - first if ctx.c.status == Status.ERR_NONFINITE else nsteps
+    if ctx.c.status == Status.ERR_NONFINITE:
+        return ctx.c.bad_step - first
+    if ctx.c.status == Status.INTERRUPTED:
+        return int(ctx.c.done)
+    return nsteps
+
+
+def interrupted(dt: float, first: int, done: int, result) -> Interrupted:
+    """The exception of a run that Ctrl-C stopped, carrying ``result``."""
+    step = first + done
+    return Interrupted(f"interrupted at t = {step * dt:g} ms (step {step}); the exception's .result "
+                       f"holds the run up to then", result, step, step * dt)
 
 
 def non_finite(ctx: Context, flat: FlatModel, dt: float, first: int, result) -> NonFiniteError:

@@ -39,6 +39,12 @@ class Engine(ABC):
         is a myriad.progress.RunProgress to hold open while the time loop runs (a backend
         that cannot report its steps meanwhile ignores it)."""
 
+    def interrupt(self, ctx: Context) -> None:
+        """Ask the run of ``ctx`` in progress (in another thread) to stop at the end
+        of a step; it then ends with status INTERRUPTED and ``done`` the steps it
+        completed.  By default the time loop reads the context's ``interrupt``."""
+        ctx.c.interrupt = 1
+
     def device(self):
         """The device this engine runs on (backends that run on the host have none)."""
         raise ModelError(f"device(): this simulation's backend is {self.backend}, not cuda")

@@ -9,6 +9,12 @@ kernel stops after a step, the host copies the spikes out and launches again
 from there (nothing else leaves the device in between).  Afterwards every
 array the run writes is copied back into the host context, so results,
 checkpoints and error reports read it as they read the OpenMP backend's.
+
+Ctrl-C (myriad.interrupt) sets the host context's ``interrupt``; the host
+cannot write the device's copy while the kernel runs, so the run stops when
+the current launch ends: at once where the spike buffer fills often, at the
+end of the run where one launch holds it all.  (The kernel does read its
+copy each step, as the OpenMP loop does, for a future mapped host flag.)
 """
 from __future__ import annotations
 
@@ -174,6 +180,8 @@ class Runner:
                 self.transfer_s += time.perf_counter() - began
                 if view.core_failed_step >= 0 or view.bad_step >= 0 or view.done >= view.nsteps:
                     break
+                if ctx.c.interrupt:     # Ctrl-C (another thread) during the launch: stop at this relaunch
+                    break
                 view.n_spikes = 0
             began = time.perf_counter()
             for name in WRITTEN:
@@ -186,5 +194,6 @@ class Runner:
             setattr(c, name, getattr(view, name))
         c.progress = view.done
         c.status = (Status.ERR_CORE if c.core_failed_step >= 0 else Status.ERR_NONFINITE if c.bad_step >= 0
-                    else Status.ERR_EVENTS_LOST if c.lost_events else Status.OK)
+                    else Status.ERR_EVENTS_LOST if c.lost_events
+                    else Status.INTERRUPTED if c.done < c.nsteps else Status.OK)
         return np.concatenate(times), np.concatenate(gids)

@@ -15,6 +15,7 @@ grouped as myriad.abi's table groups them.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import sys
@@ -37,7 +38,8 @@ SOLVER = Path(__file__).with_name("solver.py")
 # reference count update per array argument.
 HEADER = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
           "kernel = njit(cache=True, error_model='numpy')\n"
-          "inline = njit(cache=True, error_model='numpy', inline='always')\n\n")
+          "inline = njit(cache=True, error_model='numpy', inline='always')\n"
+          "entry = njit(cache=True, error_model='numpy', nogil=True)\n\n")
 
 def source(analysis: Analysis) -> str:
     return HEADER + generate(analysis) + "\n\n" + SOLVER.read_text()
@@ -90,7 +92,13 @@ class NumbaEngine(Engine):
         return (ctx.array("Y"), ctx.array("S"), self._model(ctx), views["gathers"], views["program"],
                 views["events"], views["recording"], views["work"], views["size"],
                 int(c.method), int(c.do_init), int(c.resume), int(c.has_algebraic), float(c.dt), float(c.t0),
-                int(c.step0), int(c.nsteps), int(c.check_every), float(c.core_tol))
+                int(c.step0), int(c.nsteps), int(c.check_every), float(c.core_tol), self._interrupt_flag(ctx))
+
+    @staticmethod
+    def _interrupt_flag(ctx: Context) -> np.ndarray:
+        """The context's ``interrupt`` as a 1-element array the solver reads each step."""
+        flag = (ctypes.c_int32 * 1).from_buffer(ctx.c, abi.CContext.interrupt.offset)
+        return np.ctypeslib.as_array(flag)
 
     def prepare(self, ctx: Context) -> None:
         """Compile (or load from numba's cache) the solver for this context's types."""
@@ -98,12 +106,14 @@ class NumbaEngine(Engine):
 
     def run(self, ctx: Context, threads: int, progress):
         """Run the whole simulation (single-threaded); sets ``status`` and ``lost_events`` as myr_run does."""
-        times, gids, lost, iterations, failed_step, bad_y, bad_step = self.module.run(*self._run_args(ctx))
+        times, gids, lost, iterations, failed_step, bad_y, bad_step, done = self.module.run(*self._run_args(ctx))
         c = ctx.c
+        c.done = done
         c.lost_events, c.core_iterations, c.core_failed_step = lost, iterations, failed_step
         c.bad_y, c.bad_step = bad_y, bad_step
         c.status = (abi.Status.ERR_CORE if failed_step >= 0 else abi.Status.ERR_NONFINITE if bad_step >= 0
-                    else abi.Status.ERR_EVENTS_LOST if lost else abi.Status.OK)
+                    else abi.Status.ERR_EVENTS_LOST if lost else abi.Status.INTERRUPTED if done < c.nsteps
+                    else abi.Status.OK)
         return times, gids
 
     def rk4_rate(self, ctx: Context) -> tuple[float, int]:

@@ -424,11 +424,13 @@ def record(Y, R, N, step):
             rec_buf[rec_off[r] + step // rec_every[r]] = Y[rec_y[r]]
 
 
-@kernel
+@entry
 def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t0, step0, nsteps, check_every,
-        tol):
+        tol, stop):
     """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1,
-    first non-finite state or -1, the step it was found at or -1)."""
+    first non-finite state or -1, the step it was found at or -1, steps done).  Runs without
+    the GIL; stops after the step where it finds ``stop[0]`` (the context's ``interrupt``,
+    set by another thread) non-zero."""
     cap = W.cap
     det_y, det_thr, det_above, det_vprev = V.det_y, V.det_thr, V.det_above, V.det_vprev
     spk_t = np.empty(1024)
@@ -454,6 +456,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     failed_step = -1
     bad_y = -1
     bad_step = -1
+    done = nsteps
     for n in range(nsteps):
         t = (step0 + n) * dt
         lost += deliver_events(Y, M, V, N, t, dt)
@@ -474,7 +477,10 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
                 bad_y = bad[0]
                 bad_step = step0 + n + 1
                 break
-    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step, bad_y, bad_step
+        if stop[0] != 0:
+            done = n + 1
+            break
+    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step, bad_y, bad_step, done
 
 
 @kernel
