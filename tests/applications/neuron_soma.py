@@ -59,7 +59,8 @@ def neuron_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=3
         assert_no_sections(h)
 
 
-def myriad_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=30.0, method="backward_euler"):
+def myriad_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=30.0, method="backward_euler",
+                backend=None):
     net = Network()
     soma = net.section("soma", L=20.0, diam=20.0, nseg=1, cm=1.0, Ra=100.0)
     if hh:
@@ -74,7 +75,7 @@ def myriad_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=3
         target = soma(0.5).place(ExpSyn, tau=tau, e=e)
         net.connect(net.stimulus(times), target, delay=delay, weight=weight)
     net.spike_source(soma(0.5), gid=0, threshold=10.0)
-    sim = net.simulation(method=method, dt=dt)
+    sim = net.simulation(method=method, dt=dt, **({} if backend is None else {"backend": backend}))
     trace = sim.record(soma(0.5).node(), "v")
     res = sim.run(tstop)
     return res.t, res[trace], res.spike_times

@@ -29,3 +29,12 @@ def test_off_grid_times_match_neuron_fixed_step(case):
     assert np.ptp(v_n) > 1.0
     np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-6 if kw["hh"] else 1e-9)
     assert len(s_m) == len(s_n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["passive clamp at 5.01", "passive events off-grid"])
+def test_off_grid_times_match_neuron_fixed_step_on_numba(case):
+    kw = CASES[case]
+    _, v_n, _ = neuron_soma(**kw)
+    _, v_m, _ = myriad_soma(**kw, backend="numba")
+    np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-9)

@@ -44,6 +44,18 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="myriad-mutate-") as tmp:
         base = Path(tmp) / "base"
         _copy(base)
+        # the named tests must pass on the unmutated copy, or a "caught" means nothing
+        named = sorted({t for m in chosen for t in m[4]})
+        env = {**os.environ, "MYRIAD_CACHE_DIR": str(Path(tmp) / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *named],
+                              cwd=base, env=env, capture_output=True, text=True)
+        print(f"baseline (no mutation) | {'passed' if proc.returncode == 0 else 'FAILED'} | "
+              f"{time.monotonic() - start:.1f}", flush=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-2000:])
+            return 2
+        shutil.rmtree(Path(tmp) / "cache", ignore_errors=True)
         for name, path, old, new, tests in chosen:
             copy = Path(tmp) / "copy"
             if copy.exists():
