@@ -13,7 +13,9 @@ pytest.importorskip("neuron")
 
 CASES = {
     "passive clamp at 5.01": dict(hh=False, clamp=(5.01, 1.0, 0.1), tstop=10.0),
-    "passive clamp at 5.0125 for 0.9875": dict(hh=False, clamp=(5.0126, 0.9875, 0.1), tstop=10.0),
+    "passive clamp just after a step's middle": dict(hh=False, clamp=(5.0126, 0.9875, 0.1), tstop=10.0),
+    # dt, delay and dur exact in binary: on at a step's middle (on), off at a later one (off there)
+    "passive clamp on and off at steps' middles": dict(hh=False, clamp=(5.0625, 1.0, 0.1), dt=0.125, tstop=10.0),
     "passive events off-grid": dict(hh=False, syn=(2.0, 0.0, 1.0, 0.005, [0.02, 2.04, 4.07]), tstop=10.0),
     "hh clamp at 5.01": dict(hh=True, clamp=(5.01, 50.0, 0.1), tstop=30.0),
     "hh events off-grid": dict(hh=True, syn=(2.0, 0.0, 1.0, 0.05, [0.02, 12.04, 24.07]), tstop=40.0),
