@@ -3,7 +3,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 OUT ?= out
 
-.PHONY: run test quick bench clean
+.PHONY: run test quick bench mutate clean
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(VENV)/.installed-test
 # the quick loop while working: every test but those marked slow
 quick: $(VENV)/.installed-test
 	$(VPY) -m pytest -q -m "not slow"
+
+# plausible bugs (tests/mutations), each applied alone to a temporary copy of the
+# repository with the tests that must catch it; fails if any survives
+mutate: $(VENV)/.installed-test
+	$(VPY) -m tests.mutations
 
 bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench
