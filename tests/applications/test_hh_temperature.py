@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from tests.applications.neuron_soma import myriad_soma, neuron_soma
+from tests.requirements import require_neuron
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 
 @pytest.mark.parametrize("celsius, amp, spikes", [(16.0, 0.1, 7), (37.0, 0.5, 0), (37.0, 2.0, 0)])

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from tests.applications.neuron_soma import myriad_soma, neuron_soma
+from tests.requirements import require_neuron
 
 pytestmark = pytest.mark.neuron
-pytest.importorskip("neuron")
+require_neuron(module_level=True)
 
 CASES = {
     "passive clamp at 5.01": dict(hh=False, clamp=(5.01, 1.0, 0.1), tstop=10.0),

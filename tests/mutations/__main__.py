@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _files() -> list[str]:
     """Tracked and untracked-but-not-ignored files: the working tree as it is."""
     out = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                         capture_output=True).stdout
+                         capture_output=True, timeout=60).stdout
     return [f for f in out.decode().split("\0") if f and (ROOT / f).is_file()]
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "MYRIAD_CACHE_DIR": str(Path(tmp) / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
         start = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *named],
-                              cwd=base, env=env, capture_output=True, text=True)
+                              cwd=base, env=env, capture_output=True, text=True, timeout=3600)
         print(f"baseline (no mutation) | {'passed' if proc.returncode == 0 else 'FAILED'} | "
               f"{time.monotonic() - start:.1f}", flush=True)
         if proc.returncode != 0:
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
             env = {**os.environ, "MYRIAD_CACHE_DIR": str(Path(tmp) / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
             start = time.monotonic()
             proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                                   *tests], cwd=copy, env=env, capture_output=True, text=True)
+                                   *tests], cwd=copy, env=env, capture_output=True, text=True, timeout=3600)
             seconds = time.monotonic() - start
             if proc.returncode in (0, 1):
                 verdict = "caught" if proc.returncode == 1 else "survived"
