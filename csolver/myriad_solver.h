@@ -84,9 +84,13 @@ static inline MYR_FN int64_t myr_team(void)
  *
  * The spin budget is measured, not guessed.  With every thread on a core of
  * its own a long spin is best (waits are microseconds and a sleep adds the
- * wake-up's latency); with more runnable threads than cores any spin beyond a
- * microsecond or so is lost, and worse, it may hold the core the late thread
- * waits for.  Neither case can be told from inside a wait, so the team tries
+ * wake-up's latency to the next phase, which in the dense model's core
+ * solve, a barrier every few microseconds, is as long as a phase); with more
+ * runnable threads than cores any spin beyond a microsecond or so is lost,
+ * and worse, it may hold the core the late thread waits for (a fixed 100 us
+ * budget left the dense model's 2-thread run about 2.8x slower than 1
+ * thread on a loaded 2-core machine; the long budget is 30 us, which still
+ * holds the waits of a balanced phase).  Neither case can be told from inside a wait, so the team tries
  * both: the last arriver of every 16th barrier reads the clock, and in epochs
  * of at least MYR_BARRIER_EPOCH_NS and MYR_BARRIER_EPOCH_BARRIERS barriers
  * the team runs one epoch with the short budget (MYR_BARRIER_SPIN_SHORT_NS),
@@ -114,7 +118,7 @@ static inline MYR_FN int64_t myr_team(void)
 #define MYR_BARRIER_SPIN_SHORT_NS 1000
 #endif
 #ifndef MYR_BARRIER_SPIN_LONG_NS
-#define MYR_BARRIER_SPIN_LONG_NS 100000
+#define MYR_BARRIER_SPIN_LONG_NS 30000
 #endif
 #ifndef MYR_BARRIER_EPOCH_NS
 #define MYR_BARRIER_EPOCH_NS 5000000
