@@ -83,23 +83,27 @@ static inline MYR_FN int64_t myr_team(void)
  * last arriver wakes the sleepers, if any, with one system call.
  *
  * The spin budget is measured, not guessed.  With every thread on a core of
- * its own a long spin is best (waits are microseconds and a sleep adds the
- * wake-up's latency to the next phase, which in the dense model's core
- * solve, a barrier every few microseconds, is as long as a phase); with more
- * runnable threads than cores any spin beyond a microsecond or so is lost,
- * and worse, it may hold the core the late thread waits for (a fixed 100 us
- * budget left the dense model's 2-thread run about 2.8x slower than 1
- * thread on a loaded 2-core machine; the long budget is 30 us, which still
- * holds the waits of a balanced phase).  Neither case can be told from inside a wait, so the team tries
- * both: the last arriver of every 16th barrier reads the clock, and in epochs
- * of at least MYR_BARRIER_EPOCH_NS and MYR_BARRIER_EPOCH_BARRIERS barriers
- * the team runs one epoch with the short budget (MYR_BARRIER_SPIN_SHORT_NS),
- * one with the long (MYR_BARRIER_SPIN_LONG_NS), in alternating order, and
- * keeps the one that passed more barriers per second for the next epochs:
- * 4, doubled each time the same budget wins again (up to 64), back to 4 when
- * the other wins.  A run starts with the short budget.  A change of load is
- * thus followed within a few tens of epochs at most, and a trial of the worse
- * budget costs one epoch in 6 to 66.  The budget does not change the results.
+ * its own a long spin is best: waits are microseconds, and a sleep adds the
+ * wake-up's latency to the next phase (on this 2-core VM the dense model's
+ * core solve passed half as many barriers per second with the short budget
+ * as with the long).  With more runnable threads than cores any spin beyond a
+ * microsecond or so is lost, and worse, it may hold the core the late thread
+ * waits for (a fixed 100 us budget left the dense model's 2-thread run about
+ * 2.8x slower than 1 thread on the loaded machine; the long budget is 30 us,
+ * which still holds the waits of a balanced phase).  Neither case can be told
+ * from inside one wait, so the team tries both.  The last arriver of every
+ * 16th barrier reads the clock; in epochs of at least MYR_BARRIER_EPOCH_NS
+ * (and MYR_BARRIER_EPOCH_BARRIERS barriers) the team runs one epoch with the
+ * short budget (MYR_BARRIER_SPIN_SHORT_NS) and one with the long
+ * (MYR_BARRIER_SPIN_LONG_NS), in alternating order, and compares the
+ * barriers passed per second.  It keeps the budget it has while that wins,
+ * for 4, 8, ... up to 64 epochs between trials; when the other wins, it tries
+ * again after one epoch and takes the other only if it wins again (one trial
+ * can be spoilt by a moment of load from elsewhere), keeping it for 4
+ * epochs.  A run starts with the long budget.  A change of load is thus
+ * followed within a few to some tens of epochs, a trial of the worse budget
+ * costs one epoch in 6 to 66, and a time-bounded epoch bounds what any wrong
+ * choice costs.  The budget does not change the results.
  *
  * Memory order: each arrival is a release-acquire read-modify-write of the
  * count; the last arriver stores the generation with release (sequentially
@@ -124,7 +128,7 @@ static inline MYR_FN int64_t myr_team(void)
 #define MYR_BARRIER_EPOCH_NS 5000000
 #endif
 #ifndef MYR_BARRIER_EPOCH_BARRIERS
-#define MYR_BARRIER_EPOCH_BARRIERS 256
+#define MYR_BARRIER_EPOCH_BARRIERS 32
 #endif
 #ifndef MYR_BARRIER_YIELDS
 #define MYR_BARRIER_YIELDS 0
@@ -158,7 +162,7 @@ typedef struct myr_barrier {
     /* the tuner's state, used by one last arriver at a time */
     int64_t epoch_t;            /* when this epoch began (0: not yet) */
     uint32_t epoch_gen;         /* the generation it began at */
-    int32_t stage, cycle, keep, keep_len;
+    int32_t stage, cycle, keep, keep_len, pending;   /* pending: the other budget won the last trial */
     int64_t winner;             /* the budget kept */
     double rate[2];             /* barriers per ns with the short [0] and long [1] budgets */
 #ifndef MYR_BARRIER_FUTEX
@@ -179,8 +183,8 @@ static inline myr_barrier *myr_barrier_new(void)
     }
 #endif
     if (b) {
-        b->spin_ns = b->winner = MYR_BARRIER_SPIN_SHORT_NS;
-        b->stage = MYR_KEEP;            /* the first epoch keeps the short budget, then the trials */
+        b->spin_ns = b->winner = MYR_BARRIER_SPIN_LONG_NS;
+        b->stage = MYR_KEEP;            /* the first epoch keeps the long budget, then the trials */
         b->keep = 1;
         b->keep_len = 2;                /* so that the first kept run after the trials is 4 epochs */
     }
@@ -248,23 +252,31 @@ static void myr_barrier_tune(myr_barrier *b, uint32_t gen)
         return;
     }
     const double rate = (double)(gen - b->epoch_gen) / (double)(now - b->epoch_t);
-    const int first = b->cycle & 1;         /* the budget tried first in this cycle: 0 short, 1 long */
-    int64_t next;
+    const int first = b->cycle & 1;         /* the budget this cycle tries first: 0 short, 1 long */
+    int64_t next = b->winner;
     if (b->stage == MYR_TRY_FIRST) {
         b->rate[first] = rate;
         b->stage = MYR_TRY_SECOND;
         next = first ? MYR_BARRIER_SPIN_SHORT_NS : MYR_BARRIER_SPIN_LONG_NS;
     } else if (b->stage == MYR_TRY_SECOND) {
         b->rate[!first] = rate;
-        next = b->rate[1] > b->rate[0] ? MYR_BARRIER_SPIN_LONG_NS : MYR_BARRIER_SPIN_SHORT_NS;
-        b->keep_len = next == b->winner ? (b->keep_len < 64 ? 2 * b->keep_len : 64) : 4;
-        b->keep = b->keep_len;
-        b->winner = next;
+        const int64_t best = b->rate[1] > b->rate[0] ? MYR_BARRIER_SPIN_LONG_NS : MYR_BARRIER_SPIN_SHORT_NS;
+        if (best == b->winner) {
+            b->pending = 0;
+            b->keep_len = b->keep_len < 64 ? 2 * b->keep_len : 64;
+            b->keep = b->keep_len;
+        } else if (b->pending) {            /* the other won twice running: take it */
+            b->pending = 0;
+            b->winner = best;
+            b->keep = b->keep_len = 4;
+        } else {                            /* once: an epoch with the winner, then try again */
+            b->pending = 1;
+            b->keep = 1;
+        }
+        next = b->winner;
         b->stage = MYR_KEEP;
         b->cycle++;
-    } else if (--b->keep > 0) {
-        next = b->winner;
-    } else {
+    } else if (--b->keep <= 0) {
         b->stage = MYR_TRY_FIRST;
         next = (b->cycle & 1) ? MYR_BARRIER_SPIN_LONG_NS : MYR_BARRIER_SPIN_SHORT_NS;
     }
