@@ -82,28 +82,30 @@ static inline MYR_FN int64_t myr_team(void)
  * on the word (Linux: futex; elsewhere a mutex and condition variable); the
  * last arriver wakes the sleepers, if any, with one system call.
  *
- * The spin budget is measured, not guessed.  With every thread on a core of
- * its own a long spin is best: waits are microseconds, and a sleep adds the
- * wake-up's latency to the next phase (on this 2-core VM the dense model's
- * core solve passed half as many barriers per second with the short budget
- * as with the long).  With more runnable threads than cores any spin beyond a
- * microsecond or so is lost, and worse, it may hold the core the late thread
- * waits for (a fixed 100 us budget left the dense model's 2-thread run about
- * 2.8x slower than 1 thread on the loaded machine; the long budget is 30 us,
- * which still holds the waits of a balanced phase).  Neither case can be told
- * from inside one wait, so the team tries both.  The last arriver of every
- * 16th barrier reads the clock; in epochs of at least MYR_BARRIER_EPOCH_NS
- * (and MYR_BARRIER_EPOCH_BARRIERS barriers) the team runs one epoch with the
- * short budget (MYR_BARRIER_SPIN_SHORT_NS) and one with the long
- * (MYR_BARRIER_SPIN_LONG_NS), in alternating order, and compares the
- * barriers passed per second.  It keeps the budget it has while that wins,
- * for 4, 8, ... up to 64 epochs between trials; when the other wins, it tries
+ * The spin budget is measured, not guessed, between a short one
+ * (MYR_BARRIER_SPIN_SHORT_NS, 1 us) and a long one (MYR_BARRIER_SPIN_LONG_NS,
+ * 1 ms).  With every thread on a core of its own
+ * the long one is best: a sleep adds the wake-up's latency to the next
+ * phase, and on a virtual machine an idle CPU may be slow to wake (on this
+ * 2-core VM the dense model's core solve passed 0.021 barriers/us with the
+ * short budget and 0.046 with a 30 us one; 14-23% of ringtest's waits lasted
+ * 0.1-1 ms).  With more runnable threads than cores any spin beyond
+ * a microsecond or so is lost, and worse, it may hold the core the late
+ * thread waits for (beside one busy process the dense model passed 1 barrier
+ * per ms with the long budget, nearly every wait running out of spin, and
+ * 17-21 with the short).  Neither case can be told from inside one wait, so
+ * the team tries both.  The last arriver of each barrier reads the clock; in
+ * epochs of MYR_BARRIER_EPOCH_NS (5 ms, time-bounded so that an epoch with
+ * the wrong budget costs no more) the team runs one epoch with the short
+ * budget and one with the long, in alternating order, and compares the
+ * barriers passed per second.  It starts with the short budget and takes the
+ * first trial's winner; then it keeps the budget it has while that wins, for
+ * 4, 8, ... up to 64 epochs between trials; when the other wins, it tries
  * again after one epoch and takes the other only if it wins again (one trial
  * can be spoilt by a moment of load from elsewhere), keeping it for 4
- * epochs.  A run starts with the long budget.  A change of load is thus
- * followed within a few to some tens of epochs, a trial of the worse budget
- * costs one epoch in 6 to 66, and a time-bounded epoch bounds what any wrong
- * choice costs.  The budget does not change the results.
+ * epochs.  A change of load is thus followed within a few to some tens of
+ * epochs, and a trial of the worse budget costs one epoch in 6 to 66.  The
+ * budget does not change the results.
  *
  * Memory order: each arrival is a release-acquire read-modify-write of the
  * count; the last arriver stores the generation with release (sequentially
@@ -122,13 +124,10 @@ static inline MYR_FN int64_t myr_team(void)
 #define MYR_BARRIER_SPIN_SHORT_NS 1000
 #endif
 #ifndef MYR_BARRIER_SPIN_LONG_NS
-#define MYR_BARRIER_SPIN_LONG_NS 30000
+#define MYR_BARRIER_SPIN_LONG_NS 1000000
 #endif
 #ifndef MYR_BARRIER_EPOCH_NS
 #define MYR_BARRIER_EPOCH_NS 5000000
-#endif
-#ifndef MYR_BARRIER_EPOCH_BARRIERS
-#define MYR_BARRIER_EPOCH_BARRIERS 32
 #endif
 #ifndef MYR_BARRIER_YIELDS
 #define MYR_BARRIER_YIELDS 0
@@ -183,8 +182,8 @@ static inline myr_barrier *myr_barrier_new(void)
     }
 #endif
     if (b) {
-        b->spin_ns = b->winner = MYR_BARRIER_SPIN_LONG_NS;
-        b->stage = MYR_KEEP;            /* the first epoch keeps the long budget, then the trials */
+        b->spin_ns = b->winner = MYR_BARRIER_SPIN_SHORT_NS;
+        b->stage = MYR_KEEP;            /* the first epoch keeps the short budget, then the trials */
         b->keep = 1;
         b->keep_len = 2;                /* so that the first kept run after the trials is 4 epochs */
     }
@@ -237,9 +236,9 @@ static inline int64_t myr_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Run by the last arriver of every 16th barrier, `gen` the generation it
- * just began: ends an epoch when it is long enough, and sets the budget of
- * the next. */
+/* Run by the last arriver of every barrier, `gen` the generation it just
+ * began: ends an epoch when it is long enough, and sets the budget of the
+ * next. */
 static void myr_barrier_tune(myr_barrier *b, uint32_t gen)
 {
     const int64_t now = myr_now_ns();
@@ -248,10 +247,11 @@ static void myr_barrier_tune(myr_barrier *b, uint32_t gen)
         b->epoch_gen = gen;
         return;
     }
-    if (now - b->epoch_t < MYR_BARRIER_EPOCH_NS || gen - b->epoch_gen < MYR_BARRIER_EPOCH_BARRIERS) {
+    const int64_t elapsed = now - b->epoch_t;
+    if (elapsed < MYR_BARRIER_EPOCH_NS) {
         return;
     }
-    const double rate = (double)(gen - b->epoch_gen) / (double)(now - b->epoch_t);
+    const double rate = (double)(gen - b->epoch_gen) / (double)elapsed;
     const int first = b->cycle & 1;         /* the budget this cycle tries first: 0 short, 1 long */
     int64_t next = b->winner;
     if (b->stage == MYR_TRY_FIRST) {
@@ -265,7 +265,7 @@ static void myr_barrier_tune(myr_barrier *b, uint32_t gen)
             b->pending = 0;
             b->keep_len = b->keep_len < 64 ? 2 * b->keep_len : 64;
             b->keep = b->keep_len;
-        } else if (b->pending) {            /* the other won twice running: take it */
+        } else if (b->pending || !b->cycle) {   /* the other won twice running, or the first trial */
             b->pending = 0;
             b->winner = best;
             b->keep = b->keep_len = 4;
@@ -323,9 +323,7 @@ static void myr_barrier_wait(myr_barrier *b)
      * is the one this barrier ends */
     const uint32_t gen = __atomic_load_n(&b->gen, __ATOMIC_RELAXED);
     if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == (uint32_t)__atomic_load_n(&b->n, __ATOMIC_RELAXED)) {
-        if ((gen + 1) % 16 == 0) {
-            myr_barrier_tune(b, gen + 1);
-        }
+        myr_barrier_tune(b, gen + 1);
         __atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&b->gen, gen + 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&b->sleepers, __ATOMIC_SEQ_CST)) {
