@@ -80,7 +80,10 @@ static inline MYR_FN int64_t myr_team(void)
  * thread spins on the generation (with the CPU's pause hint) for at most the
  * team's spin budget, yields the CPU MYR_BARRIER_YIELDS times, then sleeps
  * on the word (Linux: futex; elsewhere a mutex and condition variable); the
- * last arriver wakes the sleepers, if any, with one system call.
+ * last arriver wakes the sleepers, if any, with one system call.  The yields
+ * are none by default: beside a busy process, 2 yields before the sleep made
+ * the dense model's 2-thread run 9x slower (a yield hands the core to the
+ * other process for its whole slice; a sleeper that is woken may preempt it).
  *
  * The spin budget is measured, not guessed, between a short one
  * (MYR_BARRIER_SPIN_SHORT_NS, 1 us) and a long one (MYR_BARRIER_SPIN_LONG_NS,
