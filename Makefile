@@ -38,6 +38,7 @@ bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.dense_bench
 	$(VPY) -m benchmarks.search_bench
 	$(VPY) -m benchmarks.cuda_bench
+	$(VPY) -m benchmarks.load_bench
 
 clean:
 	rm -rf $(VENV) $(OUT)

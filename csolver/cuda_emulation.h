@@ -2,7 +2,7 @@
  * the generated .cu file is compiled by the C++ compiler with OpenMP, CUDA's
  * qualifiers vanish, device memory is host memory, and the cooperative grid
  * is one OpenMP team (myr_rank, myr_team and myr_sync in myriad_solver.h use
- * the thread number and the team's barrier).  Everything the CUDA target does
+ * the thread number and the CPU targets' team barrier).  Everything the CUDA target does
  * differently from the OpenMP one (grid-stride loops, the spike buffer
  * appended to atomically and drained between launches, atomic reductions,
  * the launcher and the host's copies) thus runs here as it runs on a device;

@@ -30,7 +30,8 @@
  * the CUDA target is compiled by the C++ compiler and its "grid" is an OpenMP
  * team (csolver/cuda_emulation.h, put before this header), which lets the CUDA source be tested on
  * machines without a GPU.  MYR_FOR never waits at its end: a phase that must
- * be complete before the next one ends with myr_sync(). */
+ * be complete before the next one ends with myr_sync(), which on the CPU
+ * (OpenMP and the emulation) is the team barrier below, not `omp barrier`. */
 #ifdef MYR_CUDA
 #  ifndef MYR_CUDA_EMULATE
 #    include <cooperative_groups.h>
@@ -66,12 +67,321 @@ static inline MYR_FN int64_t myr_team(void)
 #endif
 }
 
+/* The team barrier of the CPU targets (OpenMP, and the CUDA emulation).
+ *
+ * A step is several to tens of phases, each ended by a barrier, so a barrier
+ * must be cheap when every thread has a core, and must not take the core of a
+ * thread that has none.  OpenMP's `omp barrier` (libgomp) spins for about
+ * 300,000 iterations (milliseconds) before it sleeps: beside one other busy
+ * process on 2 cores, a waiting thread then burns its core at every barrier,
+ * often the very core the thread it waits for needs (issue 19: 2 threads 14x
+ * slower than 1).
+ *
+ * This barrier counts arrivals; the last to arrive resets the count and
+ * advances the generation, a 32-bit word the others wait on.  A waiting
+ * thread spins on the generation (with the CPU's pause hint) for at most the
+ * team's spin budget, yields the CPU MYR_BARRIER_YIELDS times, then sleeps
+ * on the word (Linux: futex; elsewhere a mutex and condition variable); the
+ * last arriver wakes the sleepers, if any, with one system call.  The yields
+ * are none by default: beside a busy process, 2 yields before the sleep made
+ * the dense model's 2-thread run 9x slower (a yield hands the core to the
+ * other process for its whole slice; a sleeper that is woken may preempt it).
+ *
+ * The spin budget is measured, not guessed, between a short one
+ * (MYR_BARRIER_SPIN_SHORT_NS, 1 us) and a long one (MYR_BARRIER_SPIN_LONG_NS,
+ * 1 ms).  With every thread on a core of its own
+ * the long one is best: a sleep adds the wake-up's latency to the next
+ * phase, and on a virtual machine an idle CPU may be slow to wake (on this
+ * 2-core VM the dense model's core solve passed 0.021 barriers/us with the
+ * short budget and 0.046 with a 30 us one; 14-23% of ringtest's waits lasted
+ * 0.1-1 ms).  With more runnable threads than cores any spin beyond
+ * a microsecond or so is lost, and worse, it may hold the core the late
+ * thread waits for (beside one busy process the dense model passed 1 barrier
+ * per ms with the long budget, nearly every wait running out of spin, and
+ * 17-21 with the short).  Neither case can be told from inside one wait, so
+ * the team tries both.  The last arriver of each barrier reads the clock; in
+ * epochs of MYR_BARRIER_EPOCH_NS (5 ms, time-bounded so that an epoch with
+ * the wrong budget costs no more) the team runs one epoch with the short
+ * budget and one with the long, in alternating order, and compares the
+ * barriers passed per second.  It starts with the short budget and takes the
+ * first trial's winner; then it keeps the budget it has while that wins, for
+ * 4, 8, ... up to 64 epochs between trials; when the other wins, it tries
+ * again after one epoch and takes the other only if it wins again (one trial
+ * can be spoilt by a moment of load from elsewhere), keeping it for 4
+ * epochs.  A change of load is thus followed within a few to some tens of
+ * epochs, and a trial of the worse budget costs one epoch in 6 to 66.  The
+ * budget does not change the results.
+ *
+ * Memory order: each arrival is a release-acquire read-modify-write of the
+ * count; the last arriver stores the generation with release (sequentially
+ * consistent, for the read of the sleepers' count after it), which the
+ * waiters read with acquire; what any thread wrote before the barrier is thus
+ * seen by all after it.
+ *
+ * The state is per run, not global (two runs of one library may go on at once
+ * in two threads of a process): the launcher allocates a myr_barrier, every
+ * thread of its team calls myr_team_begin with it at the start of the
+ * parallel region and myr_team_end at its end, and myr_sync finds it in a
+ * thread-local pointer (NULL, and myr_sync does nothing, in a team of one or
+ * outside a team).  Defining MYR_OMP_BARRIER before this header makes myr_sync
+ * `#pragma omp barrier` again (benchmarks.load_bench compares the two). */
+#ifndef MYR_BARRIER_SPIN_SHORT_NS
+#define MYR_BARRIER_SPIN_SHORT_NS 1000
+#endif
+#ifndef MYR_BARRIER_SPIN_LONG_NS
+#define MYR_BARRIER_SPIN_LONG_NS 1000000
+#endif
+#ifndef MYR_BARRIER_EPOCH_NS
+#define MYR_BARRIER_EPOCH_NS 5000000
+#endif
+#ifndef MYR_BARRIER_YIELDS
+#define MYR_BARRIER_YIELDS 0
+#endif
+
+#if defined(_OPENMP) && !defined(__CUDA_ARCH__) && !defined(MYR_OMP_BARRIER)
+#define MYR_TEAM_BARRIER 1
+#include <limits.h>
+#include <sched.h>
+#include <time.h>
+#if defined(__linux__) && !defined(MYR_BARRIER_PORTABLE)
+#define MYR_BARRIER_FUTEX 1
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#else
+#include <pthread.h>
+#endif
+
+/* the tuner's stages: trying the short or the long budget (in the order of
+ * the cycle's parity), or keeping the winner */
+enum { MYR_TRY_FIRST = 0, MYR_TRY_SECOND = 1, MYR_KEEP = 2 };
+
+typedef struct myr_barrier {
+    uint32_t gen;               /* the generation: waiters spin, and sleep, on it */
+    char apart[128];            /* gen and the arrivals on cache lines of their own */
+    uint32_t arrived;           /* arrivals in this generation */
+    uint32_t sleepers;          /* threads asleep, or about to be, on gen */
+    int32_t n;                  /* the team's size (set by myr_team_begin) */
+    int64_t spin_ns;            /* the team's spin budget, set by the tuner */
+    /* the tuner's state, used by one last arriver at a time */
+    int64_t epoch_t;            /* when this epoch began (0: not yet) */
+    uint32_t epoch_gen;         /* the generation it began at */
+    int32_t stage, cycle, keep, keep_len, pending;   /* pending: the other budget won the last trial */
+    int64_t winner;             /* the budget kept */
+    double rate[2];             /* barriers per ns with the short [0] and long [1] budgets */
+#ifndef MYR_BARRIER_FUTEX
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+#endif
+} myr_barrier;
+
+static __thread myr_barrier *myr_bar;      /* this thread's team's barrier; NULL: none to wait at */
+
+static inline myr_barrier *myr_barrier_new(void)
+{
+    myr_barrier *b = (myr_barrier *)calloc(1, sizeof(myr_barrier));
+#ifndef MYR_BARRIER_FUTEX
+    if (b && (pthread_mutex_init(&b->lock, NULL) || pthread_cond_init(&b->wake, NULL))) {
+        free(b);
+        b = NULL;
+    }
+#endif
+    if (b) {
+        b->spin_ns = b->winner = MYR_BARRIER_SPIN_SHORT_NS;
+        b->stage = MYR_KEEP;            /* the first epoch keeps the short budget, then the trials */
+        b->keep = 1;
+        b->keep_len = 2;                /* so that the first kept run after the trials is 4 epochs */
+    }
+    return b;
+}
+
+static inline void myr_barrier_free(myr_barrier *b)
+{
+#ifndef MYR_BARRIER_FUTEX
+    if (b) {
+        pthread_mutex_destroy(&b->lock);
+        pthread_cond_destroy(&b->wake);
+    }
+#endif
+    free(b);
+}
+
+/* Called by every thread of the team at the start of its parallel region, with
+ * the run's barrier (which may be NULL for a team of one). */
+static inline void myr_team_begin(myr_barrier *b)
+{
+    const int n = omp_get_num_threads();        /* the team OpenMP gave, maybe fewer than asked */
+    if (b && n > 1) {
+        __atomic_store_n(&b->n, n, __ATOMIC_RELAXED);   /* all store the same, each before it arrives */
+    }
+    myr_bar = n > 1 ? b : NULL;
+}
+
+/* ... and at its end, so that nothing outside the run finds the barrier. */
+static inline void myr_team_end(void)
+{
+    myr_bar = NULL;
+}
+
+static inline void myr_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static inline int64_t myr_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Run by the last arriver of every barrier, `gen` the generation it just
+ * began: ends an epoch when it is long enough, and sets the budget of the
+ * next. */
+static void myr_barrier_tune(myr_barrier *b, uint32_t gen)
+{
+    const int64_t now = myr_now_ns();
+    if (!b->epoch_t) {
+        b->epoch_t = now;
+        b->epoch_gen = gen;
+        return;
+    }
+    const int64_t elapsed = now - b->epoch_t;
+    if (elapsed < MYR_BARRIER_EPOCH_NS) {
+        return;
+    }
+    const double rate = (double)(gen - b->epoch_gen) / (double)elapsed;
+    const int first = b->cycle & 1;         /* the budget this cycle tries first: 0 short, 1 long */
+    int64_t next = b->winner;
+    if (b->stage == MYR_TRY_FIRST) {
+        b->rate[first] = rate;
+        b->stage = MYR_TRY_SECOND;
+        next = first ? MYR_BARRIER_SPIN_SHORT_NS : MYR_BARRIER_SPIN_LONG_NS;
+    } else if (b->stage == MYR_TRY_SECOND) {
+        b->rate[!first] = rate;
+        const int64_t best = b->rate[1] > b->rate[0] ? MYR_BARRIER_SPIN_LONG_NS : MYR_BARRIER_SPIN_SHORT_NS;
+        if (best == b->winner) {
+            b->pending = 0;
+            b->keep_len = b->keep_len < 64 ? 2 * b->keep_len : 64;
+            b->keep = b->keep_len;
+        } else if (b->pending || !b->cycle) {   /* the other won twice running, or the first trial */
+            b->pending = 0;
+            b->winner = best;
+            b->keep = b->keep_len = 4;
+        } else {                            /* once: an epoch with the winner, then try again */
+            b->pending = 1;
+            b->keep = 1;
+        }
+        next = b->winner;
+        b->stage = MYR_KEEP;
+        b->cycle++;
+    } else if (--b->keep <= 0) {
+        b->stage = MYR_TRY_FIRST;
+        next = (b->cycle & 1) ? MYR_BARRIER_SPIN_LONG_NS : MYR_BARRIER_SPIN_SHORT_NS;
+    }
+    __atomic_store_n(&b->spin_ns, next, __ATOMIC_RELAXED);
+    b->epoch_t = now;
+    b->epoch_gen = gen;
+}
+
+static void myr_barrier_sleep(myr_barrier *b, uint32_t gen)
+{
+    /* sleepers is counted before gen is read again, the last arriver reads
+     * it after it advanced gen (both sequentially consistent): either the
+     * sleeper sees the new generation or the last arriver sees the sleeper */
+    __atomic_fetch_add(&b->sleepers, 1, __ATOMIC_SEQ_CST);
+#ifdef MYR_BARRIER_FUTEX
+    while (__atomic_load_n(&b->gen, __ATOMIC_SEQ_CST) == gen) {
+        /* returns at once if gen is no longer `gen` (the kernel compares) */
+        syscall(SYS_futex, &b->gen, FUTEX_WAIT_PRIVATE, gen, NULL, NULL, 0);
+    }
+#else
+    pthread_mutex_lock(&b->lock);
+    while (__atomic_load_n(&b->gen, __ATOMIC_SEQ_CST) == gen) {
+        pthread_cond_wait(&b->wake, &b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+#endif
+    __atomic_fetch_sub(&b->sleepers, 1, __ATOMIC_RELAXED);
+}
+
+static void myr_barrier_wake(myr_barrier *b)
+{
+#ifdef MYR_BARRIER_FUTEX
+    syscall(SYS_futex, &b->gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#else
+    pthread_mutex_lock(&b->lock);
+    pthread_cond_broadcast(&b->wake);
+    pthread_mutex_unlock(&b->lock);
+#endif
+}
+
+static void myr_barrier_wait(myr_barrier *b)
+{
+    /* the generation is read before this thread's arrival is counted, so it
+     * is the one this barrier ends */
+    const uint32_t gen = __atomic_load_n(&b->gen, __ATOMIC_RELAXED);
+    if (__atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL) == (uint32_t)__atomic_load_n(&b->n, __ATOMIC_RELAXED)) {
+        myr_barrier_tune(b, gen + 1);
+        __atomic_store_n(&b->arrived, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->gen, gen + 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&b->sleepers, __ATOMIC_SEQ_CST)) {
+            myr_barrier_wake(b);
+        }
+        return;
+    }
+    /* spin; the clock is read every 32 pauses (about a microsecond), so a
+     * short wait reads no clock */
+    const int64_t budget = __atomic_load_n(&b->spin_ns, __ATOMIC_RELAXED);
+    int64_t start = 0;
+    for (uint32_t i = 1;; i++) {
+        if (__atomic_load_n(&b->gen, __ATOMIC_ACQUIRE) != gen) {
+            return;
+        }
+        myr_cpu_relax();
+        if (i % 32 == 0) {
+            const int64_t now = myr_now_ns();
+            if (!start) {
+                start = now;
+            } else if (now - start >= budget) {
+                break;
+            }
+        }
+    }
+    for (int y = 0; y < MYR_BARRIER_YIELDS; y++) {
+        sched_yield();
+        if (__atomic_load_n(&b->gen, __ATOMIC_ACQUIRE) != gen) {
+            return;
+        }
+    }
+    myr_barrier_sleep(b, gen);
+}
+#else
+typedef struct myr_barrier myr_barrier;     /* none: `omp barrier`, the grid's, or no team */
+
+static inline MYR_FN myr_barrier *myr_barrier_new(void) { return NULL; }
+static inline MYR_FN void myr_barrier_free(myr_barrier *b) { (void)b; }
+static inline MYR_FN void myr_team_begin(myr_barrier *b) { (void)b; }
+static inline MYR_FN void myr_team_end(void) {}
+#endif
+
 /* Every thread of the team waits here for all the others; what each wrote
  * before it is seen by all after it. */
 static inline MYR_FN void myr_sync(void)
 {
 #if defined(__CUDA_ARCH__)
     cooperative_groups::this_grid().sync();
+#elif defined(MYR_TEAM_BARRIER)
+    myr_barrier *b = myr_bar;
+    if (b) {
+        myr_barrier_wait(b);
+    }
 #elif defined(_OPENMP)
     #pragma omp barrier
 #endif

@@ -96,8 +96,20 @@ int32_t myr_cuda_grid(int32_t *block, int32_t *resident)
 int32_t myr_cuda_launch(myr_ctx *c, int32_t blocks)
 {
 #ifdef MYR_CUDA_EMULATE
-    #pragma omp parallel num_threads(blocks * MYR_CUDA_BLOCK)
-    myr_kernel(c);
+    const int threads = blocks * MYR_CUDA_BLOCK;
+    myr_barrier *barrier = NULL;        /* the grid's barrier: the team's, as on the OpenMP target */
+#ifdef MYR_TEAM_BARRIER
+    if (threads > 1 && !(barrier = myr_barrier_new())) {
+        return cudaErrorMemoryAllocation;
+    }
+#endif
+    #pragma omp parallel num_threads(threads)
+    {
+        myr_team_begin(barrier);
+        myr_kernel(c);
+        myr_team_end();
+    }
+    myr_barrier_free(barrier);
     return cudaSuccess;
 #else
     void *args[] = {&c};

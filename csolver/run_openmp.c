@@ -1,13 +1,21 @@
 /* The OpenMP target's launcher: one parallel region runs the team's loop
  * (solver.c), each thread collecting its spikes in a list of its own; the
  * lists are joined at the end into c->spk_t / c->spk_gid (freed by
- * myr_release). */
+ * myr_release).  The team's barrier (myriad_solver.h) is this run's own. */
 
 int32_t myr_run(myr_ctx *c)
 {
     int nthreads = c->threads > 0 ? c->threads : 1;
     myr_spike_list *lists = calloc((size_t)nthreads, sizeof(myr_spike_list));
+    myr_barrier *barrier = NULL;
+#ifdef MYR_TEAM_BARRIER
+    if (nthreads > 1 && !(barrier = myr_barrier_new())) {
+        free(lists);
+        return c->status = MYR_ERR_NOMEM;
+    }
+#endif
     if (!lists) {
+        myr_barrier_free(barrier);
         return c->status = MYR_ERR_NOMEM;
     }
     c->status = MYR_OK;
@@ -19,7 +27,12 @@ int32_t myr_run(myr_ctx *c)
     __atomic_store_n(&c->progress, 0, __ATOMIC_RELAXED);
 
     #pragma omp parallel num_threads(nthreads)
-    myr_team_run(c, &lists[myr_rank()]);
+    {
+        myr_team_begin(barrier);
+        myr_team_run(c, &lists[myr_rank()]);
+        myr_team_end();
+    }
+    myr_barrier_free(barrier);
 
     int64_t total = 0;
     int failed = 0;

@@ -19,7 +19,7 @@ if ROOT not in sys.path:
 pytestmark = pytest.mark.neuron
 require_neuron(module_level=True)
 
-from benchmarks import cuda_bench, dense_bench, ringtest_bench, search_bench  # noqa: E402
+from benchmarks import cuda_bench, dense_bench, load_bench, ringtest_bench, search_bench  # noqa: E402
 
 
 def _record(capsys, main, argv):
@@ -52,6 +52,30 @@ def test_dense_bench_smoke(capsys):
     assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
     assert record["target"]["verdict"] is None and record["target"]["myriad"] > 0
     assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
+
+
+@pytest.mark.slow
+def test_load_bench_smoke(capsys):
+    """Every engine, model, condition and thread count runs (the competitor
+    too), the targets are reported unjudged, Myriad's spikes are the same in
+    every run."""
+    record = _record(capsys, load_bench.main, ["--quick"])
+    runs = {(r["app"], r["engine"], r["condition"], r["threads"]) for r in record["runs"]}
+    assert runs == {(a, e, c, k) for a in load_bench.APPS for e in load_bench.ENGINES
+                    for c in load_bench.CONDITIONS for k in load_bench.THREADS
+                    if e != "myriad-omp" or k == 1}         # the omp barrier: 1 thread by default
+    assert record["competitor_ran_throughout"] == {"busy": True, "niced": True}
+    targets = record["targets"]
+    assert set(targets) == {"%s_%s" % (a, t) for a in load_bench.APPS
+                            for t in ("busy_t2_over_t1", "niced_t2_over_t1", "idle_speedup",
+                                      "idle_t1_vs_omp", "busy_t1_vs_omp", "niced_t1_vs_omp")}
+    assert all(t["verdict"] is None for t in targets.values())      # tiny models: not judged
+    assert all(t["myriad"] is not None for t in targets.values())
+    assert all(t["myriad"] > 0 for name, t in targets.items() if not name.endswith("_vs_omp"))
+    for app in load_bench.APPS:
+        assert record["spikes"][app]["myriad_identical"] and record["spikes"][app]["myriad_runs"] == 9
+        assert all(record["medians_run_s"][app][e][c][str(k)] > 0 for e in ("myriad", "neuron")
+                   for c in load_bench.CONDITIONS for k in load_bench.THREADS)
 
 
 @pytest.mark.slow
