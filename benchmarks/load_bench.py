@@ -40,8 +40,9 @@ with MET/MISSED (the other engines' figures beside them):
 
 then whether Myriad's spikes are the same in every run of a model (they must
 be: the barrier does not change the arithmetic), and as the last line one
-JSON object with all of it.  The load averages before and after are shown,
-since other work on the machine shows in the figures.  ``--quick`` uses
+JSON object with all of it.  The load averages before and after, and at the
+start of each condition's runs, are shown, with a warning when they say
+that other work shared the machine, since it shows in the figures.  ``--quick`` uses
 tiny models and one round for a smoke run; its targets are shown but not
 judged (they are for the models above).  The default run takes a few
 minutes on a 2-core machine.
@@ -90,6 +91,10 @@ TARGET_IDLE_SPEEDUP = 1.85      # without it: 1-thread time / 2-thread time >= t
 TARGET_T1_CHANGE = 0.03         # |1-thread time / omp barrier's - 1| <= this
 
 COMPETITOR = "while True:\n    pass\n"
+#: above this median 1-min load average (plus 1 for the competitor) during a
+#: condition's runs, other work shared the machine (the bench's own runs keep
+#: it near 1-2)
+IDLE_LOAD = 2.5
 
 
 @contextlib.contextmanager
@@ -291,9 +296,14 @@ def main(argv=None):
             print("WARNING: the competitor of condition %r stopped before its runs ended" % cond)
             judged = False
     print("1-min load average at the start of the runs (median, min-max), the competitor included:")
+    busy_machine = False
     for cond in conditions:
         loads = [r["load1_before"] for r in rows if r["condition"] == cond]
         print("  %-22s %.2f (%.2f-%.2f)" % (CONDITION_TEXT[cond], statistics.median(loads), min(loads), max(loads)))
+        busy_machine |= statistics.median(loads) > IDLE_LOAD + (cond != "idle")
+    if busy_machine:
+        print("WARNING: other work was running on the machine (this bench's own runs keep the load near 1-2, "
+              "the competitor adds 1): the figures, and the verdicts, include its effect")
     print_medians(med, spread, APPS, engines, conditions, params)
     failed = [r for r in rows if r["status"] != "ok"]
     for r in failed:
@@ -310,6 +320,7 @@ def main(argv=None):
         "cpus": os.cpu_count(),
         "load_average": {"before": list(load_before), "after": list(load_after)},
         "competitor_ran_throughout": {c: health.get(c, True) for c in conditions if c in LOADED},
+        "other_load_seen": busy_machine,
         "runs": rows,
         "medians_run_s": med,
         "targets": targets,
