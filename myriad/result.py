@@ -27,6 +27,9 @@ class Result:
     spike_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     spike_gids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     run_s: float = 0.0
+    #: the gids that have a spike detector (so "no spikes" and "nothing to spike"
+    #: differ); None where unknown (a result saved without them)
+    source_gids: np.ndarray | None = None
     #: time.perf_counter() when the time loop started (for start-up accounting)
     loop_started: float = 0.0
 
@@ -34,15 +37,19 @@ class Result:
         return self.traces[name]
 
     def time(self, name: str) -> np.ndarray:
+        """The times (ms) at which trace ``name`` was sampled."""
         return self.trace_times[name]
 
     @property
     def spikes(self) -> list[tuple[float, int]]:
+        """Every spike as (time in ms, gid), sorted by time then gid."""
         return list(zip(self.spike_times.tolist(), self.spike_gids.tolist()))
 
     def save(self, path) -> None:
         """Write the result to ``path`` as .npz (atomically: a reader sees the old file or the new one)."""
         arrays = {"t": self.t, "spike_times": self.spike_times, "spike_gids": self.spike_gids}
+        if self.source_gids is not None:
+            arrays["source_gids"] = self.source_gids
         for label in self.traces:
             arrays[f"trace:{label}"] = self.traces[label]
             arrays[f"time:{label}"] = self.trace_times[label]
@@ -63,7 +70,8 @@ class Result:
         _check_saved(path, arrays, labels)
         return cls(t=arrays["t"], traces={label: arrays[f"trace:{label}"] for label in labels},
                    trace_times={label: arrays[f"time:{label}"] for label in labels},
-                   spike_times=arrays["spike_times"], spike_gids=arrays["spike_gids"])
+                   spike_times=arrays["spike_times"], spike_gids=arrays["spike_gids"],
+                   source_gids=arrays.get("source_gids"))
 
     def plot(self, path=None, traces: list[str] | None = None, title: str = ""):
         """Recorded traces against time and, below them, the spike raster
@@ -127,6 +135,8 @@ def _check_saved(path, arrays: dict, labels: list[str]) -> None:
     vector("spike_times", finite=True)
     vector("spike_gids", _INTEGERS)
     same_length("spike_gids", "spike_times")
+    if "source_gids" in arrays:
+        vector("source_gids", _INTEGERS)
     for label in labels:
         if f"time:{label}" not in arrays:
             raise ModelError(f"Result.load: {path}: trace {label!r} has no field 'time:{label}'")
@@ -145,7 +155,9 @@ def assemble(ctx: Context, records: list[Record], rows: list[tuple[int, int]], d
     (``rows``: each record's offset and rows in ``rec_buf``)."""
     order = np.lexsort((gids, times))
     t = (first + np.arange(done + 1)) * dt
-    result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s, loop_started=start)
+    detector_gids = ctx.array("det_gid")[:ctx.c.n_det]
+    result = Result(t=t, spike_times=times[order], spike_gids=gids[order], run_s=run_s, loop_started=start,
+                    source_gids=np.unique(detector_gids[detector_gids >= 0]))
     buf = ctx.array("rec_buf")
     for rec, (off, count) in zip(records, rows):
         kept = min(count, done // rec.every + 1)

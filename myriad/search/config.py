@@ -72,7 +72,7 @@ from myriad.search.problem import Problem
 from myriad.search.space import Parameter
 from myriad.search.strategies import STRATEGIES, strategy as make_strategy
 from myriad.search.table import check_table_format
-from myriad.simulation import MAX_STEPS
+from myriad.simulation import steps
 
 _TOP = {"model", "objective", "tstop", "dt", "method", "backend", "parameters", "fixed", "features", "search",
         "executor", "output", "path"}
@@ -129,9 +129,10 @@ def _read(path: Path, raw: dict) -> Config:
     features = _table(raw, "features")
     tstop = _number("tstop", raw["tstop"])
     dt = _number("dt", raw.get("dt", 0.025))
-    if tstop / dt > MAX_STEPS:
-        raise ModelError(f"'tstop': {tstop:g} ms at dt {dt:g} ms is {tstop / dt:.3g} steps; at most "
-                         f"{MAX_STEPS:.0e} are allowed")
+    try:
+        steps(tstop, dt)
+    except ModelError as exc:
+        raise ModelError(f"'tstop': {exc}") from None
     method = _choice("method", raw.get("method", "backward_euler"), METHODS)
     backend = _choice("backend", raw.get("backend", "openmp"), backends.names())
     parameters = _parameters(raw["parameters"])

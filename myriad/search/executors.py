@@ -26,6 +26,7 @@ class InProcess:
     workers = 1
 
     def map(self, problem: Problem, batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Evaluate each batch of parameter sets here, one after another; per batch (objectives, features)."""
         return [evaluate(problem, values, self.threads) for values in batches]
 
 
@@ -41,9 +42,11 @@ class DaskExecutor:
 
     @property
     def workers(self) -> int:
+        """Threads the cluster's workers have in all (at least 1)."""
         return max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
 
     def map(self, problem: Problem, batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Evaluate the batches on the cluster's workers at once; per batch (objectives, features)."""
         futures = [self.client.submit(evaluate, problem, values, 1, pure=False) for values in batches]
         return self.client.gather(futures)
 
