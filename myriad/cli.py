@@ -88,7 +88,9 @@ def search(path: str, progress: bool | None) -> None:
     """Run the search a TOML file describes (see myriad.search.config); the last line is JSON."""
     from myriad.search import config, run
     cfg = config.load(path)
-    outcome = run(cfg.problem, cfg.strategy, cfg.budget, seed=cfg.seed, executor=cfg.address, batch=cfg.batch,
+    from myriad.search.executors import InProcess
+    where = cfg.address if cfg.address is not None else InProcess(cfg.threads)
+    outcome = run(cfg.problem, cfg.strategy, cfg.budget, seed=cfg.seed, executor=where, batch=cfg.batch,
                   progress=progress, **cfg.options)
     if cfg.table:
         outcome.save(cfg.table)
