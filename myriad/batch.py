@@ -33,6 +33,7 @@ class BatchResult:
     spike_instances: np.ndarray
     run_s: float
     source_gids: np.ndarray      # the model's own gids that have a spike detector
+    units: dict[str, str]        # each label's unit
 
     def __getitem__(self, label: str) -> np.ndarray:
         return self.traces[label]
@@ -45,7 +46,7 @@ class BatchResult:
     def instance(self, k: int) -> Result:
         """Instance ``k``'s run as the Result the model alone would have given."""
         times, gids = self.spikes(k)
-        return Result(t=self.t, traces={label: trace[k] for label, trace in self.traces.items()},
+        return Result(t=self.t, traces={label: trace[k] for label, trace in self.traces.items()}, units=self.units,
                       trace_times=self.trace_times, spike_times=times, spike_gids=gids, run_s=self.run_s,
                       source_gids=self.source_gids)
 
@@ -122,5 +123,6 @@ class Batch:
         traces = {label: np.stack([result[one] for one in labels]) for label, labels in self._records.items()}
         trace_times = {label: result.time(labels[0]) for label, labels in self._records.items()}
         sources = np.unique(result.source_gids % self.gid_stride)
+        units = {label: result.units[labels[0]] for label, labels in self._records.items()}
         return BatchResult(result.t, traces, trace_times, times[order], own[order], instances[order], result.run_s,
-                           sources)
+                           sources, units)

@@ -27,6 +27,7 @@ from myriad.errors import ModelError
 from myriad.flatten import mech_location, validate_rk4
 from myriad.model import MechRef, Model, NodeRef, declared_fields
 from myriad.progress import RunProgress
+from myriad.refs import MechRefs, NodeRefs
 from myriad.result import Result, assemble
 from myriad.status import interrupted, non_finite, raise_for_status, steps_done
 
@@ -173,17 +174,23 @@ class Simulation:
         array[i] = value
 
     # --- recording ----------------------------------------------------------------
-    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str:
-        """Record a potential or state of ``ref`` every ``every`` steps; returns the trace's label."""
+    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str | list[str]:
+        """Record a potential or state of ``ref`` every ``every`` steps; returns the
+        trace's label.  ``ref`` may also be many references (a ``NodeRefs`` or
+        ``MechRefs`` slice, ``Copies.refs(...)``, a list): each is recorded, and the
+        labels come back as a list (``label``, if given, gets ``[k]`` appended)."""
         if not (isinstance(every, int) and every >= 1):
             raise ModelError(f"record every must be an integer >= 1, got {every!r}")
+        if isinstance(ref, (NodeRefs, MechRefs, list)):
+            return [self.record(one, name, every, None if label is None else f"{label}[{k}]")
+                    for k, one in enumerate(ref)]
         array, i = self._locate(ref, name)
         if array is not self.Y0:
             raise ModelError(f"{ref.cls.__name__}.{name} is a parameter; only states and potentials are recorded")
         label = label or f"{ref.cls.__name__}[{ref.index}].{name}"
         if any(r.name == label for r in self._records):
             raise ModelError(f"a trace named '{label}' is already recorded")
-        self._records.append(Record(label, i, every))
+        self._records.append(Record(label, i, every, declared_fields(ref.cls)[name].unit))
         return label
 
     # --- running ------------------------------------------------------------------

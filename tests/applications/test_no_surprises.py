@@ -98,3 +98,50 @@ def test_version_and_help_say_what_a_user_types():
     for described in ("--method {backward_euler,rk4} integration method", "--threads THREADS OpenMP threads",
                       "--nring NRING rings", "--ncell NCELL cells per ring", "--nbranch NBRANCH dendrites per cell"):
         assert described in usage, described
+
+
+def _network(ncells=12):
+    net = Network()
+    somas = []
+    for k in range(ncells):
+        soma = net.section(f"soma{k}", L=20, diam=20)
+        soma.insert(HH)
+        soma(0.5).place(IClamp, delay=1.0, dur=5.0, amp=0.1 + 0.02 * k)
+        somas.append(soma)
+    return net, somas
+
+
+def test_recording_many_references_at_once():
+    net, somas = _network(3)
+    sim = net.simulation(dt=0.025)
+    hh = [soma.inserted[HH][0] for soma in somas]
+    labels = sim.record([soma(0.5).node() for soma in somas], "v", label="v")
+    gates = sim.record(hh[0], "m")
+    assert labels == ["v[0]", "v[1]", "v[2]"] and gates == ["HH[0].m"]
+    result = sim.run(5.0)
+    alone = net.simulation(dt=0.025)
+    one = alone.record(somas[2](0.5).node(), "v")
+    np.testing.assert_array_equal(result["v[2]"], alone.run(5.0)[one])
+    assert result.units["v[0]"] == "mV" and result.units["HH[0].m"] == ""
+
+
+def test_plot_puts_each_unit_in_its_own_panel_and_many_traces_in_an_image(tmp_path):
+    pytest.importorskip("matplotlib")
+    net, somas = _network(12)
+    sim = net.simulation(dt=0.025)
+    sim.record([soma(0.5).node() for soma in somas], "v", label="v")
+    sim.record(somas[0].inserted[HH][0], "m")
+    fig = sim.run(8.0).plot(tmp_path / "r.png")
+    panels = fig.axes[:2]
+    assert [ax.get_ylabel() for ax in panels] == ["trace (of 12)", "m"]
+    assert len(panels[0].images) == 1 and len(panels[1].lines) == 1
+    assert [bar.get_ylabel() for bar in panels[0].child_axes] == ["v (mV)"]
+    assert (tmp_path / "r.png").stat().st_size > 0
+
+
+def test_units_survive_save_and_load(tmp_path):
+    net, somas = _network(1)
+    sim = net.simulation(dt=0.025)
+    label = sim.record(somas[0](0.5).node(), "v")
+    sim.run(1.0).save(tmp_path / "r.npz")
+    assert Result.load(tmp_path / "r.npz").units == {label: "mV"}
