@@ -222,6 +222,7 @@ class Model:
         return inst
 
     def add_node(self, cls, **values) -> NodeRef:
+        """One node of class ``cls`` (see ``add_nodes``)."""
         return self.add_nodes(cls, 1, **values)[0]
 
     def add_nodes(self, cls, n: int, **values) -> NodeRefs:
@@ -333,6 +334,7 @@ class Model:
         return ref
 
     def connect(self, source: SourceRef, target: MechRef, delay: float, weight: float) -> None:
+        """Deliver each event of ``source`` to ``target``'s ``on_event(weight)`` ``delay`` ms later."""
         if not isinstance(source, SourceRef) or not 0 <= source.index < self._n_sources:
             raise ModelError(f"connect: {source!r} is not an event source of this model")
         inst = self.mechanisms.get(target.cls) if isinstance(target, MechRef) else None

@@ -75,6 +75,8 @@ class Network:
         return self._compartments
 
     def section(self, name: str = "section", **geometry) -> Section:
+        """A new unconnected section: ``L`` (um), ``diam`` (um), ``nseg``, ``Ra`` (ohm cm),
+        ``cm`` (uF/cm2) and the other options of ``Section``; attach it with ``connect``."""
         check_options(name, geometry)
         return self._register([Section(self.model, name, **geometry)])[0]
 
@@ -135,6 +137,8 @@ class Network:
         return self.model.add_generator(times)
 
     def connect(self, source: SourceRef | int, target: MechRef, delay: float = 1.0, weight: float = 0.0) -> None:
+        """Deliver each event of ``source`` (a spike source, or a gid given to
+        ``spike_source``) to ``target``'s ``on_event(weight)`` after ``delay`` ms."""
         if isinstance(source, numbers.Integral) and not isinstance(source, bool):
             if source not in self.gids:
                 raise ModelError(f"gid {source} has no spike source")
@@ -248,4 +252,6 @@ class Network:
         return [ref for refs in found for ref in refs]
 
     def simulation(self, **options) -> Simulation:
+        """A Simulation of this network; ``options`` are Simulation's (method, dt,
+        threads, backend, ...)."""
         return Simulation(self.model, **options)

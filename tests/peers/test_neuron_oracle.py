@@ -39,7 +39,7 @@ def test_cable_steady_state_matches_analytic():
         ana = nm.cable_steady_state(x) - e
         assert sim > 0
         assert abs(sim - ana) <= 0.01 * abs(ana), (key, sim, ana)
-    # input resistance ~ 253 MOhm for the DESIGN.md cable
+    # input resistance ~ 253 MOhm for the cable of docs/architecture.md
     assert abs(nm.cable_input_resistance() - 253.357) < 0.01
     assert abs(nm.cable_steady_state(0.0) - (e + 0.1 * nm.cable_input_resistance())) < 1e-9
     assert r["t"][0] == 0.0 and len(r["t"]) == r["steps"] + 1 == 8001
