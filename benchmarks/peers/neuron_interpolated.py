@@ -9,10 +9,10 @@ the time of a spike: NEURON's fixed step reports a crossing at the end of its
 step (plus 1e-10 ms), Myriad interpolates it within the step.  In a network the
 event it sends (spike + delay) then reaches its target one step earlier in
 Myriad whenever the crossing lies in the first half of a step: on the 2 x 4
-ringtest at dt 0.025 the first spike crosses at 2.5324 ms (NEURON: 2.55), its
-event arrives in the step from 3.525 ms (NEURON: from 3.55), and the two runs'
-somas differ by up to 28 mV within 50 ms.  Neither is wrong; they are
-different methods.
+ringtest (nbranch 4, ncompart 1) at dt 0.025 the first spike crosses at
+2.5324 ms (NEURON: 2.55), its event arrives in the step from 3.525 ms
+(NEURON: from 3.55), and the two runs' somas differ by up to 28 mV within
+50 ms.  Neither is wrong; they are different methods.
 
 To compare a network step for step, :func:`run_ringtest_interpolated` runs the
 ring built by :mod:`benchmarks.peers.neuron_models` (NEURON's cells, ``hh``,
