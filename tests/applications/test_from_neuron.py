@@ -187,14 +187,14 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
     vgap copies; NetStim event lists follow NEURON's start/interval/number."""
     from types import SimpleNamespace
 
-    from applications.from_neuron import run_script
+    from applications.neuron_import.script import run_script
     from applications.neuro import GapJunction, HalfGap
     from applications.neuron_import import from_neuron
     from applications.neuron_import.events import net_stim_times
 
     # run_script, as from_neuron's command line does: the script's directory
     # first on sys.path (the script imports script_harness from there).
-    namespace = run_script(str(SCRIPTS / "gap_ring.py"), [])
+    namespace = run_script(str(SCRIPTS / "gap_ring.py"), []).namespace
     try:
         imported = from_neuron()
         model = imported.network.model
