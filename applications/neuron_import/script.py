@@ -47,6 +47,7 @@ class Script:
     request: RunRequest
     tstop_set: bool = False                         # the script set h.tstop
     gids: set = field(default_factory=set)          # gids given to set_gid2node / cell
+    frames: object = None   # the traceback of the stop: keeps the locals of the script's functions (a model built in main())
 
 
 class _Stop(BaseException):
@@ -222,15 +223,17 @@ def run_script(path: str, args: list[str]) -> Script:
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     sys.modules["__main__"] = module
     neuron.h = _Hoc(real_h, session)
+    frames = None
     try:
         with open(path, "rb") as f:
             code = compile(f.read(), path, "exec")
         exec(code, module.__dict__)
-    except _Stop:
-        pass
+    except _Stop as stop:
+        frames = stop.__traceback__
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise ModelError(f"{path} exited with status {exc.code} (sys.exit) before asking for a run") from None
+        frames = exc.__traceback__
         session.request = session.request or RunRequest(None, "sys.exit()", _v_init(session, real_h),
                                                         session.initialised)
     except ImportError as exc:
@@ -243,7 +246,8 @@ def run_script(path: str, args: list[str]) -> Script:
         if saved[2] is not None:
             sys.modules["__main__"] = saved[2]
     request = session.request or RunRequest(None, "the script's end", _v_init(session, real_h), session.initialised)
-    return Script(module.__dict__, request, session.tstop_set or float(real_h.tstop) != tstop_before, session.gids)
+    return Script(module.__dict__, request, session.tstop_set or float(real_h.tstop) != tstop_before, session.gids,
+                  frames)
 
 
 def _v_init(session, h) -> float:
