@@ -9,6 +9,7 @@ spike-time error against the reference at most 1.5 times NEURON's own.  Both
 NEURON runs use ``--hh-table 0`` so that the errors measure integration, not
 hh's rate tables (which Myriad does not use).
 """
+import json
 import os
 import subprocess
 import sys
@@ -229,3 +230,97 @@ def test_hoc_template_cells(tmp_path):
     interior point, hoc's IClamp ``del``), as most ModelDB models are written."""
     ours, _, _ = _check_against_neuron(tmp_path, "hoc_template.py")
     assert len(ours) >= 30
+
+
+def _same_spikes_per_gid(ours, theirs):
+    from collections import Counter
+    assert Counter(g for _, g in ours) == Counter(g for _, g in theirs)
+
+
+# Scripts in the shapes people write, run unchanged (no --tstop, no --dt): the
+# run length, v_init and dt come from the script's own run request.
+SHAPES = {
+    "shape_run_length_in_call.py": "continuerun(60)",          # issue 21, item 1
+    "shape_quit_at_end.py": "run() with h.tstop = 50",         # item 2: h.quit() after the run
+    "shape_main_guard.py": "psolve(40)",                       # item 3: model in main()'s locals
+    "shape_dropped_netcons.py": "psolve(45)",                  # item 4: pc.cell(gid, NetCon) dropped
+    "shape_netcon_record.py": "continuerun(50)",               # item 5: NetCon.record, no gids
+    "shape_finitialize_fadvance.py": "fadvance loop (while h.t < 40)",   # v_init only in finitialize
+    "shape_hoc_template_file.py": "run() with h.tstop = 55",   # cells from a hoc template file
+    "shape_noisy_background.py": "psolve(60)",                 # noisy NetStims, 40 cells
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(SHAPES))
+def test_script_shapes_run_unchanged(tmp_path, script):
+    """Each script, run unchanged, gives NEURON's spikes: the same number per
+    gid as NEURON's own run of the script, and a spike-time error against
+    NEURON's converged run at most 1.5 times NEURON's default method's."""
+    ours, our_error, neuron_error = _check_against_neuron(tmp_path, script)
+    _same_spikes_per_gid(ours, neuron_spikes(tmp_path, script, "--dt", "0.001", "--secondorder", "2"))
+    proc, _ = myriad_cli(tmp_path, script)
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["tstop_from"] == SHAPES[script], summary
+    print(f"{script}: {len(ours)} spikes, max error {our_error:.4g} ms (NEURON default {neuron_error:.4g} ms)")
+
+
+@pytest.mark.slow
+def test_model_built_in_main_is_not_lost_and_v_init_is_the_scripts(tmp_path):
+    """What the issue found: a model in main()'s locals must survive the stop
+    (its sections would vanish with the frame), and finitialize(-72)'s v_init is the run's."""
+    proc, _ = myriad_cli(tmp_path, "shape_main_guard.py")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["nspikes"] == 13
+    proc, _ = myriad_cli(tmp_path, "shape_finitialize_fadvance.py")
+    assert json.loads(proc.stdout.splitlines()[-1])["v_init"] == -72.0
+
+
+def test_noisy_net_stims_send_neurons_events_bit_for_bit(tmp_path):
+    """The 40 NetStims with noise (Random123 by noiseFromRandom123, by
+    noiseFromRandom, and the default stream) become event lists holding, bit
+    for bit, the times NEURON's own run of the script sends."""
+    events = tmp_path / "stims.txt"
+    neuron_spikes(tmp_path, "shape_noisy_background.py", "--stim-out", str(events))
+    theirs = sorted(float(line.split()[0]) for line in events.read_text().splitlines())
+    theirs = [t for t in theirs if t <= 60.0]
+    driver = ("import json, sys\n"
+              "from applications.neuron_import.script import run_script\n"
+              "from applications.neuron_import import from_neuron\n"
+              "script = run_script(sys.argv[1], [])\n"
+              "imported = from_neuron(tstop=script.request.tstop, gids=script.gids)\n"
+              "print(json.dumps(sorted(t for _, times in imported.network.model.generators for t in times)))\n")
+    proc = subprocess.run([sys.executable, "-c", driver, str(SCRIPTS / "shape_noisy_background.py")],
+                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    ours = json.loads(proc.stdout.splitlines()[-1])
+    assert len(theirs) > 100
+    assert ours == theirs
+
+
+def test_a_script_without_run_length_is_refused(tmp_path):
+    """No run request and no h.tstop: one line asking for --tstop, not a 5 ms run."""
+    script = tmp_path / "no_run.py"
+    script.write_text("from neuron import h\nsoma = h.Section(name='soma')\nsoma.insert('hh')\n"
+                      "nc = h.NetCon(soma(0.5)._ref_v, None, sec=soma)\n")
+    proc = subprocess.run([sys.executable, "-m", "applications.from_neuron", "--out", str(tmp_path / "o.std"),
+                           str(script)], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "--tstop" in errors[0] and "from_neuron: error: from_neuron" not in errors[0]
+    assert not (tmp_path / "o.std").exists()
+
+
+def test_a_model_with_nothing_to_record_is_refused(tmp_path):
+    """No spike source, no recording: a non-zero exit with one line, not an
+    empty file with exit 0; and no note about hh's tables in a model without hh."""
+    script = tmp_path / "silent.py"
+    script.write_text("from neuron import h\nh.load_file('stdrun.hoc')\nsoma = h.Section(name='soma')\n"
+                      "soma.insert('pas')\nh.finitialize(-65)\nh.continuerun(10)\n")
+    proc = subprocess.run([sys.executable, "-m", "applications.from_neuron", "--out", str(tmp_path / "o.std"),
+                           str(script)], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert [line for line in proc.stderr.splitlines() if "error" in line] == [
+        f"from_neuron: error: {script}: the model has no spike source (no pc.cell gid, no NetCon watching a "
+        f"voltage) and records nothing: a run would have no output"]
+    assert "usetable" not in proc.stderr
