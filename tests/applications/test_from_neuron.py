@@ -324,3 +324,18 @@ def test_a_model_with_nothing_to_record_is_refused(tmp_path):
         f"from_neuron: error: {script}: the model has no spike source (no pc.cell gid, no NetCon watching a "
         f"voltage) and records nothing: a run would have no output"]
     assert "usetable" not in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script, tstop", [("shape_quit_at_end.py", "50"), ("shape_main_guard.py", "40"),
+                                           ("shape_dropped_netcons.py", "45"), ("shape_netcon_record.py", "50")])
+def test_issue_items_2_to_5_even_with_the_run_length_given(tmp_path, script, tstop):
+    """With --tstop given (so that item 1 plays no part): h.quit() does not end
+    the import (item 2), a model built in main() is found (3), gids whose
+    NetCon was dropped (the chain's last cell, a NetStim's gid 100) keep their
+    spikes (4), and NetCon.record detectors without gids are written (5):
+    the same spikes per gid as NEURON's own run."""
+    proc, ours = myriad_cli(tmp_path, script, options=["--tstop", tstop])
+    assert proc.returncode == 0, proc.stderr
+    _same_spikes_per_gid(ours, neuron_spikes(tmp_path, script))
+    assert json.loads(proc.stdout.splitlines()[-1])["tstop_from"] == "--tstop"
