@@ -339,3 +339,26 @@ def test_issue_items_2_to_5_even_with_the_run_length_given(tmp_path, script, tst
     assert proc.returncode == 0, proc.stderr
     _same_spikes_per_gid(ours, neuron_spikes(tmp_path, script))
     assert json.loads(proc.stdout.splitlines()[-1])["tstop_from"] == "--tstop"
+
+
+def _cli_on(tmp_path, text):
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    return subprocess.run([sys.executable, "-m", "applications.from_neuron", "--out", str(tmp_path / "o.std"),
+                           str(script)], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_warnings_when_neuron_ran_first_and_when_nothing_is_recorded(tmp_path):
+    """A run from hoc (not intercepted) before sys.exit(), and a model whose
+    detector never fires: each gives its one-line warning, and still the output asked for."""
+    proc = _cli_on(tmp_path, "import sys\nfrom neuron import h\nh.load_file('stdrun.hoc')\n"
+                             "soma = h.Section(name='soma')\nsoma.insert('hh')\n"
+                             "nc = h.NetCon(soma(0.5)._ref_v, None, sec=soma)\nh('{tstop = 3  run()}')\nsys.exit()\n")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2, proc.stderr
+    assert "ran NEURON to t = 3 ms" in warnings[0]
+    assert "recorded no spikes in 3 ms" in warnings[1]
+    assert (tmp_path / "o.std").read_text() == ""
+    assert json.loads(proc.stdout.splitlines()[-1])["tstop_from"] == "h.tstop"
