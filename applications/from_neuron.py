@@ -31,6 +31,8 @@ def run_length(args, script) -> tuple[float, str]:
     """The run's stop time and where it came from: --tstop, the script's run request, or h.tstop it set."""
     if args.tstop is not None:
         return args.tstop, "--tstop"
+    if script.request.unreadable:
+        raise ModelError(f"{args.script}: {script.request.unreadable}: give the run length with --tstop")
     if script.request.tstop is not None:
         return script.request.tstop, script.request.tstop_from
     from neuron import h
@@ -80,7 +82,8 @@ def main(argv=None) -> None:
         result = sim.run(imported.tstop)
         times, gids = imported.spikes(result)
         if not len(times):
-            _note(f"warning: the run recorded no spikes in {tstop:g} ms ({imported.spike_sources} spike sources)")
+            n = imported.spike_sources
+            _note(f"warning: the run recorded no spikes in {tstop:g} ms ({n} spike source{'s' * (n != 1)})")
         write_atomic(args.out, spikes_text(times, gids, NEURON_SPIKE_LINE))
         print(app_cli.summary(sim, result, compartments=imported.compartments, nspikes=len(times),
                               threads=args.threads, skipped=len(imported.skipped), out=args.out,

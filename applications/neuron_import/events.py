@@ -77,10 +77,13 @@ def import_events(h, net: Network, made: dict, placed: dict, tstop: float, v_ini
     next_gid = 1 + max([*by_gid, *(int(nc.srcgid()) for nc in netcons), -1])
     detectors, generators = {}, {}
 
+    def times_of(stim):
+        return events[stim.hname()] if stim.hname() in events else net_stim_times(stim, tstop)
+
     def stimulus(stim):
         name = stim.hname()
         if name not in generators:
-            times = events[name] if name in events else net_stim_times(stim, tstop)
+            times = times_of(stim)
             generators[name] = net.stimulus(times) if times else None
         return generators[name]
 
@@ -90,8 +93,7 @@ def import_events(h, net: Network, made: dict, placed: dict, tstop: float, v_ini
             detectors[node] = net.model.add_detector(node, "v", threshold, gid)
         elif pre is not None and template_name(pre) == NET_STIM:
             stimulus(pre)
-            times = events.get(pre.hname()) or net_stim_times(pre, tstop)
-            sources.generated.append((times, gid))
+            sources.generated.append((times_of(pre), gid))
         elif pre is not None:
             unsupported.group(f"gids of {template_name(pre)} cells (artificial cells Myriad does not translate)",
                               f"gid {gid}")

@@ -35,7 +35,7 @@ class RunRequest:
     tstop: float | None          # ms; None when the script ended (quit, sys.exit, its end) without a run
     tstop_from: str              # the call that gave tstop, as the JSON line shows it
     v_init: float                # the last initialisation's, else h.v_init
-    initialised: bool = False    # finitialize/stdinit/init was called before the run request
+    unreadable: str = ""         # why a run request's stop time could not be read (a step loop of another form)
 
 
 @dataclass
@@ -61,26 +61,24 @@ class _Session:
     def __init__(self, h):
         self.h = h
         self.v_init = None
-        self.initialised = False
         self.request = None
         self.tstop_set = False
         self.gids = set()
 
     def initialise(self, v_init):
-        self.v_init, self.initialised = v_init, True
+        self.v_init = v_init
 
-    def stop(self, tstop, tstop_from):
+    def stop(self, tstop, tstop_from, unreadable=""):
         self.request = RunRequest(None if tstop is None else float(tstop), tstop_from, _v_init(self, self.h),
-                                  self.initialised)
+                                  unreadable)
         raise _Stop
 
     def advance(self, name):
         """A step call: its stop time is where the loop around it ends."""
         tstop, loop = _loop_end(self.h, sys._getframe(2))
-        if tstop is None:
-            raise ModelError(f"the script advances NEURON with {name}() in a loop whose end cannot be read "
-                             f"({loop}); give --tstop")
-        self.stop(tstop, f"{name} loop ({loop})")
+        self.stop(tstop, f"{name} loop ({loop})",
+                  "" if tstop is not None else f"the script steps NEURON with {name}() in a loop whose end "
+                                               f"cannot be read ({loop})")
 
 
 class _Hoc:
@@ -234,8 +232,7 @@ def run_script(path: str, args: list[str]) -> Script:
         if exc.code not in (None, 0):
             raise ModelError(f"{path} exited with status {exc.code} (sys.exit) before asking for a run") from None
         frames = exc.__traceback__
-        session.request = session.request or RunRequest(None, "sys.exit()", _v_init(session, real_h),
-                                                        session.initialised)
+        session.request = session.request or RunRequest(None, "sys.exit()", _v_init(session, real_h))
     except ImportError as exc:
         if (exc.name or "").split(".")[0] != "neuron":
             raise
@@ -245,7 +242,7 @@ def run_script(path: str, args: list[str]) -> Script:
         sys.argv, sys.path[:] = saved[:2]
         if saved[2] is not None:
             sys.modules["__main__"] = saved[2]
-    request = session.request or RunRequest(None, "the script's end", _v_init(session, real_h), session.initialised)
+    request = session.request or RunRequest(None, "the script's end", _v_init(session, real_h))
     return Script(module.__dict__, request, session.tstop_set or float(real_h.tstop) != tstop_before, session.gids,
                   frames)
 
