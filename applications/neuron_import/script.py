@@ -17,13 +17,14 @@ NEURON offers no way to list them; the importer finds their sources.
 """
 from __future__ import annotations
 
-import ast
 import os
 import sys
 import types
 from dataclasses import dataclass, field
 
 from myriad import ModelError
+
+from applications.neuron_import.run_loops import enclosing_loop, initialises, loop_end
 
 _ADVANCE = ("fadvance", "advance", "step", "steprun")
 
@@ -75,10 +76,24 @@ class _Session:
 
     def advance(self, name):
         """A step call: its stop time is where the loop around it ends."""
-        tstop, loop = _loop_end(self.h, sys._getframe(2))
-        self.stop(tstop, f"{name} loop ({loop})",
+        frame = sys._getframe(2)
+        loop = enclosing_loop(frame)
+        tstop, text = loop_end(self.h, loop, frame, steps=True) if loop else (None, "no loop around it")
+        self.stop(tstop, f"{name} loop ({text})",
                   "" if tstop is not None else f"the script steps NEURON with {name}() in a loop whose end "
-                                               f"cannot be read ({loop})")
+                                               f"cannot be read ({text})")
+
+    def run_to(self, name, tstop):
+        """A run to ``tstop``; inside a loop that does not initialise (a run in
+        pieces), the stop time is where the loop ends."""
+        frame = sys._getframe(2)
+        loop = enclosing_loop(frame)
+        if loop is None or initialises(loop):
+            self.stop(tstop, f"{name}({float(tstop):g})")
+        end, text = loop_end(self.h, loop, frame, steps=False)
+        self.stop(end, f"{name} loop ({text})",
+                  "" if end is not None else f"the script runs NEURON in pieces, {name}() in a loop whose end "
+                                             f"cannot be read ({text})")
 
 
 class _Hoc:
@@ -109,7 +124,7 @@ class _Hoc:
                 session.stop(h.tstop, f"run({float(h.tstop):g})" if tstop else f"run() with h.tstop = {h.tstop:g}")
             return run
         if name == "continuerun":
-            return lambda tstop: session.stop(tstop, f"continuerun({float(tstop):g})")
+            return lambda tstop: session.run_to("continuerun", tstop)
         if name in _ADVANCE:
             return lambda *_: session.advance(name)
         if name == "quit":
@@ -137,7 +152,7 @@ class _ParallelContext:
     def __getattr__(self, name):
         pc, session = self._pc, self._session
         if name == "psolve":
-            return lambda tstop: session.stop(tstop, f"psolve({float(tstop):g})")
+            return lambda tstop: session.run_to("psolve", tstop)
         if name in ("set_gid2node", "cell"):
             def note_gid(gid, *rest):
                 session.gids.add(int(gid))
@@ -147,56 +162,6 @@ class _ParallelContext:
 
     def __setattr__(self, name, value):
         setattr(self._pc, name, value)
-
-
-def _loop_end(h, frame) -> tuple[float | None, str]:
-    """Where the loop around a step call in ``frame`` ends: ``while h.t < T``
-    (or ``<=``) gives T, ``for ... in range(n)`` (any sized iterable) gives
-    h.t + n*dt.  Returns (None, why) when there is no such loop."""
-    try:
-        with open(frame.f_code.co_filename) as f:
-            tree = ast.parse(f.read())
-    except (OSError, SyntaxError):
-        return None, "its source cannot be read"
-    line = frame.f_lineno
-    loops = [node for node in ast.walk(tree) if isinstance(node, (ast.While, ast.For))
-             and node.body[0].lineno <= line <= node.end_lineno]
-    if not loops:
-        return None, "no loop around it"
-    loop = max(loops, key=lambda node: node.lineno)
-    scope = {**frame.f_globals, **frame.f_locals}
-    if isinstance(loop, ast.For):
-        try:
-            n = len(eval(compile(ast.Expression(loop.iter), "<loop>", "eval"), scope))
-        except Exception:
-            return None, f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}"
-        return float(h.t) + n * float(h.dt), f"{n} steps"
-    tests = loop.test.values if isinstance(loop.test, ast.BoolOp) and isinstance(loop.test.op, ast.And) else [loop.test]
-    for test in tests:
-        bound = _time_bound(test)
-        if bound is not None:
-            try:
-                return float(eval(compile(ast.Expression(bound), "<loop>", "eval"), scope)), \
-                    f"while {ast.unparse(loop.test)}"
-            except Exception:
-                break
-    return None, f"while {ast.unparse(loop.test)}"
-
-
-def _time_bound(test):
-    """T in ``t < T``, ``t <= T``, ``T > t`` or ``T >= t`` (t being ``h.t`` or a name ``t``)."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return None
-    left, op, right = test.left, test.ops[0], test.comparators[0]
-    if _is_time(left) and isinstance(op, (ast.Lt, ast.LtE)):
-        return right
-    if _is_time(right) and isinstance(op, (ast.Gt, ast.GtE)):
-        return left
-    return None
-
-
-def _is_time(node) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "t") or (isinstance(node, ast.Name) and node.id == "t")
 
 
 def run_script(path: str, args: list[str]) -> Script:

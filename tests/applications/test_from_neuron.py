@@ -362,3 +362,27 @@ def test_warnings_when_neuron_ran_first_and_when_nothing_is_recorded(tmp_path):
     assert "recorded no spikes in 3 ms" in warnings[1]
     assert (tmp_path / "o.std").read_text() == ""
     assert json.loads(proc.stdout.splitlines()[-1])["tstop_from"] == "h.tstop"
+
+
+@pytest.mark.parametrize("loop, tstop, tstop_from", [
+    ("while h.t < 30:\n    pc.psolve(h.t + 10)\n", 30.0, "psolve loop (while h.t < 30)"),
+    ("for stop in (10, 20, 30):\n    pc.psolve(stop)\n", None, "psolve loop (for stop in (10, 20, 30))"),
+    ("for amp in (0.1, 0.2):\n    h.finitialize(-65)\n    h.continuerun(30)\n", 30.0, "continuerun(30)"),
+    ("while h.t <= tstop and True:\n    h.fadvance()\n", 25.0, "fadvance loop (while h.t <= tstop and True)"),
+    ("for i in range(int(tstop / h.dt)):\n    h.fadvance()\n", 25.0, "fadvance loop (1000 steps)"),
+])
+def test_run_length_read_from_the_loop_around_the_run(tmp_path, loop, tstop, tstop_from):
+    """A run in pieces ends where its loop ends (a for loop of pieces cannot be
+    read: no stop time, so --tstop is asked for); a loop that initialises each
+    pass is a sweep, imported at its first run; a step loop ends at its bound."""
+    from applications.neuron_import.script import run_script
+
+    script = tmp_path / "loop.py"
+    script.write_text("from neuron import h\nh.load_file('stdrun.hoc')\npc = h.ParallelContext()\n"
+                      "soma = h.Section(name='soma')\ntstop = 25\nh.stdinit()\n" + loop)
+    ran = run_script(str(script), [])
+    try:
+        assert (ran.request.tstop, ran.request.tstop_from) == (tstop, tstop_from)
+        assert bool(ran.request.unreadable) == (tstop is None)
+    finally:
+        del ran
