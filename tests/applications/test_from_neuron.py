@@ -386,3 +386,16 @@ def test_run_length_read_from_the_loop_around_the_run(tmp_path, loop, tstop, tst
         assert bool(ran.request.unreadable) == (tstop is None)
     finally:
         del ran
+
+
+def test_many_alike_unsupported_sources_are_one_line(tmp_path):
+    """Twelve NetCons into IntFire1 cells are listed as one line, as mechanisms are, not twelve."""
+    proc = _cli_on(tmp_path, "from neuron import h\nh.load_file('stdrun.hoc')\nsoma = h.Section(name='soma')\n"
+                             "soma.insert('hh')\ncells = [h.IntFire1() for _ in range(12)]\n"
+                             "ncs = [h.NetCon(soma(0.5)._ref_v, c, sec=soma) for c in cells]\nh.continuerun(5)\n")
+    assert proc.returncode == 2, proc.stderr
+    listed = [line for line in proc.stderr.splitlines() if "IntFire1" in line]
+    assert listed == ["  12 NetCons targeting IntFire1 (an artificial cell, whose input Myriad does not translate): "
+                      "NetCon[0] -> IntFire1[0], NetCon[1] -> IntFire1[1], NetCon[2] -> IntFire1[2], "
+                      "NetCon[3] -> IntFire1[3], NetCon[4] -> IntFire1[4], NetCon[5] -> IntFire1[5], "
+                      "NetCon[6] -> IntFire1[6], NetCon[7] -> IntFire1[7] and 4 more"], proc.stderr
