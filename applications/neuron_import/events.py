@@ -57,12 +57,14 @@ def gid_sources(h, gids) -> dict:
     """gid -> (segment or None, artificial cell or None, threshold) for every
     gid of ``gids`` NEURON has a source for, whether or not a NetCon from it lives."""
     pc = h.ParallelContext()
-    probe = h.IntFire1()          # gid_connect needs a target; this NetCon is dropped at once
+    present = [gid for gid in sorted(gids) if pc.gid_exists(gid) >= 2]
+    if not present:
+        return {}
+    probe = h.IntFire1()          # gid_connect needs a target; each NetCon to it is dropped at once
     found = {}
-    for gid in sorted(gids):
-        if pc.gid_exists(gid) >= 2:
-            nc = pc.gid_connect(gid, probe)
-            found[gid] = (nc.preseg(), nc.pre(), float(pc.threshold(gid)))
+    for gid in present:
+        nc = pc.gid_connect(gid, probe)
+        found[gid] = (nc.preseg(), nc.pre(), float(pc.threshold(gid)))
     return found
 
 

@@ -11,6 +11,9 @@ run and are noted; the first call that would advance time (``run``,
 ``continuerun``, ``psolve``, ``fadvance``/``advance``/``step``) is recorded
 with its stop time and ends the script's execution there, as does
 ``h.quit()``.  ``sys.exit`` ends it too.  NEURON itself never runs.
+A step call's stop time is where the loop around it ends, and so is that of
+a run in pieces (a run call in a loop that does not initialise): see
+``run_loops``.
 
 Gids given to ``ParallelContext.set_gid2node``/``cell`` are noted, since
 NEURON offers no way to list them; the importer finds their sources.

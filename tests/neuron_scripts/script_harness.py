@@ -3,7 +3,9 @@
 The scripts differ only in the model they build; the tests
 (tests/applications/test_from_neuron.py) drive all of them the same way, through one
 command-line contract (``--dt --tstop --secondorder --out --hh-table
---seed``), and compare the spike files they write with the ones
+--seed``; the ``shape_*`` scripts, which keep their run settings in their own
+code, take only ``--dt --secondorder --out --hh-table``, see
+``reference_options``), and compare the spike files they write with the ones
 ``python -m applications.from_neuron`` writes.  Keeping that contract and the
 file format here, once, is what makes the scripts interchangeable in the
 tests: a script cannot drift to another default or another line format.
@@ -114,8 +116,9 @@ def write_spikes(path, tvec, idvec):
 def run_and_write(pc, tvec, idvec, out):
     """Run the model to ``h.tstop`` in NEURON, write the spikes to ``out`` and print ``{"nspikes": N}``.
 
-    The scripts call this only under ``if __name__ == "__main__":``, so that
-    ``applications.from_neuron`` can build the model without running it.
+    The scripts call this under ``if __name__ == "__main__":``;
+    ``applications.from_neuron`` runs them as ``__main__`` too, and its
+    interception of ``pc.psolve`` stops them there, before NEURON runs.
     """
     pc.set_maxstep(10)
     h.stdinit()
