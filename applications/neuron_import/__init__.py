@@ -25,6 +25,7 @@ from applications.neuron_import.events import Sources, import_events
 from applications.neuron_import.mechanisms import Unsupported, import_half_gaps, import_mechanisms
 from applications.neuron_import.probe import observe
 from applications.neuron_import.sections import import_sections, section_order
+from applications.neuron_import.spike_vectors import SpikeVectors, observe_spike_vectors
 
 
 class UnsupportedMechanisms(ModelError):
@@ -50,6 +51,7 @@ class Imported:
     skipped: list[str] = field(default_factory=list)       # unsupported parts left out
     notes: list[str] = field(default_factory=list)         # differences worth knowing
     sources: Sources = field(default_factory=Sources)      # ids of detectors without a gid, NetStim gids' events
+    spike_vectors: SpikeVectors = field(default_factory=SpikeVectors)   # the script's spike_record/NetCon.record Vectors
 
     @property
     def compartments(self) -> int:
@@ -71,6 +73,21 @@ class Imported:
     def spike_sources(self) -> int:
         """How many sources the spikes come from: detectors and NetStims with a gid."""
         return len(self.network.model.detectors) + len(self.sources.generated)
+
+    def fill_spike_vectors(self, result: Result) -> None:
+        """Put Myriad's spikes into the Vectors the script gave to
+        ``pc.spike_record`` (times and gids; a pair that records every
+        detector's gid, as ``spike_record(-1, ...)`` does, also gets the
+        NetStims' gids) and ``NetCon.record``, as if NEURON had run."""
+        every = {gid for gid, _, _ in self.sources.watched if gid not in self.sources.ids}
+        stims = {gid for _, gid in self.sources.generated}
+        times, ids = self.spikes(result)
+        for tvec, idvec, gids in self.spike_vectors.pairs:
+            keep = np.isin(ids, list(gids | stims if gids == every else gids))
+            tvec.from_python(times[keep])
+            idvec.from_python(ids[keep])
+        for vec, gid in self.spike_vectors.records:
+            vec.from_python(result.spike_times[result.spike_gids == gid])
 
     def spikes(self, result: Result) -> tuple[np.ndarray, np.ndarray]:
         """Spike times and ids, sorted by time then id: every gid's, as
@@ -122,13 +139,14 @@ def from_neuron(*, skip_unsupported: bool = False, tstop: float | None = None, v
     if skipped:
         (warn or _stderr)("from_neuron: running WITHOUT these unsupported parts of the model:\n  "
                           + "\n  ".join(skipped))
+    spike_vectors = observe_spike_vectors(h, sources.watched, v_init)
     observed = observe(h, order, [pp for pp, _ in half_gaps])
     import_half_gaps(net, made, half_gaps, observed.sources)
     return Imported(network=net, sections={sec.name(): made[sec] for sec in order},
                     recordings=[(vec, made[sec].node(x)) for vec, sec, x in observed.recordings],
                     point_processes=placed, tstop=tstop, dt=float(h.dt), v_init=v_init, skipped=skipped,
                     notes=_differences(h, observed, uses_hh=HH in net.model.mechanisms),
-                    sources=sources)
+                    sources=sources, spike_vectors=spike_vectors)
 
 
 def _differences(h, observed, uses_hh: bool) -> list[str]:

@@ -31,6 +31,7 @@ class Sources:
 
     ids: dict = field(default_factory=dict)          # Myriad gid of a detector without a NEURON gid -> its id
     generated: list = field(default_factory=list)    # (times, gid) of NetStims with a gid
+    watched: list = field(default_factory=list)      # (Myriad gid, threshold setter, threshold) of each detector
 
 
 def net_stim_times(stim, tstop: float) -> list[float]:
@@ -89,10 +90,12 @@ def import_events(h, net: Network, made: dict, placed: dict, tstop: float, v_ini
             generators[name] = net.stimulus(times) if times else None
         return generators[name]
 
+    pc = h.ParallelContext()
     for gid, (seg, pre, threshold) in by_gid.items():
         if seg is not None:
             node = node_of(made, seg)
             detectors[node] = net.model.add_detector(node, "v", threshold, gid)
+            sources.watched.append((gid, lambda value, gid=gid: pc.threshold(gid, value), threshold))
         elif pre is not None and template_name(pre) == NET_STIM:
             stimulus(pre)
             sources.generated.append((times_of(pre), gid))
@@ -126,6 +129,7 @@ def _source(net, made, nc, detectors, stimulus, unsupported, sources, next_gid):
                 gid = next_gid + k
                 sources.ids[gid] = -1 - k
             detectors[node] = net.model.add_detector(node, "v", float(nc.threshold), gid)
+            sources.watched.append((gid, lambda value, nc=nc: setattr(nc, "threshold", value), float(nc.threshold)))
         return detectors[node]
     pre = nc.pre()
     if pre is None:

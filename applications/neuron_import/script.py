@@ -20,6 +20,7 @@ NEURON offers no way to list them; the importer finds their sources.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
@@ -52,6 +53,14 @@ class Script:
     tstop_set: bool = False                         # the script set h.tstop
     gids: set = field(default_factory=set)          # gids given to set_gid2node / cell
     frames: object = None   # the traceback of the stop: keeps the locals of the script's functions (a model built in main())
+
+    def close(self) -> None:
+        """Let the script's model go: NEURON deletes its Python-made sections,
+        NetCons and Vectors once nothing refers to them (a script's functions
+        and classes refer to its namespace, a cycle only the collector ends)."""
+        self.namespace.clear()
+        self.frames = None
+        gc.collect()
 
 
 class _Stop(BaseException):

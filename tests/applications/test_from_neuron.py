@@ -195,7 +195,8 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
 
     # run_script, as from_neuron's command line does: the script's directory
     # first on sys.path (the script imports script_harness from there).
-    namespace = run_script(str(SCRIPTS / "gap_ring.py"), []).namespace
+    ran = run_script(str(SCRIPTS / "gap_ring.py"), [])
+    namespace = ran.namespace
     try:
         imported = from_neuron()
         model = imported.network.model
@@ -217,7 +218,7 @@ def test_half_gaps_pair_into_gap_junctions_and_net_stim_times():
         assert refs == [imported.point_processes["IClamp[0]"]] and sim.get(refs[0], name) == namespace["iclamp"].amp
     finally:
         namespace["pc"].gid_clear()
-        del namespace
+        ran.close()
     stim = SimpleNamespace(start=1.0, interval=20.0, number=3, noise=0, hname=lambda: "NetStim[0]")
     assert net_stim_times(stim, 100.0) == [1.0, 21.0, 41.0]
     assert net_stim_times(SimpleNamespace(start=5.0, interval=10.0, number=1e9), 30.0) == [5.0, 15.0, 25.0]
@@ -385,7 +386,7 @@ def test_run_length_read_from_the_loop_around_the_run(tmp_path, loop, tstop, tst
         assert (ran.request.tstop, ran.request.tstop_from) == (tstop, tstop_from)
         assert bool(ran.request.unreadable) == (tstop is None)
     finally:
-        del ran
+        ran.close()
 
 
 def test_many_alike_unsupported_sources_are_one_line(tmp_path):
@@ -399,3 +400,33 @@ def test_many_alike_unsupported_sources_are_one_line(tmp_path):
                       "NetCon[0] -> IntFire1[0], NetCon[1] -> IntFire1[1], NetCon[2] -> IntFire1[2], "
                       "NetCon[3] -> IntFire1[3], NetCon[4] -> IntFire1[4], NetCon[5] -> IntFire1[5], "
                       "NetCon[6] -> IntFire1[6], NetCon[7] -> IntFire1[7] and 4 more"], proc.stderr
+
+
+@pytest.mark.parametrize("script, records", [("shape_netcon_record.py", "netcon"),
+                                             ("shape_dropped_netcons.py", "spike_record")])
+def test_spike_vectors_of_the_script_are_filled(tmp_path, script, records):
+    """The Vectors a script gave to NetCon.record (one per cell) or to
+    pc.spike_record(-1, ...) (with a NetStim's gid among the cells') hold,
+    after Myriad's run, the spikes NEURON's own run puts there: the same
+    number per gid, each within NEURON's own error of NEURON's converged times."""
+    from applications.neuron_import import from_neuron
+    from applications.neuron_import.script import run_script
+
+    reference = neuron_spikes(tmp_path, script, "--dt", "0.001", "--secondorder", "2")
+    ran = run_script(str(SCRIPTS / script), [])
+    try:
+        imported = from_neuron(tstop=ran.request.tstop, v_init=ran.request.v_init, gids=ran.gids)
+        sim, _ = imported.simulation()
+        imported.fill_spike_vectors(sim.run(imported.tstop))
+        names = ran.namespace
+        if records == "netcon":
+            filled = [(t, -1 - int(cell.spike_detector.hname()[7:-1]))
+                      for cell in names["cells"] for t in cell.spike_times.to_python()]
+        else:
+            filled = list(zip(names["tvec"].to_python(), (int(g) for g in names["idvec"].to_python())))
+        _same_spikes_per_gid(filled, reference)
+        error, missing = max_error(filled, reference, before=1e9)
+        assert not missing and error < 0.5, (error, missing)
+    finally:
+        ran.namespace.get("pc") and ran.namespace["pc"].gid_clear()
+        ran.close()
