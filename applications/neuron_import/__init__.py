@@ -51,7 +51,7 @@ class Imported:
     skipped: list[str] = field(default_factory=list)       # unsupported parts left out
     notes: list[str] = field(default_factory=list)         # differences worth knowing
     sources: Sources = field(default_factory=Sources)      # ids of detectors without a gid, NetStim gids' events
-    spike_vectors: SpikeVectors = field(default_factory=SpikeVectors)   # the script's spike_record/NetCon.record Vectors
+    spike_vectors: SpikeVectors = field(default_factory=SpikeVectors)   # spike_record / NetCon.record Vectors
 
     @property
     def compartments(self) -> int:

@@ -11,8 +11,9 @@ script's run sends.  Myriad plays them as event lists.
 """
 from __future__ import annotations
 
-#: the pre-run's step (ms): event times do not depend on it; the cells, left without input, stay at rest
-_STEP = 1.0
+#: the pre-run takes about this many steps: event times do not depend on the step,
+#: and the cells, left without input, stay at rest
+_STEPS = 1000
 
 
 def noisy_net_stim_events(h, stims, tstop: float, v_init: float) -> dict[str, list[float]]:
@@ -28,11 +29,11 @@ def noisy_net_stim_events(h, stims, tstop: float, v_init: float) -> dict[str, li
         nc, vec = h.NetCon(stim, None), h.Vector()
         nc.record(vec)
         recorders.append((stim.hname(), nc, vec))
-    dt = float(h.dt)
+    dt, step = float(h.dt), max(float(h.dt), tstop / _STEPS)
     try:
         h.finitialize(v_init)
-        h.dt = _STEP
-        while h.t < tstop + _STEP:
+        h.dt = step
+        while h.t < tstop + step:
             h.fadvance()
         return {name: [t for t in vec.to_python() if t <= tstop] for name, _, vec in recorders}
     finally:

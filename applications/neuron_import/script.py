@@ -52,7 +52,7 @@ class Script:
     request: RunRequest
     tstop_set: bool = False                         # the script set h.tstop
     gids: set = field(default_factory=set)          # gids given to set_gid2node / cell
-    frames: object = None   # the traceback of the stop: keeps the locals of the script's functions (a model built in main())
+    frames: object = None   # the stop's traceback: keeps the locals of the script's functions (a model in main())
 
     def close(self) -> None:
         """Let the script's model go: NEURON deletes its Python-made sections,
