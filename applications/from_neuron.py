@@ -17,6 +17,7 @@ format of NEURON's ringtest ``spk*.std`` files and CoreNEURON's ``out.dat``.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from myriad import ModelError, app_cli
@@ -40,6 +41,17 @@ def run_length(args, script) -> tuple[float, str]:
         return float(h.tstop), "h.tstop"
     raise ModelError(f"{args.script} asks for no run (it stopped at {script.request.tstop_from}) and sets no "
                      f"h.tstop: give the run length with --tstop")
+
+
+def on_step_grid(tstop: float, dt: float, tstop_from: str) -> float:
+    """Where NEURON's fixed step ends a run asked to stop at ``tstop``: ``psolve``
+    after floor(tstop/dt) steps, ``run``/``continuerun`` once t >= tstop - dt/2
+    (stdrun.hoc); Myriad's runs end on a whole step too, so an off-grid stop
+    time is moved to the step NEURON would have stopped at."""
+    count = tstop / dt
+    fuzz = 1e-9 * max(1.0, count)
+    steps = math.floor(count + fuzz) if tstop_from.startswith("psolve") else math.ceil(count - 0.5 - fuzz)
+    return max(steps, 0) * dt
 
 
 def _note(text: str) -> None:
@@ -79,7 +91,11 @@ def main(argv=None) -> None:
             print(app_cli.compiled_summary(sim.compile(), compartments=imported.compartments,
                                            skipped=len(imported.skipped)))
             return
-        result = sim.run(imported.tstop)
+        end = on_step_grid(tstop, sim.dt, tstop_from)
+        if abs(end - tstop) > 1e-9 * max(1.0, tstop):
+            _note(f"note: {tstop:g} ms is not a whole number of steps of dt {sim.dt:g} ms; the run ends at "
+                  f"{end:g} ms, where NEURON's fixed step stops for {tstop_from}")
+        result = sim.run(end)
         times, gids = imported.spikes(result)
         if not len(times):
             n = imported.spike_sources
