@@ -10,8 +10,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
 
-pytestmark = pytest.mark.slow
-
 
 def test_the_tutorial_ladder_is_there():
     assert [path.stem for path in EXAMPLES] == ["01_channel", "02_dendrite", "03_recording", "04_network",
@@ -20,6 +18,7 @@ def test_the_tutorial_ladder_is_there():
     assert all(f"examples/{path.name}" in tutorial for path in EXAMPLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
 def test_an_example_runs_and_draws_its_figure(example, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), MYRIAD_EXAMPLES_QUICK="1", OMP_NUM_THREADS="1")
