@@ -144,7 +144,7 @@ class Network:
             raise ModelError("generator times must be a non-empty list of finite numbers >= 0 ms, got []")
         return self.model.add_generator(times)
 
-    def poisson_source(self, rate_hz: float, start: float = 0.0, stop: float = 1000.0, *, seed,
+    def poisson_source(self, rate_hz: float, start: float, stop: float, *, seed,
                        gid: int | None = None) -> SourceRef:
         """A Poisson spike train of ``rate_hz`` (Hz) from ``start`` to ``stop`` (ms),
         drawn now with numpy's Generator seeded by ``seed`` (see ``poisson_times``,
