@@ -8,6 +8,8 @@ to 0, which changes a number in memory; nothing is recompiled.
 """
 import math
 
+import numpy as np
+
 from common import options, plt, save
 
 from myriad import Param, State
@@ -45,6 +47,7 @@ def main():
     soma = net.section("soma", L=20, diam=20)     # um
     soma.insert(HH)
     km = soma.insert(KM)
+    net.spike_source(soma(0.5), gid=0)            # spikes: v crossing 10 mV upwards
     soma(0.5).place(IClamp, delay=20.0, dur=tstop, amp=0.25)   # ms, ms, nA
 
     sim = net.simulation(method="backward_euler", dt=0.025)
@@ -54,15 +57,18 @@ def main():
     sim.set(km[0], "gbar", 0.0)                   # the same compiled model, KM switched off
     without_km = sim.run(tstop)
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, height_ratios=[3, 1.3])
-    top.plot(without_km.time(v), without_km[v], color="0.6", lw=0.8, label="HH alone")
-    top.plot(with_km.time(v), with_km[v], color="C3", lw=0.9, label="HH + KM")
-    top.set_ylabel("membrane potential (mV)")
-    top.legend(loc="upper right")
-    top.set_title("0.25 nA step from 20 ms: the M-current builds up and slows the firing")
-    bottom.plot(with_km.time(w), with_km[w], color="C3")
-    bottom.set_ylabel("KM gate w (1)")
-    bottom.set_xlabel("time (ms)")
+    fig, (ax_v, ax_rate, ax_w) = plt.subplots(3, 1, figsize=(8, 7), sharex=True, height_ratios=[2, 1.3, 1])
+    ax_v.plot(with_km.time(v), with_km[v], color="C3", lw=0.8)
+    ax_v.set_ylabel("membrane potential (mV)")
+    ax_v.set_title("HH + KM, 0.25 nA from 20 ms: the M-current builds up and slows the firing")
+    for result, name, colour in ((without_km, "HH alone", "0.5"), (with_km, "HH + KM", "C3")):
+        times = result.spike_times
+        ax_rate.plot(times[1:], 1000.0 / np.diff(times), "o-", ms=3, color=colour, label=name)
+    ax_rate.set_ylabel("firing rate (Hz)\n1 / interspike interval")
+    ax_rate.legend(loc="lower left", ncols=2)
+    ax_w.plot(with_km.time(w), with_km[w], color="C3")
+    ax_w.set_ylabel("KM gate w (1)")
+    ax_w.set_xlabel("time (ms)")
     save(fig, args)
 
 
