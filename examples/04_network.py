@@ -37,7 +37,7 @@ def main():
     somas = cells.refs(soma(0.5).node())                    # the soma node of every cell
     sim = net.simulation(method="backward_euler", dt=0.025, threads=1)
     shown = [0, 1, ncell // 2]
-    labels = {k: sim.record(somas[k], "v", label=f"cell {k}") for k in shown}
+    labels = dict(zip(shown, sim.record(somas[shown], "v", label="v")))   # many at once: one label each
     result = sim.run(tstop)
     print(f"{net.compartments} compartments, {len(result.spikes)} spikes in {result.run_s:.2f} s")
 
@@ -48,7 +48,7 @@ def main():
     ax_raster.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax_raster.set_title(f"A ring of {ncell} ball-and-stick cells, started by one event to cell 0 at 1 ms")
     for k, label in labels.items():
-        ax_v.plot(result.time(label), result[label], lw=0.9, label=label)
+        ax_v.plot(result.time(label), result[label], lw=0.9, label=f"cell {k}")
     ax_v.set_ylim(-85, 80)                                   # room for the legend above the spikes
     ax_v.set_ylabel("soma potential (mV)")
     ax_v.set_xlabel("time (ms)")
