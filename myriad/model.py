@@ -321,13 +321,14 @@ class Model:
         return ref
 
     def add_generator(self, times) -> SourceRef:
-        """A source that emits events at fixed times (ms); runs start at 0, so none is earlier."""
+        """A source that emits events at fixed times (ms); runs start at 0, so none is earlier.
+        No times is a source that never fires (a random train may draw none)."""
         try:
             times = tuple(sorted(float(t) for t in times))
         except (TypeError, ValueError):
             raise ModelError(f"generator times must be a list of numbers (ms), got {times!r}") from None
-        if not times or not all(math.isfinite(t) and t >= 0 for t in times):
-            raise ModelError(f"generator times must be a non-empty list of finite numbers >= 0 ms, got {times!r}")
+        if not all(math.isfinite(t) and t >= 0 for t in times):
+            raise ModelError(f"generator times must be a list of finite numbers >= 0 ms, got {times!r}")
         ref = SourceRef(self._n_sources)
         self._n_sources += 1
         self.generators.append((ref.index, times))

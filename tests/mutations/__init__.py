@@ -108,4 +108,10 @@ MUTATIONS = [
      "            if (myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      "            if (0 && myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      ["tests/myriad/test_run_safety.py"]),
+    ("Poisson rate read as per 100 ms", "applications/neuro/poisson.py",
+     "rng.poisson(rate_hz * (stop - start) / 1000.0)", "rng.poisson(rate_hz * (stop - start) / 100.0)",
+     ["tests/applications/test_poisson.py::test_the_draws_have_the_rate_and_exponential_intervals"]),
+    ("Poisson times drawn from 0, not start", "applications/neuro/poisson.py",
+     "np.sort(rng.uniform(start, stop, count))", "np.sort(rng.uniform(0.0, stop, count))",
+     ["tests/applications/test_poisson.py::test_counts_in_windows_are_poisson"]),
 ]
