@@ -99,6 +99,8 @@ class Result:
         for ax, (unit, group) in zip(axes[:, 0], panels):
             if group is None:
                 ax.plot(self.spike_times, self.spike_gids, "|", ms=4, color="k")
+                ax.set_ylim(self.spike_gids.min() - 0.5, self.spike_gids.max() + 0.5)
+                ax.yaxis.set_major_locator(plotting.integer_ticks())       # gids, not fractions of one
                 ax.set_ylabel("gid")
             elif len(group) > MANY_TRACES and _shared_time(self.trace_times, group):
                 _image(fig, ax, self, group, unit)
@@ -127,9 +129,10 @@ def _field(label: str) -> str:
 
 
 def _axis_label(group: list[str], unit: str) -> str:
-    """``v (mV)`` when every trace is of one field, else the unit (``value`` without one)."""
-    fields = {_field(label) for label in group}
-    name = fields.pop() if len(fields) == 1 else ""
+    """``v (mV)`` when every trace is of one field, ``m, h, n`` for a few unitless
+    fields, else the unit (``value`` when there is none)."""
+    fields = sorted({_field(label) for label in group})
+    name = ", ".join(fields) if len(fields) == 1 or (not unit and len(fields) <= 3) else ""
     if name and unit:
         return f"{name} ({unit})"
     return name or unit or "value"

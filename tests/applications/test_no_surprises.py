@@ -145,3 +145,17 @@ def test_units_survive_save_and_load(tmp_path):
     label = sim.record(somas[0](0.5).node(), "v")
     sim.run(1.0).save(tmp_path / "r.npz")
     assert Result.load(tmp_path / "r.npz").units == {label: "mV"}
+
+
+def test_a_raster_of_one_gid_has_whole_gid_ticks_and_gates_are_named(tmp_path):
+    pytest.importorskip("matplotlib")
+    net, somas = _network(1)
+    net.spike_source(somas[0](0.5), gid=0)
+    sim = net.simulation(dt=0.025)
+    for gate in "mhn":
+        sim.record(somas[0].inserted[HH][0], gate)
+    fig = sim.run(8.0).plot()
+    assert fig.axes[0].get_ylabel() == "h, m, n"
+    raster = fig.axes[1]
+    low, high = raster.get_ylim()
+    assert [tick for tick in raster.get_yticks() if low <= tick <= high] == [0.0]
