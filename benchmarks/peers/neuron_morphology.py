@@ -13,7 +13,7 @@ command runs in a process of its own (they are not for calling twice in one
 process, unlike the other peers).  nseg of every section follows the
 d_lambda rule of NEURON's stdlib.hoc.  The last stdout line is one JSON object:
 
-* ``geometry``: per section (NEURON's order) its name, nseg, each segment's
+* ``geometry``: per section (NEURON's order) its name, nseg, L (um), each segment's
   ``area`` (um2) and ``ri`` (MOhm, ``seg.ri()``, then ``sec(1).ri()``), its
   parent's name and the location on it;
 * ``traces``: ``passive`` is pas (g 1e-4 S/cm2, e -65 mV) everywhere;
@@ -60,7 +60,7 @@ def geometry(h, sections) -> dict:
     rows = []
     for sec in sections:
         parent = sec.parentseg()
-        rows.append({"name": sec.name(), "nseg": sec.nseg, "area": [seg.area() for seg in sec],
+        rows.append({"name": sec.name(), "nseg": sec.nseg, "L": sec.L, "area": [seg.area() for seg in sec],
                      "ri": [seg.ri() for seg in sec] + [sec(1).ri()],
                      "parent": None if parent is None else parent.sec.name(),
                      "parentx": None if parent is None else parent.x})

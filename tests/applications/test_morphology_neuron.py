@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.requirements import require, require_neuron
+from tests.requirements import require_morphio, require_neuron
 
 from applications.neuro import HH, IClamp, Pas
 from applications.neuro.morphology import load_morphology
@@ -59,7 +59,7 @@ def relative(a, b) -> float:
 @pytest.mark.parametrize("name", FILES)
 def test_every_segment_matches_neuron_import3d(name):
     if name.endswith(".asc"):
-        require("morphio")
+        require_morphio()
     reference = {row["name"]: row for row in neuron("geometry", name)["sections"]}
     cell = load_morphology(DATA / name)
     mine = {neuron_name(sec.name): sec for sec in cell.sections.values()}
