@@ -12,6 +12,8 @@ ASYM = "tests/myriad/test_asymmetric_coupling.py"
 ASYM_C = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[{k}-{p}-openmp]"
           for k in ("tree", "loops", "dense") for p in ("linear", "per-step")]
 SPIKES = "tests/myriad/test_spike_timing.py"
+MORPH_NEURON = "tests/applications/test_morphology_neuron.py"
+MORPH_FILES = "tests/applications/test_morphology_files.py"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
@@ -92,4 +94,21 @@ MUTATIONS = [
      "            if (myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      "            if (0 && myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      ["tests/myriad/test_run_safety.py"]),
+    ("frusta without their taper (morphology)", "applications/neuro/morphology/geometry.py",
+     "                temp = .5 * (y2 - y1)\n", "                temp = 0.0\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[c91662.swc]"]),
+    ("SWC numbers read as doubles, not through float32 (morphology)", "applications/neuro/morphology/swc.py",
+     "np.array(c, dtype=np.float32).astype(np.float64)", "np.array(c, dtype=np.float64)",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[morph_allen_485574832.swc]"]),
+    ("a dendrite on the soma keeps the soma's diameter at its first point (morphology)",
+     "applications/neuro/morphology/import3d.py", "            sec.d[0] = sec.d[1]\n", "            pass\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[c91662.swc]"]),
+    ("contour resampled at 100 points, not 101 (morphology)", "applications/neuro/morphology/contour.py",
+     "    at = [i * step for i in range(101)]", "    at = [i * step for i in range(100)]",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[bio_neuron-000.asc]"]),
+    ("d_lambda rule rounds down to an even count (morphology)", "applications/neuro/morphology/geometry.py",
+     "+ .9) / 2) * 2 + 1", "+ .9) / 2) * 2", [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[mp_ma_40984_gc2.CNG.swc]"]),
+    ("cycles not detected (morphology)", "applications/neuro/morphology/swc.py",
+     "            if walk in path_ids:\n", "            if False:\n",
+     [f"{MORPH_FILES}::test_a_malformed_swc_is_one_line_naming_file_line_and_sample[cycle]"]),
 ]
