@@ -68,7 +68,8 @@ def geometry(h, sections) -> dict:
 
 
 def _region(sec) -> str:
-    return sec.name().split("[")[0]
+    """soma, axon, dend or apic, from a name such as ``dend[3]`` or ``cell7.dend[3]``."""
+    return sec.name().rpartition(".")[2].split("[")[0]
 
 
 def biophysics(sections, kind: str) -> None:
@@ -117,7 +118,8 @@ def _template(h, sections) -> list[dict]:
     for sec in sections:
         parent = sec.parentseg()
         rows.append({"name": sec.name(), "nseg": sec.nseg, "Ra": sec.Ra, "cm": sec.cm,
-                     "points": [[getattr(h, f"{c}3d")(i, sec=sec) for i in range(sec.n3d())] for c in "xyzd"],
+                     "points": [[getattr(h, f"{c}3d")(i, sec=sec) for i in range(sec.n3d())]
+                                for c in ("x", "y", "z", "diam")],
                      "parent": None if parent is None else (index[parent.sec], parent.x)})
     return rows
 
@@ -133,7 +135,7 @@ def network(h, sections, args) -> dict:
         made = []
         for row in rows:
             sec = h.Section(name=f"cell{gid}.{row['name']}")
-            sec.pt3dadd(*(h.Vector(c) for c in row["points"]))
+            h.pt3dadd(*(h.Vector(c) for c in row["points"]), sec=sec)
             sec.nseg, sec.Ra, sec.cm = row["nseg"], row["Ra"], row["cm"]
             if row["parent"] is not None:
                 k, x = row["parent"]
