@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from applications.neuro.morphology.contour import contour_centroid
 from applications.neuro.morphology.swc import SOMA, Samples
 
 #: hoc's float_epsilon, the tolerance of Vector.eq
@@ -36,7 +37,6 @@ class RawSection:
     parentx: float = 1.0
     first: int = 0
     contour: bool = False
-    line: int = 0
 
     def __len__(self):
         return len(self.d)
@@ -119,7 +119,6 @@ def swc_sections(s: Samples) -> list[RawSection]:
                 elif end - first > 1 and nchild_soma[p] > 1 and kind[first] != SOMA:
                     sec.first = 1
         sec.type = kind[first]
-        sec.line = int(s.line[first])
         if sec.parent is not None and sections[sec.parent].type == SOMA and sec.type != SOMA:
             sec.d[0] = sec.d[1]
         if connect2prox[first]:
@@ -226,8 +225,6 @@ def geometry_points(sec: RawSection) -> tuple[list, list, list, list]:
     from ``first`` on (a contour as its centroid line), a single point as a
     cylinder of length and diameter d along x, each number written with 8
     significant digits as Import3d's pt3dadd commands are."""
-    from applications.neuro.morphology.contour import contour_centroid
-
     j = sec.first
     xx, yy, zz, dd = sec.x[j:], sec.y[j:], sec.z[j:], sec.d[j:]
     if sec.contour:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from applications.neuro.morphology.contour import resampled
 from applications.neuro.morphology.errors import MorphologyError
 from applications.neuro.morphology.import3d import RawSection
 from applications.neuro.morphology.swc import APIC, AXON, DEND, SOMA
@@ -56,7 +57,6 @@ def asc_sections(path) -> list[RawSection]:
             raw = RawSection(len(sections), x, y, z, _decimal(sec.diameters), type=kind)
             if parent is None:
                 if centre is None:
-                    from applications.neuro.morphology.contour import resampled
                     centre = [sum(c) / len(c) for c in resampled(sections[0].x, sections[0].y, sections[0].z)]
                 raw.insert(*centre, .01)
                 raw.parent, raw.parentx, raw.first = 0, 0.5, 1
