@@ -36,7 +36,7 @@ PAS = {"g": 1e-4, "e": -65.0}
 
 
 def neuron(command, name, *args):
-    """The JSON line of the NEURON peer on ``name``."""
+    """The JSON line of the NEURON peer on ``name`` (a file of tests/data/morphology, or a path)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.peers.neuron_morphology", command,
                            str(DATA / name), *args], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -55,13 +55,9 @@ def relative(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.abs(b)))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", FILES)
-def test_every_segment_matches_neuron_import3d(name):
-    if name.endswith(".asc"):
-        require_morphio()
-    reference = {row["name"]: row for row in neuron("geometry", name)["sections"]}
-    cell = load_morphology(DATA / name)
+def assert_geometry_matches_neuron(path):
+    reference = {row["name"]: row for row in neuron("geometry", path)["sections"]}
+    cell = load_morphology(path)
     mine = {neuron_name(sec.name): sec for sec in cell.sections.values()}
     assert sorted(mine) == sorted(reference)
     assert {key: sec.nseg for key, sec in mine.items()} == {key: row["nseg"] for key, row in reference.items()}
@@ -73,6 +69,54 @@ def test_every_segment_matches_neuron_import3d(name):
         shapes = np.concatenate([[sec.segments.end0], sec.segments.inner, [sec.segments.end1]])
         assert relative(sec.segments.area, row["area"]) < 1e-9, sec.name
         assert relative(sec.Ra / (100.0 * shapes), row["ri"]) < 1e-9, sec.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FILES)
+def test_every_segment_matches_neuron_import3d(name):
+    if name.endswith(".asc"):
+        require_morphio()
+    assert_geometry_matches_neuron(DATA / name)
+
+
+def random_swc(seed: int) -> str:
+    """A random tree exercising Import3d's rules: a one-point, NeuroMorpho
+    three-point, chained or no soma; children of any earlier point, so
+    dendrites on interior soma points, on a wire's first point, one-point
+    sections that Import3d removes, type changes and soma points among them."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def add(kind, x, y, z, r, parent):
+        rows.append((len(rows) + 1, kind, x, y, z, r, parent))
+
+    soma = seed % 4
+    if soma == 0:
+        add(1, 0.0, 0.0, 0.0, 5.0, -1)
+    elif soma == 1:
+        add(1, 0.0, 0.0, 0.0, 5.0, -1)
+        add(1, 0.0, -5.0, 0.0, 5.0, 1)
+        add(1, 0.0, 5.0, 0.0, 5.0, 1)
+    elif soma == 2:
+        for k in range(int(rng.integers(2, 6))):
+            add(1, 0.0, 2.0 * k, 0.0, 5.0 - 0.5 * k, k if k else -1)
+    else:
+        add(3, 0.0, 0.0, 0.0, 1.0, -1)
+    for _ in range(int(rng.integers(5, 40))):
+        parent = int(rng.integers(1, len(rows) + 1))
+        kind = int(rng.choice([2, 3, 4])) if rng.random() < 0.8 else rows[parent - 1][1]
+        kind = 1 if rng.random() < 0.15 else kind
+        x, y, z = (c + rng.normal(0.0, s) for c, s in zip(rows[parent - 1][2:5], (5.0, 5.0, 2.0)))
+        add(kind, round(x, 3), round(y, 3), round(z, 3), round(float(rng.uniform(0.2, 2.0)), 3), parent)
+    return "".join(" ".join(map(str, row)) + "\n" for row in rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(8))
+def test_random_trees_match_neuron_import3d(tmp_path, seed):
+    path = tmp_path / f"tree{seed}.swc"
+    path.write_text(random_swc(seed))
+    assert_geometry_matches_neuron(path)
 
 
 def distal_tips(cell, count=3) -> list[str]:
