@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from myriad import app_cli
+from myriad import ModelError, app_cli
 from myriad.atomic import write_atomic
 from myriad.outputs import spikes_text
 
@@ -61,6 +61,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
 
     def run():
+        if args.out and app_cli.same_file(args.out, args.file):
+            raise ModelError(f"--out {args.out} is the morphology file itself; give another file for the spikes")
         geometry = dict(d_lambda=args.d_lambda, freq=args.freq, Ra=args.Ra, cm=args.cm)
         if args.tstop == 0 and not args.compile_only:
             print(json.dumps(load_morphology(args.file, **geometry).summary()))

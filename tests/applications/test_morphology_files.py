@@ -84,6 +84,16 @@ def test_the_cli_exits_2_with_one_line_for_bad_files(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_cli_never_writes_its_spikes_over_the_file_and_names_a_missing_one(tmp_path):
+    path = _write(tmp_path, GOOD)
+    proc = _cli(path, "--tstop", "1", "--out", path)
+    assert proc.returncode == 2 and "is the morphology file itself" in proc.stderr, proc.stderr
+    assert path.read_text() == GOOD
+    proc = _cli(tmp_path / "missing.swc")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "missing.swc: cannot read" in proc.stderr
+
+
+@pytest.mark.slow
 def test_a_broken_asc_file_is_one_line(tmp_path):
     require_morphio()
     path = _write(tmp_path, '("CellBody"\n  (CellBody)\n  (0 0 0 1)\n  (1 1 0 1)\n  (1 0 0 1)\n)\n\n( (Dendrite)\n'
