@@ -100,7 +100,7 @@ def test_a_broken_asc_file_is_one_line(tmp_path):
                             '  (0 0 0 1\n', "broken.asc")
     proc = _cli(path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
-    assert proc.stderr.startswith(f"morphology: error: {path}"), proc.stderr
+    assert proc.stderr.startswith(f"morphology: error: {path}:10: ") and "\x1b" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.slow

@@ -14,6 +14,8 @@ geometry to about 1e-7 relative, not 1e-9).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from applications.neuro.morphology.contour import resampled
@@ -30,6 +32,16 @@ def _decimal(values) -> list:
     return [float(np.format_float_positional(v, unique=True, trim="-")) for v in np.asarray(values, np.float32)]
 
 
+def _morphio_error(path, error) -> MorphologyError:
+    """morphio's message as one line without its terminal colours, its
+    ``file:line:error`` prefix turned into ours."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())
+    located = re.match(rf"^{re.escape(str(path))}:(\d+):\s*(?:error|warning)?:?\s*(.*)$", text)
+    if located:
+        return MorphologyError(path, located.group(2), int(located.group(1)))
+    return MorphologyError(path, text)
+
+
 def asc_sections(path) -> list[RawSection]:
     try:
         import morphio
@@ -39,7 +51,7 @@ def asc_sections(path) -> list[RawSection]:
     try:
         morph = morphio.Morphology(str(path), morphio.Option.no_duplicates)
     except morphio.MorphioError as e:
-        raise MorphologyError(path, " ".join(str(e).split())) from None
+        raise _morphio_error(path, e) from None
     soma = morph.soma.points
     if len(soma) < 3:
         raise MorphologyError(path, f"the soma contour has {len(soma)} points; NEURON's Import3d needs at least 3")
