@@ -11,7 +11,7 @@ from myriad import ModelError
 from applications.neuro.morphology.geometry import Points, d_lambda_nseg, segments
 from applications.neuro.morphology.import3d import RawSection, geometry_points, names, type_name
 from applications.neuro.network import Network
-from applications.neuro.section import MAX_NSEG, Section
+from applications.neuro.section import Section
 
 
 @dataclass
@@ -49,12 +49,15 @@ class Cell:
         self.network = Network() if network is None else network
         rows = []
         for shape in cell_shapes:
-            nseg = min(d_lambda_nseg(shape.points, d_lambda, freq, Ra, cm), MAX_NSEG)
+            nseg = d_lambda_nseg(shape.points, d_lambda, freq, Ra, cm)
             geometry = segments(shape.points, nseg, Ra)
             rows.append(dict(name=shape.name, L=shape.points.L, diam=float(geometry.diam.mean()), nseg=nseg, Ra=Ra,
                              cm=cm, segments=geometry,
                              parent=None if shape.parent is None else (shape.parent, shape.parentx)))
-        made = self.network.add_sections(rows)
+        try:
+            made = self.network.add_sections(rows)
+        except ModelError as e:
+            raise ModelError(f"{path}: {e}") from None
         self.sections: dict[str, Section] = {sec.name: sec for sec in made}
         self.regions: dict[str, list[Section]] = {}
         for shape, sec in zip(cell_shapes, made):
