@@ -13,6 +13,8 @@ ASYM_C = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[{k}-{p}-
           for k in ("tree", "loops", "dense") for p in ("linear", "per-step")]
 SPIKES = "tests/myriad/test_spike_timing.py"
 TRACES = "tests/applications/test_{}.py::test_backward_euler_is_neurons_fixed_step_{}"
+MORPH_NEURON = "tests/applications/test_morphology_neuron.py"
+MORPH_FILES = "tests/applications/test_morphology_files.py"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
@@ -114,4 +116,23 @@ MUTATIONS = [
     ("Poisson times drawn from 0, not start", "applications/neuro/poisson.py",
      "np.sort(rng.uniform(start, stop, count))", "np.sort(rng.uniform(0.0, stop, count))",
      ["tests/applications/test_poisson.py::test_counts_in_windows_are_poisson"]),
+    ("frusta without their taper (morphology)", "applications/neuro/morphology/geometry.py",
+     "                temp = .5 * (y2 - y1)\n", "                temp = 0.0\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[c91662.swc]"]),
+    ("SWC numbers read as doubles, not through float32 (morphology)", "applications/neuro/morphology/swc.py",
+     "np.array(c, dtype=np.float32).astype(np.float64)", "np.array(c, dtype=np.float64)",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[morph_allen_485574832.swc]"]),
+    ("a dendrite on the soma keeps the soma's diameter at its first point (morphology)",
+     "applications/neuro/morphology/import3d.py", "            sec.d[0] = sec.d[1]\n", "            pass\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[morph_ca1_n120.swc]"]),
+    ("contour resampled at 100 points, not 101 (morphology)", "applications/neuro/morphology/contour.py",
+     "    at = [i * step for i in range(101)]", "    at = [i * step for i in range(100)]",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[bio_neuron-000.asc]"]),
+    ("d_lambda rule rounds down to an even count (morphology)", "applications/neuro/morphology/geometry.py",
+     "+ .9) / 2) * 2 + 1", "+ .9) / 2) * 2", [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[mp_ma_40984_gc2.CNG.swc]"]),
+    ("cycles left to the parent-order check, which names no cycle (morphology)",
+     "applications/neuro/morphology/swc.py",
+     "    for sid, number in zip(s.id.tolist(), s.line.tolist()):\n        path_ids, walk = {}, sid",
+     "    for sid, number in []:\n        path_ids, walk = {}, sid",
+     [f"{MORPH_FILES}::test_a_malformed_swc_is_one_line_naming_file_line_and_sample[cycle]"]),
 ]
