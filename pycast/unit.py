@@ -19,6 +19,7 @@ from pycparser import c_ast
 from pycast import runtime
 from pycast.affine import AFFINE, FREE, AffineAnalysis
 from pycast.cbuild import Comment, function
+from pycast.depth import deep_recursion
 from pycast.errors import TranslationError
 from pycast.names import RESERVED, fresh
 from pycast.signature import FieldBinding, Signature
@@ -153,14 +154,16 @@ class Unit:
         functions = {e.signature.cname: ([p.name for p in e.params], e.body) for e in self._order}
         classes = {f.cname: AFFINE if f.path in varying else FREE
                    for f in signature.fields if f.path in varying | free}
-        return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
+        with deep_recursion():
+            return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
 
     @property
     def includes(self) -> list[str]:
         """Headers the definitions need."""
         finder = _HeaderFinder()
-        for node in self.definitions():
-            finder.visit(node)
+        with deep_recursion():
+            for node in self.definitions():
+                finder.visit(node)
         return sorted(finder.headers)
 
     # -- translation -------------------------------------------------------------------
@@ -202,7 +205,8 @@ class Unit:
         cname = fresh(base, self._cnames)
         self._active[key] = display
         try:
-            result = FunctionTranslator(source, linker, is_method=is_method, cname=cname).translate()
+            with deep_recursion():
+                result = FunctionTranslator(source, linker, is_method=is_method, cname=cname).translate()
         except BaseException:
             self._cnames.discard(cname)
             raise

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from numba import typeof
+from pycast.depth import deep_recursion
 
 from myriad import abi
 from myriad.atomic import replace_atomic
@@ -59,7 +60,8 @@ def load(text: str):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    with deep_recursion():      # a translated method's expressions may be deeper than Python's default allows
+        spec.loader.exec_module(module)
     return module
 
 

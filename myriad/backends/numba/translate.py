@@ -16,6 +16,7 @@ import builtins
 import math
 import types
 
+from pycast.depth import deep_recursion
 from pycast.source import FunctionSource
 from pycast import find_method
 
@@ -194,12 +195,15 @@ class _Rewriter(ast.NodeTransformer):
 
 
 def translate_unit(unit) -> str:
-    """Python source of every function in ``unit``, callees first, each under ``@kernel`` (cached njit)."""
+    """Python source of every function in ``unit``, callees first, each under ``@kernel``
+    (cached njit).  Rewriting and unparsing recurse as deep as pycast's expressions
+    (pycast.depth), and so does Python's compile of the source (engine.load)."""
     functions = {t.key: _Function(t.key, t) for t in unit.translated()}
     out = []
-    for fun in functions.values():
-        entry = fun.entry
-        tree = _Rewriter(fun, functions).function()
-        module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
-        out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")
+    with deep_recursion():
+        for fun in functions.values():
+            entry = fun.entry
+            tree = _Rewriter(fun, functions).function()
+            module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
+            out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")
     return "\n".join(out)
