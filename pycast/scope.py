@@ -89,6 +89,10 @@ class FunctionScope:
         self.fields: dict[tuple[str, ...], FieldBinding] = {}
         self._field_nodes: dict[tuple[str, ...], ast.AST] = {}  # first use, for errors
         self.helpers: set[str] = set()
+        # the checked operations of this function: node position -> site number (pycast.signature.Site),
+        # and whether it reports failed checks (its own or its callees')
+        self.sites: dict[tuple[int, int, int, int], int] = {}
+        self.faults = False
         self.written: set[tuple[str, ...]] = set()
         self._callees: set[str] = set()
         self._refs: dict[str, list[c_ast.ID]] = {}
@@ -252,6 +256,18 @@ class FunctionScope:
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
+
+    def site(self, node: ast.expr, what: str) -> int:
+        """The number of the checked operation ``node`` (the same in both passes)."""
+        position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        if position not in self.sites:
+            self.sites[position] = self.linker.site(self.src, node, what)
+        self.faults = True
+        return self.sites[position]
+
+    def reports_faults(self) -> None:
+        """A callee reports failed checks, so this function does too."""
+        self.faults = True
 
     def _ref(self, name: str) -> c_ast.ID:
         # C names are chosen at the end, once every field and callee name is known.
