@@ -13,5 +13,5 @@ from myriad.result import Result
 from myriad.simulation import Simulation
 
 __all__ = ["Coupling", "Mechanism", "Node", "Param", "Potential", "State", "BuildError", "DeviceError", "ModelError",
-           "DivisionByZeroError", "Interrupted", "MyriadError", "NonFiniteError", "SimulationError", "Copies", "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs",
-           "SourceRef", "Result", "Simulation"]
+           "DivisionByZeroError", "Interrupted", "MyriadError", "NonFiniteError", "SimulationError", "Copies",
+           "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs", "SourceRef", "Result", "Simulation"]

@@ -89,10 +89,8 @@ class FunctionScope:
         self.fields: dict[tuple[str, ...], FieldBinding] = {}
         self._field_nodes: dict[tuple[str, ...], ast.AST] = {}  # first use, for errors
         self.helpers: set[str] = set()
-        # the checked operations of this function: node position -> site number (pycast.signature.Site),
-        # and whether it reports failed checks (its own or its callees')
-        self.sites: dict[tuple[int, int, int, int], int] = {}
-        self.faults = False
+        self.sites: dict[tuple[int, int, int, int], int] = {}  # checked operation's position -> site number
+        self.faults = False     # whether it reports failed checks, its own or its callees'
         self.written: set[tuple[str, ...]] = set()
         self._callees: set[str] = set()
         self._refs: dict[str, list[c_ast.ID]] = {}
@@ -265,8 +263,7 @@ class FunctionScope:
         self.faults = True
         return self.sites[position]
 
-    def reports_faults(self) -> None:
-        """A callee reports failed checks, so this function does too."""
+    def reports_faults(self) -> None:   # a callee does, so this function does too
         self.faults = True
 
     def _ref(self, name: str) -> c_ast.ID:
