@@ -3,12 +3,14 @@ would kill the process (SIGFPE), stops the run on every backend with a
 DivisionByZeroError naming the instance, the method's file:line and the time,
 and carrying the run up to the step it happened in."""
 import inspect
+import shutil
 
 import numpy as np
 import pytest
 
 from applications.neuro import DensityChannel, Network, PointProcess
 from myriad import DivisionByZeroError, Param, SimulationError, State
+from myriad.backends.c.library import Library
 
 DT = 0.25
 STEP = 12       # the step from t = 3 ms: int(t) == 3 in every stage that evaluates the currents there
@@ -122,3 +124,17 @@ def test_nonzero_divisors_run_on():
     _, _, sim = _cells(Divider, params={"e": -60.0})
     v = sim.run(2.75)["v"]       # int(t) < 3 in every step: the divisor is 3, 2 or 1
     assert len(v) == 12 and (np.diff(v) > 0).all() and v[-1] < -60.0
+
+
+@pytest.mark.slow
+@pytest.mark.nvcc
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc is not on PATH (the CUDA toolkit compiles .cu files)")
+def test_the_cuda_code_with_its_checks_compiles_with_nvcc(monkeypatch):
+    monkeypatch.delenv("MYRIAD_CUDA_EMULATE", raising=False)
+    net, _, _ = _cells(Divider)
+    net.section("synapse", L=10.0, diam=10.0, nseg=1)(0.5).place(SplitEvent)
+    sim = net.simulation(backend="cuda").compile()
+    assert "__host__ __device__ static int pycast_floordiv_checked_int(int a, int b, int site, int *pycast_fault)" \
+        in sim.source
+    assert sim.source.count("myr_fault(c, ") == 2        # the currents' and the event's reports
+    Library(sim.engine.library.path)      # loading checks myr_ctx (with its fault fields) as nvcc laid it out
