@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from myriad import faults
 from myriad.blocks import Analysis, MechBlock, NodeBlock
-from myriad.faults import INSTANCE_BITS
 from myriad.backends.numba.translate import array_fields, translate_unit
 
 MODEL = "P, yoff, poff, soff, count, ix, ixoff, faults = M"
@@ -74,7 +73,8 @@ def _checked(body, sigs, base, word):
     its report."""
     if not any(getattr(sig, "fault", False) for sig in sigs):
         return [], body
-    report = [f"if fault[0] != 0:", f"    report_fault(faults, {word}, (({base} + fault[0]) << {INSTANCE_BITS}) | i)"]
+    key = f"(({base} + fault[0]) << {faults.INSTANCE_BITS}) | i"
+    report = ["if fault[0] != 0:", f"    report_fault(faults, {word}, {key})"]
     return ["fault = np.zeros(1, np.int64)"], ["fault[0] = 0"] + body + report
 
 

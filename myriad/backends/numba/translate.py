@@ -144,7 +144,8 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(product, node)
         site = self._site(node)
         if site is not None:
-            args = [self.visit(node.left), self.visit(node.right), ast.Constant(site), ast.Name(FAULT_PARAM, ast.Load())]
+            args = [self.visit(node.left), self.visit(node.right), ast.Constant(site),
+                    ast.Name(FAULT_PARAM, ast.Load())]
             return ast.copy_location(ast.Call(ast.Name(_CHECKED[type(node.op)], ast.Load()), args, []), node)
         return self.generic_visit(node)
 
