@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from applications.neuro import DensityChannel, Network, PointProcess
-from myriad import DivisionByZeroError, Param, SimulationError, State
+from myriad import DivisionByZeroError, NonFiniteError, Param, SimulationError, State
 from myriad.backends.c.library import Library
 
 DT = 0.25
@@ -25,6 +25,14 @@ class Divider(DensityChannel):
     def current(self):
         k = int(self.t)
         return self.g * (self.node.v - self.e) * (12 // (3 - k))
+
+
+class FloatDivider(Divider):
+    """Divider with float division: by zero it gives inf, as C does."""
+
+    def current(self):
+        k = float(int(self.t))
+        return self.g * (self.node.v - self.e + 1.0) * (12.0 / (3.0 - k))
 
 
 class ZeroAtStart(DensityChannel):
@@ -118,6 +126,13 @@ def test_a_division_by_zero_in_event_delivery_names_the_step_of_the_event(backen
     error = caught.value
     assert error.ref == synapse and error.where == _line(SplitEvent, "on_event", "4 // int")
     assert error.time == 3.0 and len(error.result.t) == error.step + 1
+
+
+def test_a_float_division_by_zero_is_inf_which_the_nan_check_reports():
+    _, _, sim = _cells(FloatDivider)
+    with pytest.raises(NonFiniteError) as caught:
+        sim.run(10.0)
+    assert caught.value.time > STEP * DT and caught.value.variable.endswith(".v")
 
 
 def test_nonzero_divisors_run_on():
