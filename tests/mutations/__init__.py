@@ -15,6 +15,8 @@ SPIKES = "tests/myriad/test_spike_timing.py"
 TRACES = "tests/applications/test_{}.py::test_backward_euler_is_neurons_fixed_step_{}"
 MORPH_NEURON = "tests/applications/test_morphology_neuron.py"
 MORPH_FILES = "tests/applications/test_morphology_files.py"
+DIV0 = "tests/myriad/test_division_by_zero.py"
+DIV0_STOPS = f"{DIV0}::test_a_division_by_zero_stops_the_run_with_its_line_time_and_the_run_so_far"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
@@ -135,4 +137,17 @@ MUTATIONS = [
      "    for sid, number in zip(s.id.tolist(), s.line.tolist()):\n        path_ids, walk = {}, sid",
      "    for sid, number in []:\n        path_ids, walk = {}, sid",
      [f"{MORPH_FILES}::test_a_malformed_swc_is_one_line_naming_file_line_and_sample[cycle]"]),
+    ("a later failed check replaces the first (C)", SOLVER_C,
+     "    if (key != MYR_NO_FAULT && c->fault_step < 0) {", "    if (key != MYR_NO_FAULT) {",
+     [f"{DIV0_STOPS}[backward_euler-openmp-1]"]),
+    ("event delivery's failed checks never read (C)", SOLVER_C,
+     "            events = c->fault[1];", "            events = MYR_NO_FAULT;",
+     [f"{DIV0}::test_a_division_by_zero_in_event_delivery_names_the_step_of_the_event[openmp]"]),
+    ("event delivery's failed checks never read (numba)", NUMBA,
+     "        events = faults[1]\n", "        events = NO_FAULT\n",
+     [f"{DIV0}::test_a_division_by_zero_in_event_delivery_names_the_step_of_the_event[numba]"]),
+    ("pycast's checked int // gives 0 without reporting the site", "pycast/runtime.py",
+     "[report, ret(const(0))]", "[ret(const(0))]",
+     ["tests/pycast/test_pycast_faults.py",
+      f"{DIV0_STOPS}[rk4-openmp-1]"]),
 ]
