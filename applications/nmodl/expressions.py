@@ -82,6 +82,10 @@ class Expressions:
 
     _Double = _Float = _Integer
 
+    def _DoubleUnit(self, node):
+        """``65 (mV)``: a number with its unit (NEURON's units check is not repeated here)."""
+        return self.expr(node.value)
+
     def _Name(self, node):
         return self.names.read(name_of(node), node)
 

@@ -51,7 +51,8 @@ class Methods:
                                 for n in runs]
         if self.decl.initial is not None:
             body += Statements(Names(self.plan, "INITIAL", writable=True)).block(self.decl.initial.statement_block)
-        return _function("initialize", [], "INITIAL: the states at the start of a run.", _finished(body, None, set()))
+        body = _finished(body, None, set())
+        return _function("initialize", [], "INITIAL: the states at the start of a run.", body) if body else None
 
     def current(self) -> ast.FunctionDef | None:
         d = self.decl
@@ -69,7 +70,8 @@ class Methods:
             total = ast.UnaryOp(ast.USub(), term) if total is None else ast.BinOp(total, ast.Sub(), term)
         unit = "nA" if d.kind == "point" else "mA/cm2"
         doc = (f"BREAKPOINT: the outward membrane current ({unit}): "
-               + " + ".join(outward) + "".join(f" - {n} (ELECTRODE_CURRENT)" for n in inward) + ".")
+               + " + ".join(outward) + "".join(f" - {n}" for n in inward).lstrip(" ")
+               + (" (ELECTRODE_CURRENT is inward)" if inward else "") + ".")
         return _function("current", [], doc, _finished(body, total, set()))
 
     def derivatives(self) -> list[ast.FunctionDef]:

@@ -173,9 +173,10 @@ class Plan:
                 kinds[name] = "persistent"
             else:
                 label = readers[name][0]
-                raise refusal(d, self.blocks()[label], f"'{name}' carried from {' and '.join(writers[name])} "
-                              f"to {label}", f"{label} reads it before assigning it (not supported yet)",
-                              pattern=rf"\b{name}\b")
+                source = "one step to the next" if writers[name] == [label] else " and ".join(writers[name])
+                raise refusal(d, self.blocks()[label], f"'{name}' kept from {source} for {label}",
+                              f"{label} reads it before assigning it: a value carried between blocks or "
+                              f"steps (not supported yet)", pattern=rf"\b{name}\b")
         for name in ("v", "t", "area"):
             for label, w in writes.items():
                 if name in w:

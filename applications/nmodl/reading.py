@@ -17,7 +17,7 @@ from pathlib import Path
 from applications.nmodl.errors import NmodlError, NmodlUnavailable
 
 #: values of the unit factors NEURON 9 defines (``FARADAY = (faraday) (coulomb)``
-#: carries no value in the Python tree); from its nrnunits.lib, as h.FARADAY etc.
+#: carries no value in the Python tree): h.FARADAY, h.R, and CODATA 2018 as NEURON 9's nrnunits.lib
 FACTORS = {
     ("faraday", "coulomb"): 96485.33212331001,
     ("faraday", "coul"): 96485.33212331001,
@@ -25,6 +25,12 @@ FACTORS = {
     ("k-mole", "joule/degC"): 8.31446261815324,
     ("k-mole", "joule/degK"): 8.31446261815324,
     ("pi", "1"): 3.141592653589793,
+    ("k", "joule/degC"): 1.380649e-23,
+    ("k", "joule/degK"): 1.380649e-23,
+    ("e", "coulomb"): 1.602176634e-19,
+    ("e", "coul"): 1.602176634e-19,
+    ("e", "coulombs"): 1.602176634e-19,
+    ("avogadro", "1"): 6.02214076e23,
 }
 
 
