@@ -36,7 +36,7 @@ def main(argv=None, prog: str = "python -m applications.nmodl") -> None:
     try:
         source = translate(args.files[0])
     except Exception as exc:
-        if not error_line(exc, prog.split()[-1]):
+        if not error_line(exc, "nmodl"):
             raise
         sys.exit(2)
     if args.out:

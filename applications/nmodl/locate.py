@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 _BLOCK_COMMENT = re.compile(r"^[ \t]*COMMENT\b.*?^[ \t]*ENDCOMMENT\b", re.M | re.S)
-_VERBATIM_BODY = re.compile(r"(?<=\bVERBATIM\b).*?(?=^[ \t]*ENDVERBATIM\b)", re.M | re.S)
+_VERBATIM = re.compile(r"(^[ \t]*VERBATIM\b)(.*?)(?=^[ \t]*ENDVERBATIM\b)", re.M | re.S)
 _LINE_COMMENT = re.compile(r"[:?][^\n]*")
 
 
@@ -25,8 +25,8 @@ def _blank(match: re.Match) -> str:
 def masked(text: str) -> str:
     """``text`` with comments and VERBATIM bodies blanked, same length and lines."""
     text = _BLOCK_COMMENT.sub(_blank, text)
-    text = _VERBATIM_BODY.sub(_blank, text)
-    return _LINE_COMMENT.sub(_blank, text)
+    text = _LINE_COMMENT.sub(_blank, text)
+    return _VERBATIM.sub(lambda m: m.group(1) + re.sub(r"[^\n]", " ", m.group(2)), text)
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
