@@ -9,8 +9,9 @@ generates from those files.  A model is a dict:
 - ``events``: (index into ``point``, weight, [arrival times in ms]) or None;
 - ``celsius``, ``dt``, ``tstop``.
 
-``hh``'s rates are computed, not tabulated, in NEURON (``usetable_hh = 0``):
-the translation evaluates TABLE statements exactly.
+Rates are computed, not tabulated, in NEURON (``usetable_<suffix> = 0`` for
+every mechanism that has a TABLE): the translation evaluates TABLE statements
+exactly.
 """
 from pathlib import Path
 
@@ -35,12 +36,13 @@ def neuron_run(model: dict, *, dt=None, secondorder=0):
     keep = []
     try:
         h.celsius = model.get("celsius", 6.3)
-        h.usetable_hh = 0
         soma = h.Section(name="soma")
         soma.L = soma.diam = 20.0
         soma.nseg, soma.cm = 1, 1.0
         for suffix, params in model.get("density", []):
             soma.insert(suffix)
+            if hasattr(h, f"usetable_{suffix}"):
+                setattr(h, f"usetable_{suffix}", 0)
             for name, value in params.items():
                 setattr(getattr(soma(0.5), suffix), name, value)
         points = []
@@ -72,6 +74,9 @@ def neuron_run(model: dict, *, dt=None, secondorder=0):
         return np.array(tvec.as_numpy()), np.array(vvec.as_numpy()), np.array(spk.as_numpy())
     finally:
         keep = det = soma = points = None
+        for suffix, _ in model.get("density", []):
+            if hasattr(h, f"usetable_{suffix}"):
+                setattr(h, f"usetable_{suffix}", 1)
         reset_globals(h)
         assert_no_sections(h)
 
