@@ -111,15 +111,16 @@ def module_source(plan) -> str:
     if methods:
         notes += (f"\n    - SOLVE METHOD {', '.join(sorted(methods))}: integrated by Myriad's own method "
                   f"(backward Euler: exponential Euler per state)")
+    fields = fields_of(plan, fns)
+    declared = ", ".join(kind for kind in ("Param", "State") if any(f" = {kind}(" in line for line in fields))
+    imports = (["import math", ""] if "math." in body else []) + ([f"from myriad import {declared}", ""]
+                                                                  if declared else []) + [f"from {module} import {base}"]
     out = [f'"""NMODL {kind} {d.suffix} from {os.path.basename(d.path)} (sha256 {digest}), translated by '
-           f'applications.nmodl.\n\nEdit or subclass it: this is the code Myriad runs.\n"""',
-           "import math" if "math." in body else "",
-           "from myriad import Param, State",
-           f"from {module} import {base}", ""]
+           f'applications.nmodl.\n\nEdit or subclass it: this is the code Myriad runs.\n"""', *imports, ""]
     out += [f"{python_name(c)} = {d.constants[c]!r}" for c in constants]
     out += ["", f"class {class_name(plan)}({base}):",
             textwrap.indent(f'"""{d.title or d.suffix}' + (f"\n\nDifferences from NEURON:{notes}\n" if notes else "")
                             + '"""', "    "), ""]
-    out += ["    " + line for line in fields_of(plan, fns)]
+    out += ["    " + line for line in fields]
     out += ["", textwrap.indent(body.replace("\ndef ", "\n\ndef "), "    ")]
-    return "\n".join(line.rstrip() for line in "\n".join(out).splitlines() if True).replace("\n\n\n\n", "\n\n\n") + "\n"
+    return "\n".join(line.rstrip() for line in "\n".join(out).splitlines()) + "\n"

@@ -34,11 +34,12 @@ def classes(tmp_path_factory):
     return {name: load(wheel_mod(name), directory) for name in MOD_FILES}
 
 
-def test_hh_mod_matches_the_hand_written_HH(classes):
+@pytest.mark.parametrize("method, dt", [("backward_euler", 0.025), ("rk4", 0.01)])
+def test_hh_mod_matches_the_hand_written_HH(classes, method, dt):
     from applications.neuro import HH
     model = dict(density=[("hh", {})], point=[CLAMP], tstop=100.0)
-    _, v_mod, s_mod = myriad_run(model, classes)
-    _, v_hh, s_hh = myriad_run(model, {**classes, "hh": HH})
+    _, v_mod, s_mod = myriad_run(model, classes, method=method, dt=dt)
+    _, v_hh, s_hh = myriad_run(model, {**classes, "hh": HH}, method=method, dt=dt)
     assert len(s_mod) == len(s_hh) == 4
     np.testing.assert_allclose(v_mod, v_hh, rtol=0, atol=1e-6)
 
