@@ -59,8 +59,8 @@ def fields_of(plan, fns: list[ast.FunctionDef]) -> list[str]:
     used = _fields_read(fns)
     lines = []
     for name, var in d.params.items():
-        if kinds.get(name) == "constant" or name in SPECIAL:
-            continue
+        if kinds.get(name) == "constant" or name in SPECIAL or name in d.ion_reads():
+            continue                        # NEURON's own value wins over the file's (ions: below)
         doc = "GLOBAL in NEURON (one value for all instances); here one per instance" if name in d.globals else ""
         lines.append(_field_line(python_name(name), "Param", var.default, var.unit, doc))
     if "celsius" in used:

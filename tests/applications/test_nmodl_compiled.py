@@ -1,8 +1,10 @@
-"""MOD files written for these tests (tests/data/nmodl/supported), compiled by
-nrnivmodl for NEURON and translated for Myriad, run side by side: SOLVE
-METHOD derivimplicit, GLOBAL parameters, ASSIGNED values kept from INITIAL,
-a FUNCTION reading what its caller computed, a TABLE, ELECTRODE_CURRENT, a
-PARAMETER clamped in INITIAL and state_discontinuity in NET_RECEIVE."""
+"""MOD files compiled by nrnivmodl for NEURON and translated for Myriad, run
+side by side: files written for these tests (tests/data/nmodl/supported:
+SOLVE METHOD derivimplicit, GLOBAL parameters, ASSIGNED values kept from
+INITIAL, a FUNCTION reading what its caller computed, a TABLE,
+ELECTRODE_CURRENT, a PARAMETER clamped in INITIAL, state_discontinuity in
+NET_RECEIVE) and the wheel's demo/release nachan.mod and khhchan.mod."""
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +18,18 @@ pytestmark = [pytest.mark.neuron, pytest.mark.slow]
 require_neuron(module_level=True)
 
 SUPPORTED = Path(__file__).resolve().parents[1] / "data" / "nmodl" / "supported"
+#: the wheel's demo/release mechanisms compared here
+DEMO = ("nachan.mod", "khhchan.mod")
 CLAMP = ("IClamp", {"del": 5.0, "dur": 50.0, "amp": 0.1})
 #: hh's own potassium replaced by kdrx (derivimplicit)
 KDR = dict(density=[("hh", {"gkbar": 0.0}), ("kdrx", {"gbar": 0.036})], point=[CLAMP], tstop=60.0)
 #: three current pulses of 0.3 nA * gain 2 through CurSyn (cnexp, ELECTRODE_CURRENT)
 CURSYN = dict(density=[("hh", {})], point=[("CurSyn", {"tau": 3.0})], events=(0, 0.3, [2.0, 20.0, 21.0]),
               tstop=40.0)
+
+
+def demo_mod(name: str) -> Path:
+    return wheel_mod("hh").parents[1] / "nrn" / "demo" / "release" / name
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +39,23 @@ def classes(tmp_path_factory):
 
     import neuron
     from applications.nmodl import load
+    files = [*sorted(SUPPORTED.glob("*.mod")), *map(demo_mod, DEMO)]
     h = neuron_h()
-    if not (h.name_declared("kdrx") and h.name_declared("CurSyn")):
+    if not all(h.name_declared(name) for name in ("kdrx", "CurSyn", "HHna", "HHk")):
+        mod_dir = tmp_path_factory.mktemp("mod")
+        for path in files:
+            shutil.copyfile(path, mod_dir / path.name)
         try:
-            path = compile_mechanisms(str(SUPPORTED))
+            built = compile_mechanisms(str(mod_dir))
         except Exception as exc:                       # no nrnivmodl / no C compiler for it
-            unavailable(f"nrnivmodl could not build {SUPPORTED}: {type(exc).__name__}: {exc}")
-        assert neuron.load_mechanisms(path, warn_if_already_loaded=False)
+            unavailable(f"nrnivmodl could not build {mod_dir}: {type(exc).__name__}: {exc}")
+        assert neuron.load_mechanisms(built, warn_if_already_loaded=False)
     directory = tmp_path_factory.mktemp("nmodl")
-    return {"hh": load(wheel_mod("hh"), directory), "IClamp": load(wheel_mod("IClamp"), directory),
-            "kdrx": load(SUPPORTED / "kdrx.mod", directory), "CurSyn": load(SUPPORTED / "cursyn.mod", directory)}
+    classes = {name: load(wheel_mod(name), directory) for name in ("hh", "pas", "IClamp")}
+    for path in files:
+        cls = load(path, directory)
+        classes[cls.__name__] = cls
+    return classes
 
 
 def test_cnexp_point_process_matches_neuron_fixed_step(classes):
@@ -74,3 +89,16 @@ def test_derivimplicit_channel_within_neuron_s_own_error(classes, celsius):
     neuron_error, our_error = np.max(np.abs(s_n - s_ref)), np.max(np.abs(s_m - s_ref))
     print(f"celsius {celsius}: {len(s_m)} spikes, error NEURON {neuron_error:.4f} ms, Myriad {our_error:.4f} ms")
     assert our_error <= 1.5 * neuron_error, (our_error, neuron_error)
+
+
+@pytest.mark.parametrize("celsius, spikes", [(6.3, 4), (16.0, 7)])
+def test_demo_release_sodium_and_potassium_match_neuron(classes, celsius, spikes):
+    """nachan.mod (HHna) + khhchan.mod (HHk) + pas: hh split into its channels."""
+    model = dict(density=[("HHna", {}), ("HHk", {}), ("pas", {"g": 0.0003, "e": -54.3})], point=[CLAMP],
+                 celsius=celsius, tstop=60.0)
+    _, v_n, s_n = neuron_run(model)
+    _, v_m, s_m = myriad_run(model, classes)
+    _, _, s_ref = neuron_run(model, dt=0.001, secondorder=2)
+    assert len(s_ref) == len(s_n) == len(s_m) == spikes
+    np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-6)
+    assert np.max(np.abs(s_m - s_ref)) <= 1.5 * np.max(np.abs(s_n - s_ref))
