@@ -118,6 +118,9 @@ class Expressions:
         name = name_of(node.name)
         if name in RANDOM:
             self.names.refuse(node, f"the random function {name}()", "random numbers are not supported")
+        known = self.names.is_function(name) or name in MATH or name in ("fabs", "pow", "floor", "ceil")
+        if not known:
+            self.names.refuse(node, f"the call {name}()", "not a FUNCTION of this file nor a supported built-in")
         args = [self.number(a) for a in node.arguments]
         if self.names.is_function(name):
             return self.names.call(name, args, node)
@@ -129,7 +132,7 @@ class Expressions:
             return ast.BinOp(args[0], ast.Pow(), args[1])
         if name in ("floor", "ceil"):
             return ast.Call(ast.Name("float", ast.Load()), [_attr_call("math", name, args)], [])
-        self.names.refuse(node, f"the call {name}()", "not a FUNCTION of this file nor a supported built-in")
+        self.names.refuse(node, f"the call {name}() with {len(args)} arguments")
 
 
 def _text(node) -> str:

@@ -70,6 +70,8 @@ class Names:
 
     # -- reading
     def known(self, name: str, node) -> None:
+        if name == "flag" and self.block == "NET_RECEIVE":
+            self.refuse(node, "NET_RECEIVE's flag (self-events)", "not supported yet")
         if not self.plan.declares(name):
             self.refuse(node, f"the undeclared variable '{name}'")
         if name == "dt":

@@ -30,6 +30,8 @@ FACTORS = {
     ("e", "coulomb"): 1.602176634e-19,
     ("e", "coul"): 1.602176634e-19,
     ("e", "coulombs"): 1.602176634e-19,
+    ("faraday", "coulombs"): 96485.33212331001,
+    ("mole", "1"): 6.02214076e23,
     ("avogadro", "1"): 6.02214076e23,
 }
 
@@ -154,7 +156,7 @@ def _neuron_block(decl: Declarations, block) -> None:
 def declarations(path: str) -> Declarations:
     """Parse ``path`` and collect its declarations (no check of what is supported)."""
     tree, text = parse(path)
-    decl = Declarations(path, text, tree)
+    decl = Declarations(path, text, tree, suffix=Path(path).stem)   # NEURON's name without a SUFFIX
     for block in tree.blocks:
         kind = block.get_node_type_name()
         if kind == "NeuronBlock":
@@ -196,6 +198,12 @@ def declarations(path: str) -> Declarations:
     return decl
 
 
+def _scaled(unit: str) -> tuple[float, str]:
+    """``10000 coulomb`` -> (10000.0, 'coulomb'); a unit without a number -> (1.0, unit)."""
+    match = re.fullmatch(r"([0-9.]+(?:[eE][-+]?[0-9]+)?)\s+(.+)", unit)
+    return (float(match.group(1)), match.group(2)) if match else (1.0, unit)
+
+
 def _units(decl: Declarations, block) -> None:
     from applications.nmodl.errors import Refused
     from applications.nmodl.locate import find
@@ -207,6 +215,10 @@ def _units(decl: Declarations, block) -> None:
             decl.constants[name] = number(d.value)
             continue
         pair = (unit_text(d.unit1), unit_text(d.unit2))
+        scale, unit = _scaled(pair[1])
+        if (pair[0], unit) in FACTORS:
+            decl.constants[name] = FACTORS[(pair[0], unit)] / scale
+            continue
         if pair not in FACTORS:
             line, col = find(decl.text, rf"\b{re.escape(name)}\s*=", "UNITS")
             raise Refused(decl.path, line, col, f"the unit factor {name} = ({pair[0]}) ({pair[1]})",

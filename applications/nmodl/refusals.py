@@ -37,10 +37,14 @@ REFUSED = {
     "LinEquation": ("the linear equation '~'", "LINEAR blocks are not supported yet", r"~"),
     "NonLinEquation": ("the nonlinear equation '~'", "NONLINEAR blocks are not supported yet", r"~"),
 }
+#: statements refused only where a translated block holds them
+_INNER = {"InitialBlock": ("INITIAL inside NET_RECEIVE", "state kept per connection is not supported yet")}
 
 
 def construct_of(kind: str) -> tuple[str, str]:
     """(construct, why) for a statement kind a translated block may not hold."""
+    if kind in _INNER:
+        return _INNER[kind]
     construct, why, _ = REFUSED.get(kind, (f"the statement {kind}", "not supported yet", ""))
     return construct, why
 

@@ -119,6 +119,8 @@ class Statements:
             return self.call_statement(expr)
         if kind == "SolveBlock":
             return self.names.solve(expr)
+        if kind.endswith("Block"):
+            self.names.refuse_statement(expr, kind)
         self.refuse(node, f"the statement '{_text(node)}' ({kind})")
 
     def assign(self, lhs, value: ast.expr, node) -> list[ast.stmt]:

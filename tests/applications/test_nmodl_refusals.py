@@ -33,6 +33,10 @@ REFUSALS = {
     "two_arguments.mod": (3, 1, "NET_RECEIVE with 2 arguments"),
     "carried.mod": (6, 21, "'minf' kept from DERIVATIVE states for BREAKPOINT"),
     "state_update.mod": (4, 5, "assigning s in BREAKPOINT"),
+    "flag.mod": (4, 9, "NET_RECEIVE's flag (self-events)"),
+    "netreceive_initial.mod": (4, 5, "INITIAL inside NET_RECEIVE"),
+    "unknown_call.mod": (4, 5, "the call printf()"),
+    "unit_factor.mod": (4, 5, "the unit factor h = (planck) (joule-sec)"),
 }
 
 
