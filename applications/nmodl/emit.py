@@ -117,7 +117,7 @@ def module_source(plan) -> str:
                                                                   if declared else []) + [f"from {module} import {base}"]
     out = [f'"""NMODL {kind} {d.suffix} from {os.path.basename(d.path)} (sha256 {digest}), translated by '
            f'applications.nmodl.\n\nEdit or subclass it: this is the code Myriad runs.\n"""', *imports, ""]
-    out += [f"{python_name(c)} = {d.constants[c]!r}" for c in constants]
+    out += [f"{python_name(c)} = {d.constants[c]!r}" for c in constants] + ([""] if constants else [])
     out += ["", f"class {class_name(plan)}({base}):",
             textwrap.indent(f'"""{d.title or d.suffix}' + (f"\n\nDifferences from NEURON:{notes}\n" if notes else "")
                             + '"""', "    "), ""]
