@@ -42,13 +42,13 @@ class Methods:
         self.plan, self.decl = plan, plan.decl
 
     def initialize(self) -> ast.FunctionDef | None:
-        runs = [n for n, k in self.plan.kinds.items() if k == "param_run"]
-        if self.decl.initial is None and not runs:
-            return None
-        body: list[ast.stmt] = [ast.Assign([ast.Attribute(ast.Name("self", ast.Load()), self.plan.field(n),
-                                                          ast.Store())],
-                                           ast.Attribute(ast.Name("self", ast.Load()), python_name(n), ast.Load()))
-                                for n in runs]
+        """Each ``<s>_run`` copy of a parameter first, each state ``s`` from a
+        PARAMETER ``s0`` (NEURON starts a state there before INITIAL), then INITIAL."""
+        starts = [(self.plan.field(n), python_name(n)) for n, k in self.plan.kinds.items() if k == "param_run"]
+        starts += [(python_name(s), python_name(f"{s}0")) for s in self.decl.states if f"{s}0" in self.decl.params]
+        body: list[ast.stmt] = [ast.Assign([ast.Attribute(ast.Name("self", ast.Load()), field, ast.Store())],
+                                           ast.Attribute(ast.Name("self", ast.Load()), value, ast.Load()))
+                                for field, value in starts]
         if self.decl.initial is not None:
             body += Statements(Names(self.plan, "INITIAL", writable=True)).block(self.decl.initial.statement_block)
         body = _finished(body, None, set())

@@ -141,7 +141,7 @@ class Plan:
                   for label, body in self.bodies.items()}
         exposed = {label: {n[2:] for n in flow.exposed(body) if n.startswith("M.")}
                    for label, body in self.bodies.items()}
-        kinds = {"v": "v", "t": "t", "area": "area", "celsius": "param", "dt": "param", "diam": "param"}
+        kinds = {"v": "v", "t": "t", "area": "area", "celsius": "param"}
         kinds.update({name: "constant" for name in d.constants})
         for name in d.ion_writes():
             ion = d.ion_writes()[name]
@@ -203,7 +203,11 @@ class Plan:
     def why_not_written(self, name: str, block: str) -> str:
         if name in ("v", "t", "area", "celsius"):
             return f"{name} is {SPECIAL[name]}, which a mechanism only reads"
-        return f"only INITIAL and NET_RECEIVE may assign {name} here"
+        if name in self.decl.ion_reads():
+            return f"{name} belongs to the ion {self.decl.ion_reads()[name]}, which NEURON computes (not supported yet)"
+        if name in self.decl.constants:
+            return f"{name} is a constant"
+        return f"only INITIAL and NET_RECEIVE may assign {name}"
 
     # -- naming in the generated class
     def field(self, name: str) -> str:
