@@ -19,8 +19,8 @@ def _reads(node: ast.AST) -> list[str]:
 
 
 def _target(stmt) -> str | None:
-    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else getattr(stmt, "target", None)
-    return target.id if isinstance(target, ast.Name) else None
+    """The local an assignment assigns (None for a field, ``self.x = ...``, or another statement)."""
+    return stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None
 
 
 def exposed(stmts: list[ast.stmt], assigned: frozenset = frozenset()) -> set[str]:
@@ -42,11 +42,9 @@ def _exposed(stmts, assigned: set, out: set) -> set:
             out.update(n for n in _reads(stmt.test) if n not in assigned)
             _exposed(stmt.body, set(assigned), out)
         else:
-            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)) else stmt
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr, ast.Return)) else stmt
             if value is not None:
                 out.update(n for n in _reads(value) if n not in assigned)
-            if isinstance(stmt, ast.AugAssign) and _target(stmt) not in assigned:
-                out.add(_target(stmt))
             if _target(stmt):
                 assigned.add(_target(stmt))
     return assigned
@@ -54,18 +52,17 @@ def _exposed(stmts, assigned: set, out: set) -> set:
 
 def written(stmts: list[ast.stmt]) -> set[str]:
     """Names assigned anywhere in ``stmts``."""
-    return {_target(n) for s in stmts for n in ast.walk(s)
-            if isinstance(n, (ast.Assign, ast.AugAssign)) and _target(n)}
+    return {_target(n) for s in stmts for n in ast.walk(s) if _target(n)}
 
 
-def prune(stmts: list[ast.stmt], live: set[str], keep) -> list[ast.stmt]:
-    """``stmts`` without assignments to names that are read by nothing after
-    them (``live`` is what is read after the list); ``keep(name)`` says which
-    names must stay assigned anyway (fields).  Loops are kept whole."""
+def prune(stmts: list[ast.stmt], live: set[str]) -> list[ast.stmt]:
+    """``stmts`` without assignments to locals that nothing reads after them
+    (``live`` is what is read after the list).  Fields are always assigned;
+    loops are kept whole."""
     out: list[ast.stmt] = []
     for stmt in reversed(stmts):
         if isinstance(stmt, ast.If):
-            body, orelse = prune(stmt.body, set(live), keep), prune(stmt.orelse, set(live), keep)
+            body, orelse = prune(stmt.body, set(live)), prune(stmt.orelse, set(live))
             if not body and not orelse:
                 continue
             stmt = ast.If(stmt.test, body or [ast.Pass()], orelse)
@@ -74,11 +71,10 @@ def prune(stmts: list[ast.stmt], live: set[str], keep) -> list[ast.stmt]:
             live |= {n for n in _reads(stmt)}
         else:
             name = _target(stmt)
-            if name is not None and name not in live and not keep(name):
+            if name is not None and name not in live:
                 continue
-            if name is not None and isinstance(stmt, ast.Assign):
-                live.discard(name)
-            live |= set(_reads(stmt.value if hasattr(stmt, "value") and stmt.value is not None else stmt))
+            live.discard(name)
+            live |= set(_reads(stmt))
         out.append(stmt)
     return out[::-1]
 

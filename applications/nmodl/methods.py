@@ -25,7 +25,7 @@ def _function(name: str, args: list[str], doc: str, body: list[ast.stmt]) -> ast
 def _finished(body: list[ast.stmt], returned: ast.expr | None, args: set[str]) -> list[ast.stmt]:
     """Dead assignments removed, a final ``x = e; return x`` folded, unassigned locals started at 0."""
     live = {n.id for n in ast.walk(returned) if isinstance(n, ast.Name)} if returned is not None else set()
-    body = flow.prune(body, live, keep=lambda name: False)
+    body = flow.prune(body, live)
     if returned is not None:
         last = body[-1] if body else None
         if isinstance(last, ast.Assign) and isinstance(returned, ast.Name) and \
