@@ -99,6 +99,9 @@ class Plan:
             if label == "NET_RECEIVE":
                 scope = {name_of(p.name): ast.Name(f"A.{name_of(p.name)}", ast.Load()) for p in block.parameters}
             bodies[label] = Statements(names, scope).block(block.statement_block)
+            if label == "BREAKPOINT":       # current() returns the currents: BREAKPOINT reads them last
+                bodies[label] += [ast.Expr(ast.Name(f"M.{name}", ast.Load()))
+                                  for name in [*self.decl.currents(), *self.decl.electrode]]
         return bodies
 
     # -- FUNCTIONs: which of the mechanism's variables each reads

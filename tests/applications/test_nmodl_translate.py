@@ -58,3 +58,9 @@ def test_it_runs(tmp_path):
     g, dt = 0.001 * 1e3, 0.025          # mS/cm2 / uF/cm2 = 1/ms
     expected = -65.0 + 5.0 / (1.0 + g * dt)
     assert v[-1] == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_current_nothing_assigns_is_an_input():
+    from applications.nmodl import translate
+    source = translate(FEATURES.parent / "unassigned_current.mod")
+    assert "il = Param(0.0, unit='mA/cm2'" in source and "return self.il" in source
