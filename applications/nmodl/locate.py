@@ -39,14 +39,10 @@ def find(text: str, pattern: str, block: str | None = None) -> tuple[int, int]:
     """(line, column) of the first match of the regular expression ``pattern``
     outside comments, searching from the header ``block`` (a regular
     expression such as ``r"DERIVATIVE\\s+states"``) when it is given and
-    found; (1, 1) if the pattern is not found (the caller's construct is then
-    still named in the message)."""
+    found.  Where the pattern is not found, the block's header, else the
+    file's start (the message still names the construct)."""
     plain = masked(text)
-    start = 0
-    if block:
-        header = re.search(rf"(?m)^\s*{block}\b", plain)
-        start = header.start() if header else 0
+    header = re.search(rf"(?m)^[ \t]*({block})\b", plain) if block else None
+    start = header.start(1) if header else 0
     hit = re.compile(pattern).search(plain, start) or re.compile(pattern).search(plain)
-    if hit is None:
-        return 1, 1
-    return position(text, hit.start())
+    return position(text, hit.start() if hit else start)
