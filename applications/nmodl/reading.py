@@ -58,7 +58,7 @@ def parse(path: str):
     except OSError as exc:
         raise NmodlError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        tree = nmodl.NmodlDriver().parse_string(text)
+        tree = nmodl.NmodlDriver().parse_file(str(path))      # INCLUDEs resolved beside the file
     except RuntimeError as exc:
         match = _PARSE_ERROR.search(str(exc))
         if match:
