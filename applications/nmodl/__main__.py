@@ -24,6 +24,10 @@ def main(argv=None, prog: str = "python -m applications.nmodl") -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="seconds each file may take under --smoke (default 120)")
     args = p.parse_args(argv)
+    if args.smoke and args.out:
+        p.error("--out writes one file's class; it does not go with --smoke")
+    if args.time_limit is not None and not (args.smoke and args.time_limit > 0):
+        p.error("--time-limit is a positive number of seconds, for --smoke")
     if args.smoke:
         sys.exit(_smoke(args))
     if len(args.files) != 1:
