@@ -81,7 +81,7 @@ def neuron_run(model: dict, *, dt=None, secondorder=0):
         assert_no_sections(h)
 
 
-def myriad_run(model: dict, classes: dict, *, method="backward_euler", dt=None):
+def myriad_run(model: dict, classes: dict, *, method="backward_euler", dt=None, backend="openmp"):
     """(t, v, spike times) from Myriad with the generated ``classes`` (NEURON name -> class)."""
     from applications.neuro import Network
     from applications.nmodl.names import python_name
@@ -98,7 +98,7 @@ def myriad_run(model: dict, classes: dict, *, method="backward_euler", dt=None):
     if events is not None:
         net.connect(net.stimulus(events[2]), points[events[0]], delay=0.0, weight=events[1])
     net.spike_source(soma(0.5), gid=0, threshold=10.0)
-    sim = net.simulation(method=method, dt=dt or model.get("dt", 0.025))
+    sim = net.simulation(method=method, dt=dt or model.get("dt", 0.025), backend=backend)
     trace = sim.record(soma(0.5).node(), "v")
     res = sim.run(model["tstop"])
     return res.t, res[trace], res.spike_times

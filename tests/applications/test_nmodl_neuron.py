@@ -74,3 +74,13 @@ def test_error_against_a_converged_neuron_run_within_neuron_defaults(classes, ca
         on_grid = v_ref[::25]
         neuron_error, our_error = np.max(np.abs(v_n - on_grid)), np.max(np.abs(v_m - on_grid))
     assert our_error <= 1.5 * neuron_error, (our_error, neuron_error)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["hh.mod + exp2syn.mod", "passive.mod + stim.mod"])
+def test_numba_runs_the_generated_classes_as_openmp_does(classes, case):
+    """The numba backend translates the generated methods on its own: an independent check of pycast's C."""
+    _, v_c, s_c = myriad_run(CASES[case], classes)
+    _, v_numba, s_numba = myriad_run(CASES[case], classes, backend="numba")
+    np.testing.assert_allclose(v_numba, v_c, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(s_numba, s_c, rtol=0, atol=1e-9)
