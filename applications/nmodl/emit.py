@@ -94,6 +94,26 @@ def class_name(plan) -> str:
     return name + "_" if name in ("DensityChannel", "PointProcess", "math") else name
 
 
+def _imports(body: str, fields: list[str], module: str, base: str) -> list[str]:
+    """The generated module's imports: math if a method uses it, the field kinds it declares, its base."""
+    declared = ", ".join(kind for kind in ("Param", "State") if any(f" = {kind}(" in line for line in fields))
+    out = ["import math", ""] if "math." in body else []
+    out += [f"from myriad import {declared}", ""] if declared else []
+    return out + [f"from {module} import {base}"]
+
+
+def _class_doc(plan) -> str:
+    """The file's title, then where the class does not do what NEURON does."""
+    notes = [*plan.notes]
+    methods = sorted({m for m in plan.solved.values() if m != "cnexp"})
+    if methods:
+        notes.append(f"SOLVE METHOD {', '.join(methods)}: integrated by Myriad's own method "
+                     f"(backward Euler: exponential Euler per state)")
+    listed = "".join(f"\n    - {n}" for n in notes)
+    return f'"""{plan.decl.title or plan.decl.suffix}' + (f"\n\nDifferences from NEURON:{listed}\n" if notes else "") \
+        + '"""'
+
+
 def module_source(plan) -> str:
     d = plan.decl
     if d.kind not in _BASES:
@@ -106,21 +126,12 @@ def module_source(plan) -> str:
         isinstance(n, ast.Name) and n.id == python_name(c) for f in fns for n in ast.walk(f)))
     digest = hashlib.sha256(d.text.encode()).hexdigest()[:16]
     kind = "SUFFIX" if d.kind == "density" else "POINT_PROCESS"
-    notes = "".join(f"\n    - {n}" for n in plan.notes)
-    methods = {m for m in plan.solved.values() if m != "cnexp"}
-    if methods:
-        notes += (f"\n    - SOLVE METHOD {', '.join(sorted(methods))}: integrated by Myriad's own method "
-                  f"(backward Euler: exponential Euler per state)")
     fields = fields_of(plan, fns)
-    declared = ", ".join(kind for kind in ("Param", "State") if any(f" = {kind}(" in line for line in fields))
-    imports = (["import math", ""] if "math." in body else []) + ([f"from myriad import {declared}", ""]
-                                                                  if declared else []) + [f"from {module} import {base}"]
     out = [f'"""NMODL {kind} {d.suffix} from {os.path.basename(d.path)} (sha256 {digest}), translated by '
-           f'applications.nmodl.\n\nEdit or subclass it: this is the code Myriad runs.\n"""', *imports, ""]
+           f'applications.nmodl.\n\nEdit or subclass it: this is the code Myriad runs.\n"""',
+           *_imports(body, fields, module, base), ""]
     out += [f"{python_name(c)} = {d.constants[c]!r}" for c in constants] + ([""] if constants else [])
-    out += ["", f"class {class_name(plan)}({base}):",
-            textwrap.indent(f'"""{d.title or d.suffix}' + (f"\n\nDifferences from NEURON:{notes}\n" if notes else "")
-                            + '"""', "    "), ""]
+    out += ["", f"class {class_name(plan)}({base}):", textwrap.indent(_class_doc(plan), "    "), ""]
     out += ["    " + line for line in fields]
     out += ["", textwrap.indent(body.replace("\ndef ", "\n\ndef "), "    ")]
     return "\n".join(line.rstrip() for line in "\n".join(out).splitlines()) + "\n"
