@@ -60,7 +60,10 @@ class Methods:
         if d.breakpoint is None or not (outward or inward):
             return None
         statements = Statements(Names(self.plan, "BREAKPOINT"))
-        body = statements.block(d.breakpoint.statement_block)
+        body = []
+        for label in dict.fromkeys(self.plan.recomputed.values()):     # what BREAKPOINT reads from them
+            body += statements.block(self.plan.blocks()[label].statement_block)
+        body += statements.block(d.breakpoint.statement_block)
         terms = [statements.read(n, d.breakpoint) for n in outward]
         total: ast.expr | None = None
         for term in terms:

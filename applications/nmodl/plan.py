@@ -50,6 +50,8 @@ class Plan:
         self.notes: list[str] = []
         self._free: dict[str, list[str]] = {}
         self._in_progress: list[str] = []
+        #: ASSIGNED values BREAKPOINT reads, computed again from the DERIVATIVE block named
+        self.recomputed: dict[str, str] = {}
         self.solved = self._solved()
         self.bodies = self._analysis_bodies()
         self.kinds = self._decide()
@@ -174,6 +176,8 @@ class Plan:
                 kinds[name] = "param"
             elif all(label in _EVENT_BLOCKS for label in writers[name]):
                 kinds[name] = "persistent"
+            elif self._run_constant(name, readers[name], writers[name]):
+                kinds[name] = "transient"
             else:
                 label = readers[name][0]
                 source = "one step to the next" if writers[name] == [label] else " and ".join(writers[name])
@@ -185,6 +189,31 @@ class Plan:
                 if name in w:
                     raise refusal(d, self.blocks()[label], f"assigning {name} in {label}", pattern=rf"\b{name}\b")
         return kinds
+
+    def _run_constant(self, name: str, readers: list[str], writers: list[str]) -> bool:
+        """Whether BREAKPOINT's read of ``name`` before assigning it can compute it
+        again from the one DERIVATIVE block that assigns it, because it depends on
+        parameters only (``tadj = q10^((celsius - temp)/10)``, assigned in INITIAL
+        and in DERIVATIVE's rates(), read by BREAKPOINT): the same value all run, so
+        computing it in current() is what NEURON reads.  INITIAL, if it assigns it
+        too, must compute it the same way."""
+        derivatives = [label for label in writers if label.startswith("DERIVATIVE")]
+        if readers != ["BREAKPOINT"] or len(derivatives) != 1 or \
+                any(label not in ("INITIAL", derivatives[0]) for label in writers):
+            return False
+        needed = flow.prune(list(self.bodies[derivatives[0]]), {f"M.{name}"})
+        d = self.decl
+        fixed = {*d.params, *d.constants, *d.ion_reads(), "celsius", "area"} - set(d.states)
+        if any(n.startswith(("M.", "F.")) and n[2:] not in fixed for n in flow.exposed(needed)):
+            return False
+        if "INITIAL" in writers:
+            initial = flow.prune(list(self.bodies["INITIAL"]), {f"M.{name}"})
+            if [ast.dump(s) for s in initial] != [ast.dump(s) for s in needed]:
+                return False
+        self.recomputed[name] = derivatives[0]
+        self.notes.append(f"{name}: BREAKPOINT reads the value {derivatives[0]} computed from parameters "
+                          f"alone; current() computes it again")
+        return True
 
     def declared_names(self) -> set[str]:
         d = self.decl

@@ -3,7 +3,8 @@ side by side: files written for these tests (tests/data/nmodl/supported:
 SOLVE METHOD derivimplicit, GLOBAL parameters, ASSIGNED values kept from
 INITIAL, a FUNCTION reading what its caller computed, a TABLE,
 ELECTRODE_CURRENT, a PARAMETER clamped in INITIAL, state_discontinuity in
-NET_RECEIVE) and the wheel's demo/release nachan.mod and khhchan.mod."""
+NET_RECEIVE, a temperature factor BREAKPOINT reads from DERIVATIVE) and the
+wheel's demo/release nachan.mod and khhchan.mod."""
 import shutil
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def classes(tmp_path_factory):
     from applications.nmodl import load
     files = [*sorted(SUPPORTED.glob("*.mod")), *map(demo_mod, DEMO)]
     h = neuron_h()
-    if not all(h.name_declared(name) for name in ("kdrx", "CurSyn", "HHna", "HHk")):
+    if not all(h.name_declared(name) for name in ("kdrx", "CurSyn", "kmx", "HHna", "HHk")):
         mod_dir = tmp_path_factory.mktemp("mod")
         for path in files:
             shutil.copyfile(path, mod_dir / path.name)
@@ -102,3 +103,16 @@ def test_demo_release_sodium_and_potassium_match_neuron(classes, celsius, spikes
     assert len(s_ref) == len(s_n) == len(s_m) == spikes
     np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-6)
     assert np.max(np.abs(s_m - s_ref)) <= 1.5 * np.max(np.abs(s_n - s_ref))
+
+
+@pytest.mark.parametrize("celsius", [6.3, 16.0])
+def test_a_temperature_factor_breakpoint_reads_from_derivative(classes, celsius):
+    """kmx.mod's tadj (INITIAL and DERIVATIVE compute it from parameters, BREAKPOINT
+    reads it), computed again in current(): NEURON's trace, adapting spikes included."""
+    model = dict(density=[("hh", {}), ("kmx", {"gbar": 30.0})], point=[CLAMP], celsius=celsius, tstop=60.0)
+    _, v_n, s_n = neuron_run(model)
+    _, v_m, s_m = myriad_run(model, classes)
+    _, v_off, _ = myriad_run(dict(model, density=[("hh", {}), ("kmx", {"gbar": 0.0})]), classes)
+    assert len(s_n) == len(s_m) >= 1
+    np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-6)
+    assert np.max(np.abs(v_off - v_m)) > 1.0          # the channel matters
