@@ -422,7 +422,8 @@ static inline MYR_FN void myr_atomic_min(int64_t *p, int64_t v)
 
 typedef int32_t myr_idx;
 
-enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
+/* c->method (myriad.context.METHODS) */
+enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1, MYR_CRANK_NICOLSON = 2 };
 /* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
 /* how a run ended (c->status); myriad.abi.Status */
@@ -541,7 +542,8 @@ typedef struct myr_ctx {
     int64_t step0, nsteps, check_every;
 
     /* work arrays (Python allocated): cap, diag, rhs, dz, dv [n_unknowns];
-     * K, Yst, Yacc [n_y] */
+     * K, Yst, Yacc [n_y].  Crank-Nicolson keeps in dz each algebraic
+     * unknown's value at the middle of the last step */
     double *cap, *diag, *rhs, *dz, *dv, *K, *Yst, *Yacc;
 
     /* outputs */

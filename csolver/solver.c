@@ -45,7 +45,8 @@ static MYR_FN void myr_prepare_linear(myr_ctx *c)
         c->lin_d[u] = myr_gather(S, c->lin_jd_ptr, c->lin_jd_idx, u);
     }
     /* backward Euler reads lin_val only in the assembly phase's rows (a linear
-     * tree uses tree_a), so the rest of it is never touched (nor resident) */
+     * tree uses tree_a), so the rest of it is never touched (nor resident);
+     * rk4 and Crank-Nicolson also project algebraic unknowns, of any row */
     const int all = c->method != MYR_BACKWARD_EULER;
     const int64_t rows = all ? c->n_unknowns : c->rowblk_ptr[c->n_rowblk];
     MYR_FOR(i, rows) {
@@ -70,6 +71,30 @@ static MYR_FN void myr_prepare_linear(myr_ctx *c)
     myr_sync();
 }
 
+/* The new potential of unknown k, y before the step, from d, its part of
+ * the solution of the step's linear system.  Backward Euler: y + d.
+ * Crank-Nicolson (NEURON's secondorder = 2) solves for the middle of the
+ * step (the system with 2 cap/dt) and extrapolates to its end: y + 2 d.
+ * An algebraic (zero-capacity) unknown meets its constraint at the middle
+ * only; a jump of the constraint (a current switched on at a section end)
+ * would make y + 2 d alternate about it from step to step for ever (Crank-
+ * Nicolson's amplification is -1 on infinitely stiff modes), so its end
+ * value is extrapolated from its last two middle values instead (kept in
+ * dz), which are both on the constraint: second order, and a jump shows
+ * for one step only. */
+static inline MYR_FN double myr_new_potential(const myr_ctx *c, myr_idx k, double y, double d)
+{
+    if (c->method != MYR_CRANK_NICOLSON) {
+        return y + d;
+    }
+    if (c->cap[k] != 0.0) {
+        return y + 2.0 * d;
+    }
+    const double mid = y + d, before = c->dz[k];
+    c->dz[k] = mid;
+    return mid + 0.5 * (mid - before);
+}
+
 /* The inflow into unknown u at potentials V: the linear contributions applied
  * as a constant matrix, then the slots of the others. */
 static inline MYR_FN double myr_inflow(const myr_ctx *c, const double *restrict V, int64_t u)
@@ -87,15 +112,15 @@ static inline MYR_FN double myr_jdiag(const myr_ctx *c, int64_t u)
     return c->lin_d[u] + myr_gather(c->S, c->jd_ptr, c->jd_idx, u);
 }
 
-/* Build the linearised system (cap/dt - J) dv = F row by row (all rows but
+/* Build the linearised system (cap/h - J) dv = F row by row (all rows but
  * the linear trees'), and the matrix entries that sum several slots or hold
  * fill-in; nothing, and no barrier, when there is nothing to build. */
-static MYR_FN void myr_assemble(myr_ctx *c, double dt)
+static MYR_FN void myr_assemble(myr_ctx *c, double h)
 {
     if (!c->n_rowblk && !c->n_xedge) {
         return;
     }
-    const double inv_dt = 1.0 / dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(b, c->n_rowblk) {
         for (myr_idx i = c->rowblk_ptr[b]; i < c->rowblk_ptr[b + 1]; i++) {
             const myr_idx u = c->asm_rows[i];
@@ -134,7 +159,7 @@ static MYR_FN void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
             s += J[kj[p]] * rhs[j];
         }
         rhs[k] = s * diag[k];
-        Y[k] += rhs[k];
+        Y[k] = myr_new_potential(c, k, Y[k], rhs[k]);
     }
 }
 
@@ -177,7 +202,7 @@ static MYR_FN void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt
             s += a[2 * p] * dv[j];
         }
         const double d = s * diag[k];
-        const double y = Y[k] + d;
+        const double y = myr_new_potential(c, k, Y[k], d);
         dv[k] = d;
         Y[k] = y;
         rhs[k] = lin_c[k] + lin_d[k] * y;
@@ -185,10 +210,11 @@ static MYR_FN void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt
     }
 }
 
-/* At the start of a backward Euler run: the linear trees' own terms. */
-static MYR_FN void myr_begin_linear_trees(myr_ctx *c)
+/* At the start of an implicit run (h its implicit step): the linear trees'
+ * own terms. */
+static MYR_FN void myr_begin_linear_trees(myr_ctx *c, double h)
 {
-    const double inv_dt = 1.0 / c->dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(comp, c->n_comp) {
         if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
@@ -234,7 +260,7 @@ static MYR_FN void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
             s += J[c->up_kj[q]] * rhs[c->up_node[q]];
         }
         rhs[k] = s * c->diag[k];
-        c->Y[k] += rhs[k];
+        c->Y[k] = myr_new_potential(c, k, c->Y[k], rhs[k]);
     }
 }
 
@@ -384,7 +410,7 @@ static MYR_FN int myr_core_solve(myr_ctx *c)
         MYR_CHUNK_ROWS(ch, n) {
             const myr_idx u = c->core_unknown[i];
             c->rhs[u] = x[i];
-            c->Y[u] += x[i];
+            c->Y[u] = myr_new_potential(c, u, c->Y[u], x[i]);
         }
     }
     myr_sync();
@@ -398,9 +424,9 @@ static MYR_FN int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static MYR_FN int myr_solve(myr_ctx *c, double dt)
+static MYR_FN int myr_solve(myr_ctx *c, double h)
 {
-    const double inv_dt = 1.0 / dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(comp, c->n_comp) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         if (c->comp_tree[comp] == MYR_LINEAR_TREE) {
@@ -430,12 +456,30 @@ static MYR_FN int myr_solve(myr_ctx *c, double dt)
     return failed;
 }
 
-static MYR_FN int myr_backward_euler_step(myr_ctx *c, double t, double dt)
+/* The step the implicit system is solved for: backward Euler's whole step,
+ * or Crank-Nicolson's half step (to the middle, then extrapolated). */
+static inline MYR_FN double myr_implicit_h(const myr_ctx *c)
 {
+    return c->method == MYR_CRANK_NICOLSON ? 0.5 * c->dt : c->dt;
+}
+
+/* Backward Euler and Crank-Nicolson: the currents and their Jacobian at the
+ * potentials of time t (and the driving functions at t + dt/2), the
+ * linearised system solved for the potentials at t + h, the states
+ * advanced by exponential Euler at the potentials of t + dt.  For
+ * Crank-Nicolson the states live on the staggered grid, half a step ahead
+ * of the potentials: the currents see them at t + dt/2, the middle of the
+ * step, and they advance from t + dt/2 to t + 3dt/2 at the potentials of
+ * its middle, t + dt -- so both are second order (NEURON's scheme).  The
+ * states of t = 0 are taken as those of dt/2, as NEURON does: exact for a
+ * run that starts at rest, first order otherwise. */
+static MYR_FN int myr_implicit_step(myr_ctx *c, double t, double dt)
+{
+    const double h = myr_implicit_h(c);
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     myr_sync();
-    myr_assemble(c, dt);
-    const int failed = myr_solve(c, dt);
+    myr_assemble(c, h);
+    const int failed = myr_solve(c, h);
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;
@@ -620,11 +664,24 @@ static MYR_FN int64_t myr_first_nonfinite(myr_ctx *c)
     return found;
 }
 
+/* The recorded values of step `step` of this run, at whole steps.
+ * Crank-Nicolson's states are half a step ahead of the potentials: a state
+ * is reported as the mean of its values half a step before and after the
+ * step (second order), the one before kept in the step's own row of
+ * rec_buf by the record of the step before.  The first row of a run is the
+ * states as they are: the initial ones, or for a run continued from a
+ * checkpoint those half a step after its first time. */
 static MYR_FN void myr_record(myr_ctx *c, int64_t step)
 {
     MYR_FOR(r, c->n_rec) {
-        if (step % c->rec_every[r] == 0) {
-            c->rec_buf[c->rec_off[r] + step / c->rec_every[r]] = c->Y[c->rec_y[r]];
+        const int64_t every = c->rec_every[r], y = c->rec_y[r];
+        double *restrict row = c->rec_buf + c->rec_off[r];
+        const int staggered = c->method == MYR_CRANK_NICOLSON && y >= c->n_unknowns;
+        if (step % every == 0) {
+            row[step / every] = staggered && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
+        }
+        if (staggered && (step + 1) % every == 0 && step < c->nsteps) {
+            row[(step + 1) / every] = c->Y[y];
         }
     }
     myr_sync();
@@ -656,13 +713,22 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     }
     myr_capacities(c, c->Y, c->cap);
     myr_sync();
-    if (c->method == MYR_BACKWARD_EULER && !c->resume && !first) {
-        myr_begin_linear_trees(c);
+    if (c->method != MYR_RK4 && !c->resume && !first) {
+        myr_begin_linear_trees(c, myr_implicit_h(c));
     }
-    if (c->do_init && !first && c->method == MYR_RK4 && c->has_algebraic) {
+    const int cn = c->method == MYR_CRANK_NICOLSON;
+    if (c->do_init && !first && ((c->method == MYR_RK4 && c->has_algebraic) || cn)) {
+        /* Crank-Nicolson extrapolates algebraic unknowns from values on their
+         * constraint (myr_new_potential): they start on it */
         myr_currents(c, c->Y, c->S, t0);
         myr_sync();
         myr_project_algebraic(c, c->Y);
+    }
+    if (c->do_init && !first && cn) {
+        MYR_FOR(u, c->n_unknowns) {
+            c->dz[u] = c->Y[u];
+        }
+        myr_sync();
     }
     if (c->do_init && !first) {
         MYR_FOR(d, c->n_det) {
@@ -686,7 +752,7 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);
         } else {
-            failed = myr_backward_euler_step(c, t, dt);
+            failed = myr_implicit_step(c, t, dt);
         }
         myr_detect(c, t, dt, mine);
         if (c->n_rec) {

@@ -16,6 +16,7 @@ from typing import Callable
 
 from myriad import backends
 from myriad.atomic import unwritable
+from myriad.context import METHODS
 from myriad.errors import MyriadError
 from myriad.simulation import MAX_STEPS, MAX_THREADS
 
@@ -103,7 +104,7 @@ class _Parser(argparse.ArgumentParser):
 
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:
     p = _Parser(description=description)
-    p.add_argument("--method", choices=["backward_euler", "rk4"], default="backward_euler")
+    p.add_argument("--method", choices=list(METHODS), default="backward_euler")
     p.add_argument("--backend", choices=backends.names(), default="openmp")
     p.add_argument("--threads", type=threads, default=1)
     p.add_argument("--dt", type=positive_float, default=dt, help="time step (ms)")
