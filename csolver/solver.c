@@ -580,7 +580,11 @@ static MYR_FN void myr_rk4_step(myr_ctx *c, double t, double dt)
 }
 
 /* Deliver every event due by the middle of the coming step (NEURON's rule),
- * target by target, in connection order. */
+ * target by target, in connection order.  Crank-Nicolson's states are those
+ * of that middle, limit: each event's effect is evolved over the lag from its
+ * time to limit (myr_deliver's lag; without it spike times would be first
+ * order, each event acting up to dt late); backward Euler's states are those
+ * of t, where NEURON's rule puts the events. */
 static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt)
 {
     const double limit = t + 0.5 * dt;
@@ -599,7 +603,8 @@ static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt)
                 if (ts + c->con_delay[q] > limit) {
                     break;
                 }
-                myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t);
+                const double lag = c->method == MYR_CRANK_NICOLSON ? limit - (ts + c->con_delay[q]) : 0.0;
+                myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag);
                 cur++;
             }
             c->con_cursor[q] = cur;

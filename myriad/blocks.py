@@ -84,6 +84,12 @@ class MechBlock:
     # step, so it is computed once per run into the S slots soff id given here
     linear_states: dict[str, int] = field(default_factory=dict)
 
+    def event_states(self) -> list[str]:
+        """The states with dynamics that on_event may change (Crank-Nicolson evolves
+        each change over the lag from the event to the states' time)."""
+        fields = {f.path for f in self.on_event.fields if f.writable} if self.on_event else set()
+        return [s for s in self.derivatives if (s,) in fields]
+
 
 _ROLE_METHOD = re.compile(r"^(inflow|flow)_(\w+?)(?:_(pre|post))?$")
 

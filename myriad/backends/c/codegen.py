@@ -286,12 +286,26 @@ class _BlockKernels:
                             lambda: [self._call(sig, as_pointer=True)], writable=True)
 
     def on_event(self):
-        sig = self.b.on_event
+        """The event's effect, and with ``lag`` > 0 (Crank-Nicolson, whose states are due at
+        the middle of the step, ``lag`` ms after the event) each change of a state with
+        dynamics evolved by its own rate over the lag: e^(rate lag), to second order."""
+        b, sig = self.b, self.b.on_event
+        moved = b.event_states()
         params = [_ctx_param(), cb.param("i", "int64_t"), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True),
-                  cb.param("weight", cb.DOUBLE), cb.param("t", cb.DOUBLE)]
-        return self._kernel("on_event", params, [sig],
-                            lambda: [self._call(sig, [cb.ident("weight")], as_pointer=True)],
-                            writable=True, loop=False)
+                  cb.param("weight", cb.DOUBLE), cb.param("t", cb.DOUBLE), cb.param("lag", cb.DOUBLE)]
+
+        def body():
+            out = [self._call(sig, [cb.ident("weight")], as_pointer=True)]
+            if moved:
+                evolve = self._state_rates(moved) + [
+                    cb.assign(cb.index(f"y_{s}", "i"), cb.binop("+", cb.ident(f"v_{s}"), cb.binop(
+                        "*", cb.binop("-", cb.index(f"y_{s}", "i"), cb.ident(f"v_{s}")),
+                        cb.call("exp", cb.binop("*", cb.ident(f"r_{s}"), cb.ident("lag"))))))
+                    for s in moved]
+                out.append(cb.if_(cb.binop(">", cb.ident("lag"), cb.const(0.0)), evolve))
+            return out
+        sigs = [sig] + ([b.derivatives[s] for s in moved] + [_StateReader(b)] if moved else [])
+        return self._kernel("on_event", params, sigs, body, writable=True, loop=False)
 
 
 class _StateReader:
@@ -378,7 +392,7 @@ def generate(analysis: Analysis, target: str = "openmp") -> str:
         if block.on_event:
             ext.append(kb.on_event())
             deliver_cases.append(c_ast.Case(cb.const(k), [
-                cb.call(f"{block.name}_on_event", *map(cb.ident, ("c", "inst", "Y", "weight", "t"))),
+                cb.call(f"{block.name}_on_event", *map(cb.ident, ("c", "inst", "Y", "weight", "t", "lag"))),
                 c_ast.Break()]))
 
     def p(name, ctype=cb.DOUBLE, pointer=0, const_target=False):
@@ -399,7 +413,7 @@ def generate(analysis: Analysis, target: str = "openmp") -> str:
                                                   p("t")], calls["jac"]))
     switch = c_ast.Switch(cb.ident("cls"), cb.block(deliver_cases + [c_ast.Default([c_ast.Break()])]))
     ext.append(dispatcher("myr_deliver", [ctx, cb.param("cls", IDX), cb.param("inst", "int64_t"), p("Y", pointer=1),
-                                           p("weight"), p("t")], [switch]))
+                                           p("weight"), p("t"), p("lag")], [switch]))
     ext.append(_layout())
     define = "#define MYR_CUDA 1\n" if target == "cuda" else ""
     before = [(CSOLVER / name).read_text() for name in (*_PRELUDE[target], "myriad_solver.h")]

@@ -385,8 +385,9 @@ def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
 
 
 @kernel
-def deliver_events(Y, M, V, N, t, dt):
-    """Events due by the middle of the coming step; returns how many were lost."""
+def deliver_events(Y, M, V, N, method, t, dt):
+    """myr_deliver_events: events due by the middle of the coming step (for Crank-Nicolson
+    evolved over their lag); returns how many were lost."""
     src_buf, src_off, src_cap, src_count = V.src_buf, V.src_off, V.src_cap, V.src_count
     tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay, con_weight, con_cursor = \
         V.tgt_ptr, V.tgt_cls, V.tgt_inst, V.con_src, V.con_delay, V.con_weight, V.con_cursor
@@ -404,7 +405,8 @@ def deliver_events(Y, M, V, N, t, dt):
                 ts = src_buf[src_off[s] + cur % cap]
                 if ts + con_delay[q] > limit:
                     break
-                deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, M)
+                lag = limit - (ts + con_delay[q]) if method == CRANK_NICOLSON else 0.0
+                deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, M)
                 cur += 1
             con_cursor[q] = cur
     return lost
@@ -495,7 +497,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     done = nsteps
     for n in range(nsteps):
         t = (step0 + n) * dt
-        lost += deliver_events(Y, M, V, N, t, dt)
+        lost += deliver_events(Y, M, V, N, method, t, dt)
         failed = False
         if method == RK4:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
