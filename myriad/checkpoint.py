@@ -65,7 +65,8 @@ class State:
 #    ``step``, so within [0, (step + 1) * dt].
 #  * Y, det_vprev, diag, rhs: finite (a run that ended on a NaN or Inf is not
 #    continued); diag and rhs only for backward Euler and Crank-Nicolson (rk4 has none).
-#  * dz: finite, only for Crank-Nicolson (its algebraic unknowns' middle values).
+#  * dz: finite: Crank-Nicolson's middle values of algebraic unknowns (rk4's projections,
+#    which it recomputes before use; backward Euler has none).
 
 def _n_con(ctx: Context) -> int:
     """Connections the solver reads: q < tgt_ptr[n_tgt] (myr_deliver_events)."""
@@ -76,8 +77,8 @@ def _n_euler(ctx: Context) -> int:
     return int(ctx.c.n_unknowns) if ctx.c.method in (METHODS[m] for m in IMPLICIT) else 0
 
 
-def _n_crank_nicolson(ctx: Context) -> int:
-    return int(ctx.c.n_unknowns) if ctx.c.method == METHODS["crank_nicolson"] else 0
+def _n_dz(ctx: Context) -> int:
+    return int(ctx.c.n_unknowns) if ctx.c.method != METHODS["backward_euler"] else 0
 
 
 def _detectors(ctx: Context) -> np.ndarray:
@@ -136,7 +137,7 @@ RULES = {
     "con_cursor": Rule("from 0 to the src_count of its connection's source", _n_con, _bad_cursor),
     "diag": Rule("finite", _n_euler, _not_finite),
     "rhs": Rule("finite", _n_euler, _not_finite),
-    "dz": Rule("finite", _n_crank_nicolson, _not_finite),
+    "dz": Rule("finite", _n_dz, _not_finite),
 }
 assert tuple(RULES) == ARRAYS
 

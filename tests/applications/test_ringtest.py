@@ -44,9 +44,10 @@ def test_same_spikes_as_neuron_and_at_least_as_accurate(neuron_runs):
     assert {g for _, g in ours} == set(range(128))
 
 
-def test_bitwise_identical_for_one_and_two_threads():
-    one, one_traces = _myriad(threads=1, record_soma=True)
-    two, two_traces = _myriad(threads=2, record_soma=True)
+@pytest.mark.parametrize("method", ["backward_euler", "crank_nicolson"])
+def test_bitwise_identical_for_one_and_two_threads(method):
+    one, one_traces = _myriad(method=method, threads=1, record_soma=True)
+    two, two_traces = _myriad(method=method, threads=2, record_soma=True)
     assert np.array_equal(one.spike_times, two.spike_times)
     assert np.array_equal(one.spike_gids, two.spike_gids)
     for a, b in zip(one_traces, two_traces):
