@@ -669,27 +669,40 @@ static MYR_FN int64_t myr_first_nonfinite(myr_ctx *c)
     return found;
 }
 
-/* The recorded values of step `step` of this run, at whole steps.
- * Crank-Nicolson's states are half a step ahead of the potentials: a state
- * is reported as the mean of its values half a step before and after the
- * step (second order), the one before kept in the step's own row of
- * rec_buf by the record of the step before.  The first row of a run is the
- * states as they are: the initial ones, or for a run continued from a
- * checkpoint those half a step after its first time. */
+/* Whether record r is of a state on Crank-Nicolson's staggered grid, half a
+ * step ahead of the potentials: it is reported at whole steps as the mean of
+ * its values half a step before and after (second order), the one before
+ * kept in the step's own row of rec_buf by myr_record_middle. */
+static inline MYR_FN int myr_staggered(const myr_ctx *c, int64_t r)
+{
+    return c->method == MYR_CRANK_NICOLSON && c->rec_y[r] >= c->n_unknowns;
+}
+
+/* The recorded values of step `step` of this run.  The first row of a run
+ * is the states as they are: the initial ones, or for a run continued from
+ * a checkpoint those half a step after its first time. */
 static MYR_FN void myr_record(myr_ctx *c, int64_t step)
 {
     MYR_FOR(r, c->n_rec) {
         const int64_t every = c->rec_every[r], y = c->rec_y[r];
         double *restrict row = c->rec_buf + c->rec_off[r];
-        const int staggered = c->method == MYR_CRANK_NICOLSON && y >= c->n_unknowns;
         if (step % every == 0) {
-            row[step / every] = staggered && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
-        }
-        if (staggered && (step + 1) % every == 0 && step < c->nsteps) {
-            row[(step + 1) / every] = c->Y[y];
+            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
         }
     }
     myr_sync();
+}
+
+/* At the start of step `step` (its events delivered): the staggered states
+ * of its middle, kept for the record of step + 1.  No barrier: what follows
+ * (the currents) writes no state, and its barrier ends this. */
+static MYR_FN void myr_record_middle(myr_ctx *c, int64_t step)
+{
+    MYR_FOR(r, c->n_rec) {
+        if (myr_staggered(c, r) && (step + 1) % c->rec_every[r] == 0) {
+            c->rec_buf[c->rec_off[r] + (step + 1) / c->rec_every[r]] = c->Y[c->rec_y[r]];
+        }
+    }
 }
 
 /* Whether the host asked the run to stop (c->interrupt, written by another
@@ -753,6 +766,9 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         /* thread 0 wrote status before this barrier (deliver's) and writes it
          * again only after detection's barrier: the same in every thread */
         const int stop = c->status == MYR_INTERRUPTED;
+        if (c->n_rec && c->method == MYR_CRANK_NICOLSON) {
+            myr_record_middle(c, n);
+        }
         int failed = 0;
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);

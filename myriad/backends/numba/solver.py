@@ -442,20 +442,27 @@ def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
 
 
 @kernel
-def record(Y, R, N, method, nsteps, step):
+def record(Y, R, N, method, step):
     """myr_record: Crank-Nicolson's states, half a step ahead, reported at whole steps as the
-    mean of the values half a step before and after (the former kept in the step's row)."""
+    mean of the values half a step before and after (the former kept by record_middle)."""
     rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
     for r in range(N.n_rec):
         every, y, off = rec_every[r], rec_y[r], rec_off[r]
-        staggered = method == CRANK_NICOLSON and y >= N.n_unknowns
         if step % every == 0:
-            if staggered and step > 0:
+            if method == CRANK_NICOLSON and y >= N.n_unknowns and step > 0:
                 rec_buf[off + step // every] = 0.5 * (rec_buf[off + step // every] + Y[y])
             else:
                 rec_buf[off + step // every] = Y[y]
-        if staggered and (step + 1) % every == 0 and step < nsteps:
-            rec_buf[off + (step + 1) // every] = Y[y]
+
+
+@kernel
+def record_middle(Y, R, N, step):
+    """myr_record_middle: at the start of a Crank-Nicolson step (its events delivered), the
+    staggered states of its middle, kept for the record of step + 1."""
+    rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
+    for r in range(N.n_rec):
+        if rec_y[r] >= N.n_unknowns and (step + 1) % rec_every[r] == 0:
+            rec_buf[rec_off[r] + (step + 1) // rec_every[r]] = Y[rec_y[r]]
 
 
 @entry
@@ -489,7 +496,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
             v = Y[det_y[d]]
             det_vprev[d] = v
             det_above[d] = v > det_thr[d]
-    record(Y, R, N, method, nsteps, 0)
+    record(Y, R, N, method, 0)
     iterations = 0
     failed_step = -1
     bad_y = -1
@@ -498,6 +505,8 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     for n in range(nsteps):
         t = (step0 + n) * dt
         lost += deliver_events(Y, M, V, N, method, t, dt)
+        if method == CRANK_NICOLSON:
+            record_middle(Y, R, N, n)
         failed = False
         if method == RK4:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
@@ -505,7 +514,7 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
             failed, it = implicit_step(Y, S, M, G, E, W, N, method, t, dt, tol)
             iterations += it
         spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
-        record(Y, R, N, method, nsteps, n + 1)
+        record(Y, R, N, method, n + 1)
         if failed:
             failed_step = n
             break
