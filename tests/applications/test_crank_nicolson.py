@@ -27,9 +27,9 @@ def _orders(errors):
     return np.log2(errors[:-1] / errors[1:])
 
 
-def _run(build, method, dt, tstop):
+def _run(build, method, dt, tstop, backend="openmp"):
     net, nodes = build()
-    sim = net.simulation(method=method, dt=dt)
+    sim = net.simulation(method=method, dt=dt, backend=backend)
     labels = [sim.record(node, "v") for node in nodes]
     res = sim.run(tstop)
     return res.spike_times, np.array([res[label] for label in labels])
@@ -45,21 +45,22 @@ def _gap_ring():
     return net, [cells[0](0.5).node(), cells[3](0.5).node()]
 
 
-def _against_rk4(build, tstop, dts=DTS):
+def _against_rk4(build, tstop, dts=DTS, backend="openmp"):
     """Errors of potentials and spike times at each dt against RK4 at dts[-1] / 8."""
     fine_dt = dts[-1] / 8
     ref_spikes, ref_v = _run(build, "rk4", fine_dt, tstop)
     v_errors, spike_errors = [], []
     for dt in dts:
-        spikes, v = _run(build, "crank_nicolson", dt, tstop)
+        spikes, v = _run(build, "crank_nicolson", dt, tstop, backend)
         assert len(spikes) == len(ref_spikes) > 0
         v_errors.append(np.max(np.abs(v - ref_v[:, ::int(round(dt / fine_dt))])))
         spike_errors.append(np.max(np.abs(spikes - ref_spikes)))
     return _orders(v_errors), _orders(spike_errors)
 
 
-def test_second_order_on_a_spiking_hh_soma():
-    v_orders, spike_orders = _against_rk4(_hh_soma, 30.0)
+@pytest.mark.parametrize("backend", ["openmp", pytest.param("numba", marks=pytest.mark.slow)])
+def test_second_order_on_a_spiking_hh_soma(backend):
+    v_orders, spike_orders = _against_rk4(_hh_soma, 30.0, backend=backend)
     assert np.all(v_orders >= MIN_ORDER) and np.all(spike_orders >= MIN_ORDER), (v_orders, spike_orders)
 
 

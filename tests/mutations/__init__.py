@@ -15,6 +15,9 @@ SPIKES = "tests/myriad/test_spike_timing.py"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
+CN = "tests/applications/test_crank_nicolson.py"
+CN_HH = [f"{CN}::test_second_order_on_a_spiking_hh_soma[openmp]"]
+
 MUTATIONS = [
     ("tree solve reads J[jk] for J[kj] (C)", SOLVER_C,
      "            diag[j] -= f * J[kj[p]];\n            rhs[j] += f * rhs[k];",
@@ -92,4 +95,24 @@ MUTATIONS = [
      "            if (myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      "            if (0 && myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      ["tests/myriad/test_run_safety.py"]),
+    ("Crank-Nicolson extrapolates by d, not 2 d (C)", SOLVER_C,
+     "        return y + 2.0 * d;", "        return y + d;", CN_HH),
+    ("Crank-Nicolson solves for the whole step, not the half (C)", SOLVER_C,
+     "    return c->method == MYR_CRANK_NICOLSON ? 0.5 * c->dt : c->dt;",
+     "    return c->method == MYR_CRANK_NICOLSON ? c->dt : c->dt;", CN_HH),
+    ("Crank-Nicolson extrapolates algebraic unknowns by 2 d: they ring (C)", SOLVER_C,
+     "    if (c->cap[k] != 0.0) {\n        return y + 2.0 * d;", "    if (1) {\n        return y + 2.0 * d;",
+     [f"{CN}::test_second_order_on_the_passive_cable_against_its_exact_solution"]),
+    ("Crank-Nicolson records staggered states uninterpolated (C)", SOLVER_C,
+     "            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];",
+     "            row[step / every] = c->Y[y];", [f"{CN}::test_states_are_reported_at_whole_steps"]),
+    ("Crank-Nicolson events not evolved over their lag (C)", SOLVER_C,
+     "? limit - (ts + c->con_delay[q]) : 0.0;", "? 0.0 : 0.0;",
+     [f"{CN}::test_an_event_between_steps_acts_from_its_own_time[openmp]"]),
+    ("Crank-Nicolson extrapolates by d, not 2 d (numba)", NUMBA,
+     "        return y + 2.0 * d\n", "        return y + d\n",
+     [f"{CN}::test_second_order_on_a_spiking_hh_soma[numba]"]),
+    ("Crank-Nicolson events not evolved over their lag (numba)", NUMBA,
+     "        lag = limit - (ts + con_delay[q]) if", "        lag = 0.0 if",
+     [f"{CN}::test_an_event_between_steps_acts_from_its_own_time[numba]"]),
 ]
