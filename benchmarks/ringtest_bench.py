@@ -8,10 +8,10 @@ Each simulation runs in its own subprocess (clean peak RSS, no state shared
 between engines):
 
 * Myriad: ``python -m applications.ringtest ... --method backward_euler
-  --threads K --out FILE`` (``--methods backward_euler crank_nicolson`` also runs
-  the other integrators and prints their throughput relative to the first's) (docs/architecture.md CLI contract: last stdout line is JSON
+  --threads K --out FILE`` (docs/architecture.md CLI contract: last stdout line is JSON
   with compartments, steps, build_s, compile_s, startup_s, run_s,
-  peak_rss_mb).  Every Myriad run of one bench shares a cache directory that
+  peak_rss_mb; ``--methods backward_euler crank_nicolson`` also runs the other
+  integrators and shows their throughput relative to the first's).  Every Myriad run of one bench shares a cache directory that
   starts empty, so the first one compiles the model and the others load it;
   after them the first run is repeated to time a start from the cache;
 * NEURON: ``python -m benchmarks.peers.neuron_models_cli ringtest ... --threads K
@@ -479,34 +479,27 @@ def report_targets(rows, threads, judged, baselines, cold, warm):
 
 
 def _other_methods(args, params, work, myriad_env):
-    """Myriad with each integrator after the first (``--methods``), at each thread count:
-    rows marked as repeats, so that the targets and peer ratios stay the first method's."""
+    """Myriad with each integrator after the first (``--methods``) at each thread count, as
+    repeats: the targets and peer ratios stay the first method's."""
     rows = []
-    for method in args.methods[1:]:
-        for k in args.threads:
-            row, _spk = run_one("myriad", k, params, work, args.timeout, args.backend, args.myriad_module,
-                                myriad_env, name="myriad_" + method, method=method)
-            row.update(note=method[:14], method=method, repeat=True)
-            rows.append(row)
+    for method, k in ((m, k) for m in args.methods[1:] for k in args.threads):
+        row, _spk = run_one("myriad", k, params, work, args.timeout, args.backend, args.myriad_module,
+                            myriad_env, name="myriad_" + method, method=method)
+        rows.append(dict(row, note=method[:14], method=method, repeat=True))
     return rows
 
 
 def _method_ratios(rows, methods, threads):
-    """Each other method's Myriad throughput over the first method's, per thread count."""
+    """Each other method's Myriad throughput over the first method's, per thread count (printed)."""
     first = ok_rows(rows)
-    ratios = {}
-    for method in methods[1:]:
-        ratios[method] = {}
-        for k in threads:
-            base = first.get(("myriad", k), {}).get("msteps_per_s")
-            other = next((r.get("msteps_per_s") for r in rows if r.get("method") == method
-                          and r["threads"] == k and r["status"] == "ok"), None)
-            ratios[method][str(k)] = other / base if other and base else None
-    if ratios:
-        print("\nMyriad throughput by method (compartment-steps/s, relative to %s):" % methods[0])
-        for method, by_k in ratios.items():
-            print("  %s: %s" % (method, "   ".join("threads=%s %s" % (k, _fmt(x, ".3f"))
-                                                  for k, x in by_k.items())))
+    speed = {(r["method"], r["threads"]): r.get("msteps_per_s") for r in rows
+             if r.get("method") and r["status"] == "ok"}
+    ratios = {m: {str(k): (speed[m, k] / first["myriad", k]["msteps_per_s"]
+                           if speed.get((m, k)) and ("myriad", k) in first else None) for k in threads}
+              for m in methods[1:]}
+    for m, by_k in ratios.items():
+        print("\nMyriad throughput with %s relative to %s: %s" % (m, methods[0], "   ".join(
+            "threads=%s %s" % (k, _fmt(x, ".3f")) for k, x in by_k.items())))
     return ratios
 
 
