@@ -731,9 +731,6 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     }
     myr_capacities(c, c->Y, c->cap);
     myr_sync();
-    if (c->method != MYR_RK4 && !c->resume && !first) {
-        myr_begin_linear_trees(c, myr_implicit_h(c));
-    }
     const int cn = c->method == MYR_CRANK_NICOLSON;
     if (c->do_init && !first && ((c->method == MYR_RK4 && c->has_algebraic) || cn)) {
         /* Crank-Nicolson extrapolates algebraic unknowns from values on their
@@ -741,6 +738,9 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         myr_currents(c, c->Y, c->S, t0);
         myr_sync();
         myr_project_algebraic(c, c->Y);
+    }
+    if (c->method != MYR_RK4 && !c->resume && !first) {
+        myr_begin_linear_trees(c, myr_implicit_h(c));
     }
     if (c->do_init && !first && cn) {
         MYR_FOR(u, c->n_unknowns) {

@@ -482,12 +482,12 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
-    if method != RK4 and not resume:
-        begin_linear_trees(Y, E, W, implicit_h(method, dt))
     cn = method == CRANK_NICOLSON
     if do_init and ((method == RK4 and has_algebraic) or cn):
         currents(Y, S, t0, M)
         project_algebraic(Y, S, G, W, N)
+    if method != RK4 and not resume:
+        begin_linear_trees(Y, E, W, implicit_h(method, dt))
     if do_init and cn:
         for u in range(N.n_unknowns):
             W.dz[u] = Y[u]
