@@ -2,7 +2,7 @@
 
 Orders are measured with dt halved three times (binary fractions, so that
 switch-on times are step boundaries) against a solution we did not compute with
-Crank-Nicolson: RK4 at a tenth of the finest dt, or the exact solution of the
+Crank-Nicolson: RK4 at an eighth of the finest dt, or the exact solution of the
 passive cable's compartmental equations (eigenvectors).  Every order must be
 at least 1.8.  Against NEURON 9 (``secondorder = 2``, ``usetable_hh = 0``) the
 scheme is the same, so hh_soma's traces agree step for step; spike times are
