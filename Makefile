@@ -36,6 +36,7 @@ mutate: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(VPY) -m benchmarks.ringtest_bench
 	$(VPY) -m benchmarks.dense_bench
+	$(VPY) -m benchmarks.morphology_bench
 	$(VPY) -m benchmarks.search_bench
 	$(VPY) -m benchmarks.cuda_bench
 	$(VPY) -m benchmarks.load_bench

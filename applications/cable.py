@@ -20,7 +20,7 @@ def build(nseg: int = 101, amp: float = 0.1):
 
 def main(argv=None) -> None:
     p = app_cli.parser(__doc__, dt=0.025, tstop=200.0)
-    p.add_argument("--nseg", type=app_cli.int_range(1, MAX_NSEG), default=101, help="segments (default 101)")
+    p.add_argument("--nseg", type=app_cli.int_range(1, MAX_NSEG), default=101, help="segments")
     args = p.parse_args(argv)
 
     def run():

@@ -60,9 +60,9 @@ def build(ncell: int = 1000, p: float = 1.0, seed: int = 1, ncompart: int = 4, g
 
 def main(argv=None) -> None:
     p = app_cli.parser(__doc__.splitlines()[0], dt=0.025, tstop=100.0)
-    p.add_argument("--ncell", type=app_cli.positive_int, default=1000)
+    p.add_argument("--ncell", type=app_cli.positive_int, default=1000, help="cells")
     p.add_argument("--p", type=app_cli.probability, default=1.0, help="connection probability")
-    p.add_argument("--seed", type=app_cli.non_negative_int, default=1)
+    p.add_argument("--seed", type=app_cli.non_negative_int, default=1, help="seed of the connections and currents")
     p.add_argument("--ncompart", type=app_cli.int_range(1, MAX_NSEG), default=4, help="dendrite nseg")
     p.add_argument("--gsyn-total", type=app_cli.non_negative_float, default=0.002,
                    help="graded-synapse conductance onto a cell, summed over its partners (uS)")

@@ -76,14 +76,18 @@ def compile_only(batch: int, backend: str) -> str:
     return app_cli.compiled_summary(sim.compile(), compartments=compartments * batch, batch=batch)
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written, and each option's default after its help."""
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m applications.fit_hh", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--budget", type=app_cli.positive_int, default=3000, help="evaluations at most (default 3000)")
-    p.add_argument("--seed", type=app_cli.non_negative_int, default=1)
-    p.add_argument("--strategy", choices=list(STRATEGIES), default="cmaes", help="default cmaes")
+                                formatter_class=_Formatter)
+    p.add_argument("--budget", type=app_cli.positive_int, default=3000, help="evaluations at most")
+    p.add_argument("--seed", type=app_cli.non_negative_int, default=1, help="the strategy's seed")
+    p.add_argument("--strategy", choices=list(STRATEGIES), default="cmaes", help="search strategy")
     p.add_argument("--batch", type=app_cli.int_range(1, MAX_BATCH), default=256,
-                   help="parameter sets per batched simulation (default 256)")
+                   help="parameter sets per batched simulation")
     p.add_argument("--scheduler", help="a Dask scheduler's address; default: this process, all cores")
     p.add_argument("--table", type=app_cli.table_file,
                    help="write every evaluation here (.csv or .parquet)")
@@ -91,7 +95,7 @@ def main(argv=None) -> int:
                    help="plot the objective against evaluation here (.png, .pdf, .svg)")
     p.add_argument("--backend", choices=["openmp", "numba", "cuda"], default="openmp",
                    help="what runs each batch (cuda: the GPU, one kernel a batch)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only when stderr is a terminal)")
     p.add_argument("--compile-only", action="store_true",
                    help="build and compile the batched model the search runs, print the JSON line "
                         "with compile_s, and exit without searching")
@@ -102,7 +106,7 @@ def main(argv=None) -> int:
             return 0
         start = time.perf_counter()
         outcome = search.run(problem(args.backend), args.strategy, args.budget, seed=args.seed, executor=args.scheduler,
-                             batch=args.batch, progress=not args.no_progress)
+                             batch=args.batch, progress=False if args.no_progress else None)
         wall = time.perf_counter() - start
         if args.table:
             outcome.save(args.table)

@@ -1,21 +1,23 @@
-"""Run a NEURON model-building script on Myriad and write its spikes as NEURON does.
+"""Run a NEURON script on Myriad and write its spikes as NEURON does.
 
     python -m applications.from_neuron [options] SCRIPT.py [script arguments]
 
-The script runs as a module named ``__myriad_import__`` (so the simulation it
-guards with ``if __name__ == "__main__":`` does not run), with ``sys.argv``
-set to the script and its arguments.  The model it leaves in NEURON is
-imported (``applications.neuron_import``), run on Myriad for ``h.tstop`` ms
-at ``h.dt`` unless --tstop/--dt say otherwise, and the spikes of every gid
-are written sorted by time then gid, one ``time<TAB>gid`` per line, the
-format of NEURON's ringtest ``spk*.std`` files and CoreNEURON's ``out.dat``:
-``diff -w`` against NEURON's own file is the check.
+The script runs unchanged, as ``__main__``, with ``sys.argv`` set to the
+script and its arguments, up to its first run request (``h.run()``,
+``h.continuerun(T)``, ``pc.psolve(T)``, a ``fadvance`` loop), ``h.quit()``,
+``sys.exit()`` or its end; NEURON itself never runs
+(``applications.neuron_import.script``).  The model it built is imported
+(``applications.neuron_import``) and run on Myriad for the stop time, v_init
+and dt of that request (h.tstop if the script asked for no run but set it),
+unless --tstop/--dt say otherwise.  The spikes of every gid, and of every
+detector without a gid under the id -1-k (k of the first NetCon[k] watching
+it), are written sorted by time then id, one ``time<TAB>gid`` per line: the
+format of NEURON's ringtest ``spk*.std`` files and CoreNEURON's ``out.dat``.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import runpy
+import math
 import sys
 
 from myriad import ModelError, app_cli
@@ -23,28 +25,37 @@ from myriad.atomic import write_atomic
 from myriad.outputs import NEURON_SPIKE_LINE, spikes_text
 
 from applications.neuron_import import from_neuron
+from applications.neuron_import.script import run_script
 
-RUN_NAME = "__myriad_import__"
+
+def run_length(args, script) -> tuple[float, str]:
+    """The run's stop time and where it came from: --tstop, the script's run request, or h.tstop it set."""
+    if args.tstop is not None:
+        return args.tstop, "--tstop"
+    if script.request.unreadable:
+        raise ModelError(f"{args.script}: {script.request.unreadable}: give the run length with --tstop")
+    if script.request.tstop is not None:
+        return script.request.tstop, script.request.tstop_from
+    from neuron import h
+    if script.tstop_set:
+        return float(h.tstop), "h.tstop"
+    raise ModelError(f"{args.script} asks for no run (it stopped at {script.request.tstop_from}) and sets no "
+                     f"h.tstop: give the run length with --tstop")
 
 
-def run_script(path: str, args: list[str]) -> dict:
-    """Run a model-building script as NEURON would (its directory first on
-    sys.path, its arguments in sys.argv); returns its namespace, which must
-    stay alive while the model is used (NEURON drops unreferenced sections).
-    A script that cannot import NEURON is a ModelError that says to install it."""
-    if not os.path.isfile(path):
-        raise ModelError(f"no such script: {path}")
-    saved = sys.argv[:], sys.path[:]
-    sys.argv = [path, *args]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    try:
-        return runpy.run_path(path, run_name=RUN_NAME)
-    except ImportError as exc:
-        if (exc.name or "").split(".")[0] != "neuron":
-            raise
-        raise ModelError(f"from_neuron needs NEURON: pip install neuron ({path}: {exc})") from None
-    finally:
-        sys.argv, sys.path[:] = saved
+def on_step_grid(tstop: float, dt: float, tstop_from: str) -> float:
+    """Where NEURON's fixed step ends a run asked to stop at ``tstop``: ``psolve``
+    after floor(tstop/dt) steps, ``run``/``continuerun`` once t >= tstop - dt/2
+    (stdrun.hoc); Myriad's runs end on a whole step too, so an off-grid stop
+    time is moved to the step NEURON would have stopped at."""
+    count = tstop / dt
+    fuzz = 1e-9 * max(1.0, count)
+    steps = math.floor(count + fuzz) if tstop_from.startswith("psolve") else math.ceil(count - 0.5 - fuzz)
+    return max(steps, 0) * dt
+
+
+def _note(text: str) -> None:
+    print(f"from_neuron: {text}", file=sys.stderr)
 
 
 def main(argv=None) -> None:
@@ -53,38 +64,47 @@ def main(argv=None) -> None:
     p.set_defaults(out="myriad_spk1.std")
     p.add_argument("--skip-unsupported", action="store_true",
                    help="run without the mechanisms Myriad cannot translate (listed on stderr)")
-    p.add_argument("script", help="the NEURON model-building script")
+    p.add_argument("script", help="the NEURON script")
     p.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
     args = p.parse_args(argv)
 
     def run():
-        if not os.path.isfile(args.script):
-            raise ModelError(f"no such script: {args.script}")
         if app_cli.same_file(args.out, args.script):
             raise ModelError(f"--out {args.out} is the script itself; give another file for the spikes")
-        namespace = run_script(args.script, args.script_args)
-        try:
-            from neuron import h
-        except ImportError:
-            raise ModelError("from_neuron needs NEURON: pip install neuron") from None
-
+        script = run_script(args.script, args.script_args)
+        from neuron import h
         if h.t > 0:
-            print(f"from_neuron: note: the script ran NEURON to t = {h.t:g} ms while building; guard its "
-                  f"run with `if __name__ == \"__main__\":` to skip that", file=sys.stderr)
-        imported = from_neuron(skip_unsupported=args.skip_unsupported, tstop=args.tstop)
+            _note(f"warning: the script ran NEURON to t = {h.t:g} ms itself (a run from hoc, which is not "
+                  f"intercepted); the model is imported as that run left it")
+        if not any(True for _ in h.allsec()):
+            raise ModelError(f"{args.script} built no sections in NEURON before {script.request.tstop_from}")
+        tstop, tstop_from = run_length(args, script)
+        imported = from_neuron(skip_unsupported=args.skip_unsupported, tstop=tstop,
+                               v_init=script.request.v_init, gids=script.gids)
         for note in imported.notes:
-            print(f"from_neuron: note: {note}", file=sys.stderr)
+            _note(f"note: {note}")
+        if not imported.spike_sources and not imported.recordings:
+            raise ModelError(f"{args.script}: the model has no spike source (no pc.cell gid, no NetCon watching "
+                             f"a voltage) and records nothing: a run would have no output")
         sim, _ = imported.simulation(**{**app_cli.simulation_options(args), "dt": args.dt or imported.dt})
         if args.compile_only:
             print(app_cli.compiled_summary(sim.compile(), compartments=imported.compartments,
                                            skipped=len(imported.skipped)))
             return
-        result = sim.run(imported.tstop)
+        end = on_step_grid(tstop, sim.dt, tstop_from)
+        if abs(end - tstop) > 1e-9 * max(1.0, tstop):
+            _note(f"note: {tstop:g} ms is not a whole number of steps of dt {sim.dt:g} ms; the run ends at "
+                  f"{end:g} ms, where NEURON's fixed step stops for {tstop_from}")
+        result = sim.run(end)
         times, gids = imported.spikes(result)
+        if not len(times):
+            n = imported.spike_sources
+            _note(f"warning: the run recorded no spikes in {tstop:g} ms ({n} spike source{'s' * (n != 1)})")
         write_atomic(args.out, spikes_text(times, gids, NEURON_SPIKE_LINE))
         print(app_cli.summary(sim, result, compartments=imported.compartments, nspikes=len(times),
-                              threads=args.threads, skipped=len(imported.skipped), out=args.out))
-        del namespace
+                              threads=args.threads, skipped=len(imported.skipped), out=args.out,
+                              tstop=tstop, tstop_from=tstop_from, v_init=imported.v_init))
+        del script
 
     app_cli.main_guard(run, "from_neuron")
 

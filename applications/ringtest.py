@@ -42,9 +42,9 @@ def build(nring: int = 16, ncell: int = 8, nbranch: int = 32, ncompart: int = 1)
 
 def main(argv=None) -> None:
     p = app_cli.parser(__doc__, dt=0.025, tstop=100.0)
-    p.add_argument("--nring", type=app_cli.positive_int, default=16)
-    p.add_argument("--ncell", type=app_cli.positive_int, default=8)
-    p.add_argument("--nbranch", type=app_cli.positive_int, default=32)
+    p.add_argument("--nring", type=app_cli.positive_int, default=16, help="rings (independent networks)")
+    p.add_argument("--ncell", type=app_cli.positive_int, default=8, help="cells per ring, each exciting the next")
+    p.add_argument("--nbranch", type=app_cli.positive_int, default=32, help="dendrites per cell")
     p.add_argument("--ncompart", type=app_cli.int_range(1, MAX_NSEG), default=1, help="nseg of every dendrite")
     p.add_argument("--plot", type=app_cli.plot_file, help="draw the spike raster here (.png, .pdf, .svg)")
     args = p.parse_args(argv)

@@ -18,7 +18,7 @@ from myriad import backends
 from myriad.atomic import unwritable
 from myriad.context import METHODS
 from myriad.errors import MyriadError
-from myriad.simulation import MAX_STEPS, MAX_THREADS
+from myriad.simulation import MAX_THREADS, steps
 
 
 def _checked(convert, accept, requirement: str):
@@ -92,21 +92,34 @@ def same_file(a, b) -> bool:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Also checks what no single option can: the steps that --tstop and --dt make together."""
+    """Also checks what no single option can: that --tstop is a whole number of --dt steps, and not too many."""
 
     def parse_args(self, args=None, namespace=None):
         parsed = super().parse_args(args, namespace)
-        if parsed.dt is not None and parsed.tstop is not None and parsed.tstop / parsed.dt > MAX_STEPS:
-            self.error(f"argument --tstop: {parsed.tstop:g} ms at --dt {parsed.dt:g} ms is "
-                       f"{parsed.tstop / parsed.dt:.3g} steps; at most {MAX_STEPS:.0e} are allowed")
+        if parsed.dt is not None and parsed.tstop is not None:
+            try:
+                steps(parsed.tstop, parsed.dt)
+            except MyriadError as exc:
+                self.error(f"arguments --tstop and --dt: {exc}")
         return parsed
 
 
+def module_prog() -> str | None:
+    """``python -m PACKAGE.MODULE`` for a CLI run as a module, so that its usage
+    line shows the command a user types rather than the file's name."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return f"python -m {spec.name}" if spec is not None and spec.name else None
+
+
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:
-    p = _Parser(description=description)
-    p.add_argument("--method", choices=list(METHODS), default="backward_euler")
-    p.add_argument("--backend", choices=backends.names(), default="openmp")
-    p.add_argument("--threads", type=threads, default=1)
+    p = _Parser(prog=module_prog(), description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--method", choices=list(METHODS), default="backward_euler",
+                   help="integration method: backward_euler (NEURON's default fixed step, first order, stable), "
+                        "crank_nicolson (NEURON's secondorder = 2: second order, stable) or rk4 (fourth order, "
+                        "explicit: needs a small dt); docs/methods.md")
+    p.add_argument("--backend", choices=backends.names(), default="openmp",
+                   help="where the time loop runs: openmp (C, all cores), numba or cuda")
+    p.add_argument("--threads", type=threads, default=1, help="OpenMP threads of the time loop")
     p.add_argument("--dt", type=positive_float, default=dt, help="time step (ms)")
     p.add_argument("--tstop", type=non_negative_float, default=tstop, help="end time (ms)")
     p.add_argument("--out", type=output_file, default=None, help="output file")

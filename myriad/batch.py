@@ -32,6 +32,8 @@ class BatchResult:
     spike_gids: np.ndarray       # the model's own gids
     spike_instances: np.ndarray
     run_s: float
+    source_gids: np.ndarray      # the model's own gids that have a spike detector
+    units: dict[str, str]        # each label's unit
 
     def __getitem__(self, label: str) -> np.ndarray:
         return self.traces[label]
@@ -44,8 +46,9 @@ class BatchResult:
     def instance(self, k: int) -> Result:
         """Instance ``k``'s run as the Result the model alone would have given."""
         times, gids = self.spikes(k)
-        return Result(t=self.t, traces={label: trace[k] for label, trace in self.traces.items()},
-                      trace_times=self.trace_times, spike_times=times, spike_gids=gids, run_s=self.run_s)
+        return Result(t=self.t, traces={label: trace[k] for label, trace in self.traces.items()}, units=self.units,
+                      trace_times=self.trace_times, spike_times=times, spike_gids=gids, run_s=self.run_s,
+                      source_gids=self.source_gids)
 
 
 class Batch:
@@ -119,4 +122,7 @@ class Batch:
         order = np.lexsort((own, instances, times))
         traces = {label: np.stack([result[one] for one in labels]) for label, labels in self._records.items()}
         trace_times = {label: result.time(labels[0]) for label, labels in self._records.items()}
-        return BatchResult(result.t, traces, trace_times, times[order], own[order], instances[order], result.run_s)
+        sources = np.unique(result.source_gids % self.gid_stride)
+        units = {label: result.units[labels[0]] for label, labels in self._records.items()}
+        return BatchResult(result.t, traces, trace_times, times[order], own[order], instances[order], result.run_s,
+                           sources, units)

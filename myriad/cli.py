@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib import metadata
 
 from myriad.cache import store
 from myriad.errors import MyriadError
@@ -83,11 +84,13 @@ def clear_cache() -> None:
         print(f"left {len(names)} that are not the cache's: {', '.join(names[:5])}{more}")
 
 
-def search(path: str, progress: bool) -> None:
+def search(path: str, progress: bool | None) -> None:
     """Run the search a TOML file describes (see myriad.search.config); the last line is JSON."""
     from myriad.search import config, run
     cfg = config.load(path)
-    outcome = run(cfg.problem, cfg.strategy, cfg.budget, seed=cfg.seed, executor=cfg.address, batch=cfg.batch,
+    from myriad.search.executors import InProcess
+    where = cfg.address if cfg.address is not None else InProcess(cfg.threads)
+    outcome = run(cfg.problem, cfg.strategy, cfg.budget, seed=cfg.seed, executor=where, batch=cfg.batch,
                   progress=progress, **cfg.options)
     if cfg.table:
         outcome.save(cfg.table)
@@ -104,6 +107,7 @@ def search(path: str, progress: bool) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="myriad", description=__doc__)
+    p.add_argument("--version", action="version", version=f"myriad {metadata.version('myriad')}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
     cache = sub.add_parser("cache", help="the compiled-model cache: what it holds (info), or empty it of its "
@@ -112,13 +116,13 @@ def main(argv=None) -> None:
     run = sub.add_parser("search", help="run the parameter search a TOML file describes",
                          description=SEARCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("config", help="the search's TOML file (see docs/search.md, myriad.search.config)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only when stderr is a terminal)")
     args = p.parse_args(argv)
     try:
         if args.command == "info":
             info()
         elif args.command == "search":
-            search(args.config, not args.no_progress)
+            search(args.config, False if args.no_progress else None)
         elif args.action == "info":
             cache_info()
         else:

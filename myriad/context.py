@@ -34,11 +34,12 @@ CORE_CHUNK, CORE_VECTORS, CORE_SUMS = 64, 10, 8
 
 @dataclass
 class Record:
-    """A recorded state: its label, its index in Y, and every how many steps."""
+    """A recorded state: its label, its index in Y, every how many steps, and its unit."""
 
     name: str
     y: int
     every: int
+    unit: str = ""
 
 
 def build(flat: FlatModel, Y0: np.ndarray, P: np.ndarray, method: str, dt: float, threads: int,

@@ -222,6 +222,7 @@ class Model:
         return inst
 
     def add_node(self, cls, **values) -> NodeRef:
+        """One node of class ``cls`` (see ``add_nodes``)."""
         return self.add_nodes(cls, 1, **values)[0]
 
     def add_nodes(self, cls, n: int, **values) -> NodeRefs:
@@ -320,19 +321,21 @@ class Model:
         return ref
 
     def add_generator(self, times) -> SourceRef:
-        """A source that emits events at fixed times (ms); runs start at 0, so none is earlier."""
+        """A source that emits events at fixed times (ms); runs start at 0, so none is earlier.
+        No times is a source that never fires (a random train may draw none)."""
         try:
             times = tuple(sorted(float(t) for t in times))
         except (TypeError, ValueError):
             raise ModelError(f"generator times must be a list of numbers (ms), got {times!r}") from None
-        if not times or not all(math.isfinite(t) and t >= 0 for t in times):
-            raise ModelError(f"generator times must be a non-empty list of finite numbers >= 0 ms, got {times!r}")
+        if not all(math.isfinite(t) and t >= 0 for t in times):
+            raise ModelError(f"generator times must be a list of finite numbers >= 0 ms, got {times!r}")
         ref = SourceRef(self._n_sources)
         self._n_sources += 1
         self.generators.append((ref.index, times))
         return ref
 
     def connect(self, source: SourceRef, target: MechRef, delay: float, weight: float) -> None:
+        """Deliver each event of ``source`` to ``target``'s ``on_event(weight)`` ``delay`` ms later."""
         if not isinstance(source, SourceRef) or not 0 <= source.index < self._n_sources:
             raise ModelError(f"connect: {source!r} is not an event source of this model")
         inst = self.mechanisms.get(target.cls) if isinstance(target, MechRef) else None

@@ -21,6 +21,12 @@ def pyplot():
     return plt
 
 
+def integer_ticks():
+    """A tick locator that puts ticks on whole numbers only (gids, trace numbers)."""
+    from matplotlib.ticker import MaxNLocator
+    return MaxNLocator(integer=True, min_n_ticks=1)
+
+
 def plot_format(path) -> str:
     """The format ``path``'s suffix names (png when none, and for ``-``, standard
     output), checked against what matplotlib can write here."""

@@ -27,10 +27,11 @@ from myriad.errors import ModelError
 from myriad.flatten import mech_location, validate_rk4
 from myriad.model import MechRef, Model, NodeRef, declared_fields
 from myriad.progress import RunProgress
+from myriad.refs import MechRefs, NodeRefs
 from myriad.result import Result, assemble
 from myriad.status import interrupted, non_finite, raise_for_status, steps_done
 
-__all__ = ["MAX_STEPS", "MAX_THREADS", "Result", "Simulation", "check_required"]
+__all__ = ["MAX_STEPS", "MAX_THREADS", "Result", "Simulation", "check_required", "steps"]
 
 #: |z| on the negative real axis where RK4's amplification reaches 1
 RK4_STABILITY = 2.785
@@ -40,6 +41,24 @@ MAX_THREADS = 1024
 #: more steps than a run may have: none that long would end, and far larger
 #: counts overflow the arrays a run allocates
 MAX_STEPS = 10 ** 10
+
+
+def steps(tstop: float, dt: float) -> int:
+    """The number of steps of ``dt`` from 0 to ``tstop`` (ms).  A run ends on a
+    whole step, so a ``tstop`` that is not one (1 ms at dt 0.3) is refused,
+    naming the nearest that are, rather than run short or long without a word."""
+    if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and tstop >= 0):
+        raise ModelError(f"tstop must be a finite number >= 0 ms, got {tstop!r}")
+    count = tstop / dt
+    if count > MAX_STEPS:
+        raise ModelError(f"tstop {tstop:g} ms at dt {dt:g} ms is {count:.3g} steps; "
+                         f"at most {MAX_STEPS:.0e} are allowed")
+    whole = round(count)
+    if abs(count - whole) > 1e-9 * max(1.0, count):
+        below, above = math.floor(count) * dt, math.ceil(count) * dt
+        raise ModelError(f"tstop {tstop:g} ms is {count:.6g} steps of dt {dt:g} ms; a run ends on a whole step: "
+                         f"use tstop {below:.10g} or {above:.10g} ms, or a dt that divides it")
+    return int(whole)
 
 
 def check_required(ref, name: str, values) -> None:
@@ -156,17 +175,23 @@ class Simulation:
         array[i] = value
 
     # --- recording ----------------------------------------------------------------
-    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str:
-        """Record a potential or state of ``ref`` every ``every`` steps; returns the trace's label."""
+    def record(self, ref, name: str, every: int = 1, label: str | None = None) -> str | list[str]:
+        """Record a potential or state of ``ref`` every ``every`` steps; returns the
+        trace's label.  ``ref`` may also be many references (a ``NodeRefs`` or
+        ``MechRefs`` slice, ``Copies.refs(...)``, a list): each is recorded, and the
+        labels come back as a list (``label``, if given, gets ``[k]`` appended)."""
         if not (isinstance(every, int) and every >= 1):
             raise ModelError(f"record every must be an integer >= 1, got {every!r}")
+        if isinstance(ref, (NodeRefs, MechRefs, list)):
+            return [self.record(one, name, every, None if label is None else f"{label}[{k}]")
+                    for k, one in enumerate(ref)]
         array, i = self._locate(ref, name)
         if array is not self.Y0:
             raise ModelError(f"{ref.cls.__name__}.{name} is a parameter; only states and potentials are recorded")
         label = label or f"{ref.cls.__name__}[{ref.index}].{name}"
         if any(r.name == label for r in self._records):
             raise ModelError(f"a trace named '{label}' is already recorded")
-        self._records.append(Record(label, i, every))
+        self._records.append(Record(label, i, every, declared_fields(ref.cls)[name].unit))
         return label
 
     # --- running ------------------------------------------------------------------
@@ -188,12 +213,8 @@ class Simulation:
         ctx.array("Y")[:] = self.Y0
 
     def steps_for(self, tstop: float) -> int:
-        if not (isinstance(tstop, (int, float)) and math.isfinite(tstop) and tstop >= 0):
-            raise ModelError(f"tstop must be a finite number >= 0 ms, got {tstop!r}")
-        if tstop / self.dt > MAX_STEPS:
-            raise ModelError(f"tstop {tstop:g} ms at dt {self.dt:g} ms is {tstop / self.dt:.3g} steps; "
-                             f"at most {MAX_STEPS:.0e} are allowed")
-        return int(round(tstop / self.dt))
+        """The steps of this simulation's dt from 0 to ``tstop`` (ms); see ``myriad.simulation.steps``."""
+        return steps(tstop, self.dt)
 
     def run(self, tstop: float) -> Result:
         """Initialise every state and run from t = 0 to ``tstop`` (ms); after

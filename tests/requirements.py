@@ -37,3 +37,8 @@ def require(module: str, *, module_level: bool = False):
 def require_neuron(*, module_level: bool = False):
     """The ``neuron`` module: skipped without it outside CI, a failure in CI."""
     return require("neuron", module_level=module_level)
+
+
+def require_morphio(*, module_level: bool = False):
+    """``morphio`` (reads Neurolucida files): skipped without it outside CI, a failure in CI."""
+    return require("morphio", module_level=module_level)

@@ -8,4 +8,5 @@ class Axial(Coupling):
     g = Param(0.0, unit="uS", require=">= 0")
 
     def flow_v(self):
+        """The axial current (nA) from ``pre`` to ``post``: Ohm's law."""
         return self.g * (self.pre.v - self.post.v)

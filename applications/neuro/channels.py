@@ -14,9 +14,12 @@ class DensityChannel(Mechanism):
     """A channel spread over a compartment's membrane."""
 
     def current(self):
+        """The channel's outward current density (mA/cm2, NEURON's sign: positive
+        leaves the cell); a subclass writes this, as a MOD file's BREAKPOINT does."""
         return 0.0
 
     def inflow_v(self):
+        """The current into the node (nA) that ``current`` makes over the compartment's area."""
         return -self.current() * self.node.area * DENSITY_TO_NA
 
 

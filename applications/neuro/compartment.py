@@ -12,4 +12,5 @@ class Compartment(Node):
     cm = Param(1.0, unit="uF/cm2", require=">= 0")
 
     def capacitance(self):
+        """The membrane's capacitance (nF): ``cm`` over the compartment's area."""
         return self.cm * self.area * CAPACITANCE_TO_NF

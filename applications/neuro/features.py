@@ -35,7 +35,14 @@ DVDT_THRESHOLD = 10.0
 # --- spikes from the detectors ----------------------------------------------------
 
 def spike_times(result, gid: int = 0) -> np.ndarray:
-    """Times (ms, ascending) of the spikes of ``gid``, as the detector reported them."""
+    """Times (ms, ascending) of the spikes of ``gid``, as the detector reported them;
+    ModelError if the model has no spike source with that gid (no spikes could
+    ever be counted, which a spike count of 0 would hide)."""
+    sources = result.source_gids
+    if sources is not None and gid not in sources:
+        have = ", ".join(map(str, sources[:10])) + (", ..." if len(sources) > 10 else "") if len(sources) else "none"
+        raise ModelError(f"gid {gid} has no spike source in this model (gids with one: {have}); "
+                         f"add one with Network.spike_source")
     return result.spike_times[result.spike_gids == gid]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from myriad import MechRef, MechRefs, Model, ModelError, NodeRefs, Simulation, SourceRef
 from myriad.errors import did_you_mean
@@ -18,6 +18,7 @@ from myriad.model import declared_fields, unknown_field
 
 from applications.neuro.cells import Cells
 from applications.neuro.gap import GapJunction, GradedSynapse
+from applications.neuro.poisson import poisson_times
 from applications.neuro.section import Location, Section, check_options
 
 
@@ -75,6 +76,8 @@ class Network:
         return self._compartments
 
     def section(self, name: str = "section", **geometry) -> Section:
+        """A new unconnected section: ``L`` (um), ``diam`` (um), ``nseg``, ``Ra`` (ohm cm),
+        ``cm`` (uF/cm2) and the other options of ``Section``; attach it with ``connect``."""
         check_options(name, geometry)
         return self._register([Section(self.model, name, **geometry)])[0]
 
@@ -119,10 +122,7 @@ class Network:
 
     def spike_source(self, location: Location, gid: int, threshold: float = 10.0) -> SourceRef:
         """Announce spikes of ``gid``: voltage at ``location`` crossing ``threshold`` (mV) upwards."""
-        if not _is_gid(gid):
-            raise ModelError(f"spike_source: gid must be an integer >= 0, got {gid!r}")
-        if gid in self.gids:
-            raise ModelError(f"gid {gid} already has a spike source")
+        self._check_new_gid("spike_source", gid)
         node = self._node(location, f"spike_source gid {gid}")
         try:
             self.gids[gid] = self.model.add_detector(node, "v", threshold, int(gid))
@@ -130,11 +130,39 @@ class Network:
             raise ModelError(f"spike_source gid {gid} at {location}: {e}") from None
         return self.gids[gid]
 
+    def _check_new_gid(self, what: str, gid) -> None:
+        if not _is_gid(gid):
+            raise ModelError(f"{what}: gid must be an integer >= 0, got {gid!r}")
+        if gid in self.gids:
+            raise ModelError(f"gid {gid} already has a spike source")
+
     def stimulus(self, times) -> SourceRef:
         """A source emitting events at the given times (ms), like a NetStim or VecStim."""
+        if isinstance(times, Iterable) and not isinstance(times, (str, bytes)):
+            times = list(times)
+        if isinstance(times, list) and not times:
+            raise ModelError("generator times must be a non-empty list of finite numbers >= 0 ms, got []")
         return self.model.add_generator(times)
 
+    def poisson_source(self, rate_hz: float, start: float, stop: float, *, seed,
+                       gid: int | None = None) -> SourceRef:
+        """A Poisson spike train of ``rate_hz`` (Hz) from ``start`` to ``stop`` (ms),
+        drawn now with numpy's Generator seeded by ``seed`` (see ``poisson_times``,
+        which returns the same times), so every thread count and backend sees
+        the same events.  ``gid`` lets ``connect`` name it by gid; its events
+        are not in ``Result.spikes`` (they are these times).  A source in a
+        template given to ``add_cells`` fires the same train in every copy: for
+        independent trains, add one per cell with its own seed, e.g. ``(base, gid)``."""
+        if gid is not None:
+            self._check_new_gid("poisson_source", gid)
+        source = self.model.add_generator(poisson_times(rate_hz, start, stop, seed))
+        if gid is not None:
+            self.gids[gid] = source
+        return source
+
     def connect(self, source: SourceRef | int, target: MechRef, delay: float = 1.0, weight: float = 0.0) -> None:
+        """Deliver each event of ``source`` (a spike source, or a gid given to
+        ``spike_source``) to ``target``'s ``on_event(weight)`` after ``delay`` ms."""
         if isinstance(source, numbers.Integral) and not isinstance(source, bool):
             if source not in self.gids:
                 raise ModelError(f"gid {source} has no spike source")
@@ -248,4 +276,6 @@ class Network:
         return [ref for refs in found for ref in refs]
 
     def simulation(self, **options) -> Simulation:
+        """A Simulation of this network; ``options`` are Simulation's (method, dt,
+        threads, backend, ...)."""
         return Simulation(self.model, **options)

@@ -8,9 +8,12 @@ class PointProcess(Mechanism):
     """Something at one location whose current is given in nA (outward positive)."""
 
     def current(self):
+        """The outward current (nA, positive leaves the cell) at this location;
+        a subclass writes this, as a POINT_PROCESS's BREAKPOINT does."""
         return 0.0
 
     def inflow_v(self):
+        """The current into the node (nA): minus ``current``."""
         return -self.current()
 
 

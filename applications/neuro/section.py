@@ -65,6 +65,7 @@ class Location(NamedTuple):
         return f"{self.section.name}({self.x:g})"
 
     def node(self) -> NodeRef:
+        """The node that represents this location (see ``Section.node``)."""
         return self.section.node(self.x)
 
     def place(self, cls, **params) -> MechRef:
@@ -378,7 +379,10 @@ class Section:
         return self
 
     def insert(self, cls, **params) -> MechRefs:
-        """Put a density mechanism on every segment of the section."""
+        """Put a density mechanism on every segment of the section and return its
+        instances.  As in NEURON, inserting a mechanism that is already there adds
+        nothing (it returns the instances it has); doing so with values is refused,
+        since they would silently apply to one insert only."""
         if isinstance(cls, type) and issubclass(cls, PointProcess):
             raise ModelError(f"section '{self.name}': {cls.__name__} is a point process; place it at a location, "
                              f"e.g. {self.name}(0.5).place({cls.__name__}, ...)")
@@ -387,6 +391,11 @@ class Section:
                 else "not a Mechanism class"
             raise ModelError(f"section '{self.name}': cannot insert {getattr(cls, '__name__', repr(cls))}: "
                              f"it is {kind}")
+        if cls in self.inserted:
+            if params:
+                raise ModelError(f"section '{self.name}': {cls.__name__} is already inserted; give its values at "
+                                 f"the first insert, or change them with Simulation.set")
+            return self.inserted[cls][0]
         try:
             refs = self.model.add_mechanisms(cls, self.centres, **params)
         except ModelError as e:

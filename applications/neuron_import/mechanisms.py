@@ -25,6 +25,7 @@ class Unsupported:
     def __init__(self):
         self.density: dict[str, list[str]] = defaultdict(list)
         self.items: list[str] = []
+        self.groups: dict[str, list[str]] = defaultdict(list)
 
     def add_density(self, mechanism: str, section: str) -> None:
         self.density[mechanism].append(section)
@@ -32,13 +33,18 @@ class Unsupported:
     def add(self, line: str) -> None:
         self.items.append(line)
 
+    def group(self, kind: str, item: str) -> None:
+        """One of many alike (the NetCons from 40 IntFire1s): listed as one line per ``kind``."""
+        self.groups[kind].append(item)
+
     def lines(self) -> list[str]:
-        out = []
-        for name, sections in self.density.items():
-            shown = ", ".join(sections[:8]) + (f" and {len(sections) - 8} more" if len(sections) > 8 else "")
-            out.append(f"density mechanism '{name}' inserted in {len(sections)} section"
-                       f"{'s' if len(sections) > 1 else ''}: {shown}")
-        return out + self.items
+        out = [f"density mechanism '{name}' inserted in {len(sections)} section"
+               f"{'s' if len(sections) > 1 else ''}: {_shown(sections)}" for name, sections in self.density.items()]
+        return out + self.items + [f"{len(items)} {kind}: {_shown(items)}" for kind, items in self.groups.items()]
+
+
+def _shown(items: list[str]) -> str:
+    return ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
 
 
 def point_processes(h) -> dict:

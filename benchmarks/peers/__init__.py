@@ -10,7 +10,11 @@ root, where ``benchmarks.peers`` is importable.
 
 * :mod:`~benchmarks.peers.neuron_models` -- ``hh_soma``, ``cable`` and
   ``ringtest``; command line :mod:`~benchmarks.peers.neuron_models_cli`.
-* :mod:`~benchmarks.peers.neuron_dense` -- the gap junction ring and the
+* :mod:`~benchmarks.peers.neuron_interpolated` -- NEURON's fixed step with
+  spikes timed as Myriad times them (the ringtest stepped from Python), to
+  compare backward Euler networks step for step.
+* :mod:`~benchmarks.peers.neuron_dense` -- the gap junction ring (half gaps,
+  or implicit LinearMechanism junctions) and the
   graded synapse pair; :mod:`~benchmarks.peers.neuron_dense_network` -- the
   dense model; command line :mod:`~benchmarks.peers.neuron_dense_cli`.
 * :mod:`~benchmarks.peers.neuron_mechanisms` -- compiles (into a per-user

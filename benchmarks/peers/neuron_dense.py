@@ -41,7 +41,13 @@ Quirks worth knowing (checked with NEURON 9.0.2):
   whereas Myriad's backward Euler solves the gap junction implicitly.  The
   difference is O(dt).  Under CVODE the transfer happens at every right-hand
   side evaluation, so ``method="cvode"`` with tight tolerances is the
-  accurate reference.
+  accurate reference.  ``run_gap_ring(coupling="implicit")`` joins the cells
+  with ``LinearMechanism`` instead, whose equations NEURON solves together
+  with the cable equation: its fixed step is then Myriad's backward Euler
+  step for step.
+* ``LinearMechanism`` rows added to the current balance at a node inside a
+  section (0 < x < 1) are current densities: a conductance of g uS there is
+  ``g * 100 / area`` S/cm2 (area in um2).  It does not run under CVODE.
 * Setting up transfers: ``pc.setup_transfer()`` must be called before
   ``h.cvode.active(1)`` (which otherwise fails with "setup_transfer() needs
   to be called") and after ``pc.nthread(k)``.  ``pc.gid_clear()`` also clears
@@ -136,6 +142,28 @@ def _half_gap(h, pc, seg, g, sgid_other):
     return hg
 
 
+def _implicit_gap(h, seg_a, seg_b, g):
+    """A gap junction of ``g`` uS between two segments' centres as a
+    ``LinearMechanism``: conductance rows g * (v_a - v_b) and g * (v_b - v_a)
+    in each segment's current balance (S/cm2 of its own area).  Returns what
+    keeps it alive."""
+    for seg in (seg_a, seg_b):
+        if not 0.0 < seg.x < 1.0:
+            raise ValueError("an implicit gap junction joins segment centres (0 < x < 1), not %s" % seg)
+    gmat = h.Matrix(2, 2, 2)  # sparse
+    for row, seg in enumerate((seg_a, seg_b)):
+        density = g * 100.0 / seg.area()  # uS on um2 -> S/cm2
+        gmat.setval(row, row, density)
+        gmat.setval(row, 1 - row, -density)
+    cmat = h.Matrix(2, 2, 2)
+    y, b = h.Vector(2), h.Vector(2)
+    where = h.SectionList()
+    for seg in (seg_a, seg_b):
+        where.append(sec=seg.sec)
+    xvec = h.Vector([seg_a.x, seg_b.x])
+    return (gmat, cmat, y, b, where, xvec, h.LinearMechanism(cmat, gmat, y, b, where, xvec))
+
+
 def _set_integrator(h, method, dt, atol, rtol, secondorder):
     if method == "cvode":
         h.cvode.active(1)
@@ -228,7 +256,7 @@ def gap_pair_steady_state(amp, g_gap, g_pas=PAS_G, e_pas=PAS_E, diam=SOMA_DIAM, 
 
 def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0, dt=0.01,
                  method="cvode", atol=1e-9, rtol=1e-9, secondorder=0, membrane="hh",
-                 hh_table=False):
+                 hh_table=False, coupling="halfgap"):
     """Ring of ``ncell`` single-compartment cells coupled by gap junctions.
 
     Soma L = diam = 20 um, nseg 1, cm 1, Ra 100, ``membrane`` "hh" (NEURON's
@@ -239,6 +267,11 @@ def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0,
 
     ``method``: "cvode" (variable step, ``atol``/``rtol``; voltages sampled on
     the ``dt`` grid) or "fixed" (step ``dt``, ``secondorder``).
+
+    ``coupling``: "halfgap" (two HalfGap point processes per junction, each
+    reading the other side's voltage once per fixed step) or "implicit" (one
+    ``LinearMechanism`` per junction, solved with the cable equation; fixed
+    step only).
 
     Returns a dict: ``t`` (0..tstop every dt), ``v`` (ncell x len(t)),
     ``spikes`` (per cell, list of upward 10 mV crossing times), ``steps``,
@@ -255,8 +288,12 @@ def run_gap_ring(ncell=8, g_gap=0.005, amp=0.3, delay=5.0, dur=2.0, tstop=100.0,
     if g_gap < 0:
         raise ValueError("g_gap must be >= 0")
     _check_common(dt, tstop, method, atol, rtol)
+    if coupling not in ("halfgap", "implicit"):
+        raise ValueError("coupling must be 'halfgap' or 'implicit'")
+    if coupling == "implicit" and method == "cvode":
+        raise ValueError("implicit gap junctions (LinearMechanism) do not run under CVODE")
     return _run_clean(hh_table, _gap_ring_impl, ncell, g_gap, amp, delay, dur, tstop, dt, method,
-                      atol, rtol, secondorder, membrane)
+                      atol, rtol, secondorder, membrane, coupling)
 
 
 def _run_clean(hh_table, impl, *args):
@@ -304,20 +341,24 @@ def _clamp_record_run(h, pc, objs, somas, refs, delay, dur, amp, tstop, dt, meth
 
 
 def _gap_ring_impl(h, pc, objs, ncell, g_gap, amp, delay, dur, tstop, dt, method, atol, rtol,
-                   secondorder, membrane):
+                   secondorder, membrane, coupling):
     t0 = time.perf_counter()
     h.celsius = CELSIUS
     h.v_init = V_INIT
     somas = [soma_section(h, "ring_soma[%d]" % i, membrane) for i in range(ncell)]
     objs["somas"] = somas
-    for i, s in enumerate(somas):
-        pc.source_var(s(0.5)._ref_v, i, sec=s)
     pairs = [(i, (i + 1) % ncell) for i in range(ncell)] if ncell > 2 else (
         [(0, 1)] if ncell == 2 else [])
     gaps = []
-    for a, b in pairs:
-        gaps.append(_half_gap(h, pc, somas[a](0.5), g_gap, b))
-        gaps.append(_half_gap(h, pc, somas[b](0.5), g_gap, a))
+    if coupling == "implicit":
+        implicit = [_implicit_gap(h, somas[a](0.5), somas[b](0.5), g_gap) for a, b in pairs]
+        objs["implicit_gaps"] = implicit
+    else:
+        for i, s in enumerate(somas):
+            pc.source_var(s(0.5)._ref_v, i, sec=s)
+        for a, b in pairs:
+            gaps.append(_half_gap(h, pc, somas[a](0.5), g_gap, b))
+            gaps.append(_half_gap(h, pc, somas[b](0.5), g_gap, a))
     objs["gaps"] = gaps
     refs = [s(0.5)._ref_v for s in somas]
     build_s, run_s, v, tgrid = _clamp_record_run(h, pc, objs, somas, refs, delay, dur, amp, tstop, dt,

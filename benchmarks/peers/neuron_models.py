@@ -62,6 +62,8 @@ __all__ = [
     "run_cable",
     "run_ringtest",
     "build_ring_network",
+    "ring_cells",
+    "ring_target",
     "cable_steady_state",
     "cable_input_resistance",
 ]
@@ -432,40 +434,52 @@ def _ringtest_impl(h, nring, ncell, nbranch, ncompart, tstop, dt, secondorder, t
     return out
 
 
+#: the ring's wiring (docs/architecture.md, CLI 3): every connection's delay (ms)
+#: and weight (uS), the spike threshold at soma(0.5) (mV), and when the one
+#: stimulus event reaches cell 0 of every ring (ms)
+RING_DELAY = 1.0
+RING_WEIGHT = 0.01
+RING_THRESHOLD = 10.0
+RING_STIMULUS_ARRIVAL = 1.0
+
+
+def ring_cells(h, nring, ncell, nbranch, ncompart):
+    """The ring's cells, unconnected: {gid: cell}, gid = ring*ncell + i."""
+    return {gid: _RingCell(h, gid, nbranch, ncompart) for gid in range(nring * ncell)}
+
+
+def ring_target(gid, ncell):
+    """The gid that cell ``gid`` excites: the next cell of its ring."""
+    ring, i = divmod(gid, ncell)
+    return ring * ncell + (i + 1) % ncell
+
+
 def build_ring_network(h, pc, nring, ncell, nbranch, ncompart):
     """Build the ring on ``pc``: ``nring`` rings of ``ncell`` cells (gid =
     ring*ncell + i, spikes at soma(0.5) crossing 10 mV), cell i exciting cell
     i+1 of its ring and one NetStim cell 0 of every ring.  Returns what keeps
     it alive: ``cells`` ({gid: cell}), ``netcons`` and ``stim``."""
-    cells = {}
+    cells = ring_cells(h, nring, ncell, nbranch, ncompart)
     netcons = []
-    for ring in range(nring):
-        for i in range(ncell):
-            gid = ring * ncell + i
-            cell = _RingCell(h, gid, nbranch, ncompart)
-            cells[gid] = cell
-            pc.set_gid2node(gid, pc.id())
-            nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
-            nc.threshold = 10.0
-            pc.cell(gid, nc)
-            netcons.append(nc)
-    for ring in range(nring):
-        for i in range(ncell):
-            src = ring * ncell + i
-            tgt = ring * ncell + (i + 1) % ncell
-            nc = pc.gid_connect(src, cells[tgt].syn)
-            nc.delay = 1.0
-            nc.weight[0] = 0.01
-            netcons.append(nc)
+    for gid, cell in cells.items():
+        pc.set_gid2node(gid, pc.id())
+        nc = h.NetCon(cell.soma(0.5)._ref_v, None, sec=cell.soma)
+        nc.threshold = RING_THRESHOLD
+        pc.cell(gid, nc)
+        netcons.append(nc)
+    for gid in cells:
+        nc = pc.gid_connect(gid, cells[ring_target(gid, ncell)].syn)
+        nc.delay = RING_DELAY
+        nc.weight[0] = RING_WEIGHT
+        netcons.append(nc)
     stim = h.NetStim()
     stim.number = 1
-    stim.start = 0.0
+    stim.start = RING_STIMULUS_ARRIVAL - RING_DELAY
     stim.interval = 10.0
     stim.noise = 0
     for ring in range(nring):
         nc = h.NetCon(stim, cells[ring * ncell].syn)
-        nc.delay = 1.0
-        nc.weight[0] = 0.01
+        nc.delay = RING_DELAY
+        nc.weight[0] = RING_WEIGHT
         netcons.append(nc)
     return {"cells": cells, "netcons": netcons, "stim": stim}
-

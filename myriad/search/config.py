@@ -30,6 +30,8 @@
 
     [executor]
     address = "tcp://127.0.0.1:8786"            # a Dask scheduler; leave out to run here
+    # threads = 1                               # or, run here: threads per batch (default
+                                                # OMP_NUM_THREADS if set, else every core)
 
     [output]
     table = "fit.csv"                           # or .parquet; relative to this file
@@ -72,12 +74,12 @@ from myriad.search.problem import Problem
 from myriad.search.space import Parameter
 from myriad.search.strategies import STRATEGIES, strategy as make_strategy
 from myriad.search.table import check_table_format
-from myriad.simulation import MAX_STEPS
+from myriad.simulation import MAX_THREADS, steps
 
 _TOP = {"model", "objective", "tstop", "dt", "method", "backend", "parameters", "fixed", "features", "search",
         "executor", "output", "path"}
 _SEARCH = {"strategy", "budget", "seed", "batch", "options"}
-_EXECUTOR = {"address"}
+_EXECUTOR = {"address", "threads"}
 _OUTPUT = {"table", "plot"}
 
 
@@ -92,6 +94,8 @@ class Config:
     batch: int
     options: dict
     address: str | None
+    #: threads of each batched simulation run in this process (None: every core)
+    threads: int | None
     table: Path | None
     plot: Path | None
 
@@ -129,9 +133,10 @@ def _read(path: Path, raw: dict) -> Config:
     features = _table(raw, "features")
     tstop = _number("tstop", raw["tstop"])
     dt = _number("dt", raw.get("dt", 0.025))
-    if tstop / dt > MAX_STEPS:
-        raise ModelError(f"'tstop': {tstop:g} ms at dt {dt:g} ms is {tstop / dt:.3g} steps; at most "
-                         f"{MAX_STEPS:.0e} are allowed")
+    try:
+        steps(tstop, dt)
+    except ModelError as exc:
+        raise ModelError(f"'tstop': {exc}") from None
     method = _choice("method", raw.get("method", "backward_euler"), METHODS)
     backend = _choice("backend", raw.get("backend", "openmp"), backends.names())
     parameters = _parameters(raw["parameters"])
@@ -151,6 +156,12 @@ def _read(path: Path, raw: dict) -> Config:
     if not (address is None or (isinstance(address, str) and address)):
         raise ModelError(f"[executor] address: expected a scheduler address such as \"tcp://host:8786\", "
                          f"got {address!r}")
+    threads = executor.get("threads")
+    if threads is not None:
+        threads = _integer("[executor] threads", threads, 1, MAX_THREADS)
+        if address is not None:
+            raise ModelError("[executor] threads: a Dask cluster runs one thread per task; give threads or "
+                             "address, not both")
     table, plot = (_output(path, key, output.get(key)) for key in ("table", "plot"))
 
     _extend_sys_path(path, raw.get("path", []))
@@ -160,7 +171,7 @@ def _read(path: Path, raw: dict) -> Config:
                       features={name: _callable(spec, f"features.{name}", arguments=1)
                                 for name, spec in features.items()})
     return Config(problem=problem, strategy=name, budget=budget, seed=seed, batch=batch, options=options,
-                  address=address, table=table, plot=plot)
+                  address=address, threads=threads, table=table, plot=plot)
 
 
 def _table(raw: dict, key: str, keys: set[str] | None = None) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import time
 from dataclasses import dataclass
 
@@ -32,21 +33,24 @@ class Outcome:
     seed: int
 
     def save(self, path) -> None:
+        """Write every evaluation to ``path`` (.csv or .parquet)."""
         self.table.save(path)
 
     def plot(self, path) -> None:
+        """Draw the objective against evaluation to ``path`` (.png, .pdf, .svg)."""
         self.table.plot(path, title=f"{self.strategy}, seed {self.seed}: best {self.best_objective:.4g}")
 
 
 def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000, *, seed: int = 0,
-        executor=None, batch: int = 256, progress: bool = True, callback=None, **options) -> Outcome:
+        executor=None, batch: int = 256, progress: bool | None = None, callback=None, **options) -> Outcome:
     """Spend at most ``budget`` evaluations minimising ``problem``'s objective.
 
     ``strategy`` is a Strategy or a name (grid, random, lhs, cmaes, de) whose
     ``options`` follow; ``executor`` is None (this process, all cores), a
     ``distributed.Client`` or a scheduler address; ``batch`` is the most
     parameter sets one batched simulation holds; ``callback(table)`` is called
-    after every generation.  The same seed gives the same
+    after every generation; ``progress`` draws a bar (None: when stderr is a
+    terminal, so that logs do not fill with bars).  The same seed gives the same
     evaluations, whatever the executor, the batch size or the thread count.
     """
     if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0):
@@ -94,8 +98,8 @@ def run(problem: Problem, strategy: str | Strategy = "cmaes", budget: int = 1000
                    strategy=chosen.name, seed=seed)
 
 
-def _progress(enabled: bool, total: int, name: str):
-    if not enabled:
+def _progress(enabled: bool | None, total: int, name: str):
+    if not (sys.stderr.isatty() if enabled is None else enabled):
         return None
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=f"search ({name})", unit="eval")

@@ -59,6 +59,7 @@ class Space:
 
     @property
     def paths(self) -> list[str]:
+        """The free parameters' paths (``"soma.hh.gnabar"``), in order."""
         return [p.path for p in self.parameters]
 
     def values(self, unit: np.ndarray) -> np.ndarray:

@@ -37,6 +37,8 @@ class Strategy:
     name = ""
 
     def run(self, evaluate: Evaluate, dim: int, budget: int, seed: int) -> None:
+        """Spend at most ``budget`` evaluations of points in the unit cube of
+        dimension ``dim``, passing each generation to ``evaluate``."""
         raise NotImplementedError
 
 

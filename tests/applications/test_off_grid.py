@@ -6,6 +6,7 @@ it acts from the step starting at 5.0) and events arriving at 1.02, 3.04 and
 import numpy as np
 import pytest
 
+from benchmarks.peers.neuron_interpolated import crossings
 from tests.applications.neuron_soma import myriad_soma, neuron_soma
 from tests.requirements import require_neuron
 
@@ -32,6 +33,7 @@ def test_off_grid_times_match_neuron_fixed_step(case):
     assert np.ptp(v_n) > 1.0
     np.testing.assert_allclose(v_m, v_n, rtol=0, atol=1e-6 if kw["hh"] else 1e-9)
     assert len(s_m) == len(s_n)
+    np.testing.assert_allclose(s_m, crossings(t_n, v_n, 10.0), rtol=0, atol=1e-6)
 
 
 @pytest.mark.slow

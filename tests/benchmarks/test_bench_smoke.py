@@ -19,7 +19,7 @@ if ROOT not in sys.path:
 pytestmark = pytest.mark.neuron
 require_neuron(module_level=True)
 
-from benchmarks import cuda_bench, dense_bench, load_bench, ringtest_bench, search_bench  # noqa: E402
+from benchmarks import cuda_bench, dense_bench, load_bench, morphology_bench, ringtest_bench, search_bench  # noqa: E402
 
 
 def _record(capsys, main, argv):
@@ -52,6 +52,18 @@ def test_dense_bench_smoke(capsys):
     assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
     assert record["target"]["verdict"] is None and record["target"]["myriad"] > 0
     assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
+
+
+@pytest.mark.slow
+def test_morphology_bench_smoke(capsys):
+    record = _record(capsys, morphology_bench.main, ["--ncell", "3", "--tstop", "10", "--threads", "1"])
+    assert {r["engine"] for r in record["runs"]} == {"neuron", "coreneuron", "myriad"}
+    assert {r["compartments"] for r in record["runs"]} == {3 * 185}
+    assert record["peer_over_myriad_run_s"]["neuron"]["1"] > 0
+    assert record["spikes"]["coreneuron_t1_vs_neuron"]["identical"]
+    myriad = record["spikes"]["myriad_t1_vs_neuron"]
+    assert myriad["gid_multiset_equal"] and myriad["n_test"] > 0
+    assert myriad["max_abs_dt_ms"] <= 0.025           # the same step: Myriad interpolates within it
 
 
 @pytest.mark.slow

@@ -12,6 +12,9 @@ ASYM = "tests/myriad/test_asymmetric_coupling.py"
 ASYM_C = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[{k}-{p}-openmp]"
           for k in ("tree", "loops", "dense") for p in ("linear", "per-step")]
 SPIKES = "tests/myriad/test_spike_timing.py"
+TRACES = "tests/applications/test_{}.py::test_backward_euler_is_neurons_fixed_step_{}"
+MORPH_NEURON = "tests/applications/test_morphology_neuron.py"
+MORPH_FILES = "tests/applications/test_morphology_files.py"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
@@ -91,10 +94,50 @@ MUTATIONS = [
     ("ExpSyn event sets g instead of adding", "applications/neuro/point.py",
      "        self.g = self.g + weight\n\n\nclass Exp2Syn", "        self.g = weight\n\n\nclass Exp2Syn",
      ["tests/applications/test_off_grid.py::test_off_grid_times_match_neuron_fixed_step"]),
+    # spike-time tolerances miss these; NEURON's fixed step compared step for step does not
+    ("HH alpha_m rate 0.1 -> 0.1001", "applications/neuro/channels.py",
+     "        return 0.1 * vtrap(-(v + 40.0), 10.0)", "        return 0.1001 * vtrap(-(v + 40.0), 10.0)",
+     [TRACES.format("hh_soma", "trace_for_trace")]),
+    ("segment area with pi as 3.1416", "applications/neuro/section.py",
+     "np.full(nseg, math.pi * diam * seg)", "np.full(nseg, 3.1416 * diam * seg)",
+     [TRACES.format("cable", "trace_for_trace")]),
+    ("events sent at the end of the spike's step, not its crossing (C)", SOLVER_C,
+     "                c->src_buf[c->src_off[s] + c->src_count[s] % c->src_cap[s]] = ts;",
+     "                c->src_buf[c->src_off[s] + c->src_count[s] % c->src_cap[s]] = t + dt;",
+     [TRACES.format("ringtest", "with_interpolated_spikes")]),
+    ("loop elimination without its fill-in (C)", SOLVER_C,
+     "                J[c->fill_e[r]] += f * J[c->up_kj[c->fill_q[r]]];",
+     "                J[c->fill_e[r]] += 0.0 * f * J[c->up_kj[c->fill_q[r]]];",
+     ["tests/applications/test_dense_neuron.py::test_gap_junction_ring_backward_euler_is_neurons_fixed_step"]),
     ("NaN check dropped (C)", SOLVER_C,
      "            if (myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      "            if (0 && myr_first_nonfinite(c) >= 0) {     /* the same answer in every thread */",
      ["tests/myriad/test_run_safety.py"]),
+    ("Poisson rate read as per 100 ms", "applications/neuro/poisson.py",
+     "rng.poisson(rate_hz * (stop - start) / 1000.0)", "rng.poisson(rate_hz * (stop - start) / 100.0)",
+     ["tests/applications/test_poisson.py::test_the_draws_have_the_rate_and_exponential_intervals"]),
+    ("Poisson times drawn from 0, not start", "applications/neuro/poisson.py",
+     "np.sort(rng.uniform(start, stop, count))", "np.sort(rng.uniform(0.0, stop, count))",
+     ["tests/applications/test_poisson.py::test_counts_in_windows_are_poisson"]),
+    ("frusta without their taper (morphology)", "applications/neuro/morphology/geometry.py",
+     "                temp = .5 * (y2 - y1)\n", "                temp = 0.0\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[c91662.swc]"]),
+    ("SWC numbers read as doubles, not through float32 (morphology)", "applications/neuro/morphology/swc.py",
+     "np.array(c, dtype=np.float32).astype(np.float64)", "np.array(c, dtype=np.float64)",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[morph_allen_485574832.swc]"]),
+    ("a dendrite on the soma keeps the soma's diameter at its first point (morphology)",
+     "applications/neuro/morphology/import3d.py", "            sec.d[0] = sec.d[1]\n", "            pass\n",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[morph_ca1_n120.swc]"]),
+    ("contour resampled at 100 points, not 101 (morphology)", "applications/neuro/morphology/contour.py",
+     "    at = [i * step for i in range(101)]", "    at = [i * step for i in range(100)]",
+     [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[bio_neuron-000.asc]"]),
+    ("d_lambda rule rounds down to an even count (morphology)", "applications/neuro/morphology/geometry.py",
+     "+ .9) / 2) * 2 + 1", "+ .9) / 2) * 2", [f"{MORPH_NEURON}::test_every_segment_matches_neuron_import3d[mp_ma_40984_gc2.CNG.swc]"]),
+    ("cycles left to the parent-order check, which names no cycle (morphology)",
+     "applications/neuro/morphology/swc.py",
+     "    for sid, number in zip(s.id.tolist(), s.line.tolist()):\n        path_ids, walk = {}, sid",
+     "    for sid, number in []:\n        path_ids, walk = {}, sid",
+     [f"{MORPH_FILES}::test_a_malformed_swc_is_one_line_naming_file_line_and_sample[cycle]"]),
     ("Crank-Nicolson extrapolates by d, not 2 d (C)", SOLVER_C,
      "        return y + 2.0 * d;", "        return y + d;", CN_HH),
     ("Crank-Nicolson solves for the whole step, not the half (C)", SOLVER_C,

@@ -1,4 +1,4 @@
-"""The CLIs' contracts (DESIGN.md): options, output formats, the final JSON line."""
+"""The CLIs' contracts (docs/architecture.md): options, output formats, the final JSON line."""
 import json
 import os
 import subprocess

@@ -175,7 +175,7 @@ def test_a_result_plots_its_traces_and_raster(tmp_path):
     _, sim = _ring()
     result = sim.run(40.0)
     fig = result.plot(tmp_path / "run.png", title="ring")
-    assert [ax.get_ylabel() for ax in fig.axes] == ["value", "gid"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["mV", "gid"]        # two fields of one unit share a panel
     assert len(fig.axes[0].lines) == 2
     assert np.array_equal(fig.axes[1].lines[0].get_xdata(), result.spike_times)
     assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

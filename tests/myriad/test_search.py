@@ -318,6 +318,9 @@ def test_myriad_search_runs_a_toml_file(tmp_path, capsys):
     (lambda c: c.replace('low = 0.01', 'lo = 0.01'), r"parameters\[1\]: .*'lo'"),
     (lambda c: c.replace('tstop = 100.0', 'tstop = 100.0 ms'), "fit.toml: not valid TOML"),
     (lambda c: c.replace('"soma.hh.gl"', '"soma.hh.gll"'), "parameter 'soma.hh.gll'.*has no field 'gll'"),
+    (lambda c: c.replace('tstop = 100.0', 'tstop = 100.01'), r"'tstop': tstop 100.01 ms is 4000.4 steps"),
+    (lambda c: c + '\n[executor]\nthreads = 0\n', r"\[executor\] threads must be an integer from 1"),
+    (lambda c: c + '\n[executor]\nthreads = 2\naddress = "tcp://h:1"\n', "give threads or address, not both"),
 ])
 def test_myriad_search_names_what_is_wrong_in_the_file(tmp_path, capsys, edit, message):
     (tmp_path / "fit.toml").write_text(edit(CONFIG))
@@ -328,3 +331,15 @@ def test_myriad_search_names_what_is_wrong_in_the_file(tmp_path, capsys, edit, m
     assert err.startswith("myriad: error:") and "Traceback" not in err
     assert any(re.search(message, line) for line in err.splitlines()), err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_search_file_and_omp_num_threads_set_the_threads_in_process(tmp_path, monkeypatch):
+    from myriad.search import config
+    from myriad.search.executors import InProcess
+    (tmp_path / "fit.toml").write_text(CONFIG + "\n[executor]\nthreads = 3\n")
+    assert config.load(tmp_path / "fit.toml").threads == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "5,2")
+    assert InProcess().threads == 5 and InProcess(2).threads == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")
+    with pytest.raises(ModelError, match="OMP_NUM_THREADS must be a positive integer, got 'many'"):
+        InProcess()

@@ -3,7 +3,9 @@
 The scripts differ only in the model they build; the tests
 (tests/applications/test_from_neuron.py) drive all of them the same way, through one
 command-line contract (``--dt --tstop --secondorder --out --hh-table
---seed``), and compare the spike files they write with the ones
+--seed``; the ``shape_*`` scripts, which keep their run settings in their own
+code, take only ``--dt --secondorder --out --hh-table``, see
+``reference_options``), and compare the spike files they write with the ones
 ``python -m applications.from_neuron`` writes.  Keeping that contract and the
 file format here, once, is what makes the scripts interchangeable in the
 tests: a script cannot drift to another default or another line format.
@@ -114,10 +116,65 @@ def write_spikes(path, tvec, idvec):
 def run_and_write(pc, tvec, idvec, out):
     """Run the model to ``h.tstop`` in NEURON, write the spikes to ``out`` and print ``{"nspikes": N}``.
 
-    The scripts call this only under ``if __name__ == "__main__":``, so that
-    ``applications.from_neuron`` can build the model without running it.
+    The scripts call this under ``if __name__ == "__main__":``;
+    ``applications.from_neuron`` runs them as ``__main__`` too, and its
+    interception of ``pc.psolve`` stops them there, before NEURON runs.
     """
     pc.set_maxstep(10)
     h.stdinit()
     pc.psolve(h.tstop)
     print(json.dumps({"nspikes": write_spikes(out, tvec, idvec)}))
+
+
+def reference_options(doc):
+    """The few options the tests give a script that is otherwise run unchanged.
+
+    Scripts of the shapes people write (tests/neuron_scripts/shape_*.py) take
+    their run length, v_init and dt from their own code, and from_neuron runs
+    them with no arguments; NEURON's reference runs pass ``--dt 0.001
+    --secondorder 2 --hh-table 0`` and ``--out``.  Without ``--dt`` NEURON's
+    own dt stays.  Returns the parsed options (``args.out`` for the spikes).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--dt", type=float, default=None)
+    parser.add_argument("--secondorder", type=int, default=0)
+    parser.add_argument("--out", default="spk1.std")
+    parser.add_argument("--hh-table", type=int, default=1, choices=(0, 1))
+    args = parser.parse_args()
+    h.usetable_hh = args.hh_table
+    h.secondorder = args.secondorder
+    if args.dt is not None:
+        h.dt = args.dt
+    return args
+
+
+class BallStick:
+    """A ball-and-stick HH cell: soma L = diam = 20 um with hh, dend 200 um x 1 um
+    (nseg 5, pas g 1e-4) on soma(1), Ra 100, cm 1, an ExpSyn (tau 2, e 0) at dend(0.5)."""
+
+    def __init__(self, index):
+        self.index = index
+        self.soma = cylinder(self, "soma", 20.0, 20.0, 1)
+        insert_hh(self.soma)
+        self.dend = cylinder(self, "dend", 200.0, 1.0, 5)
+        insert_pas(self.dend, 1e-4)
+        self.dend.connect(self.soma(1), 0)
+        self.syn = h.ExpSyn(self.dend(0.5))
+        self.syn.tau, self.syn.e = 2.0, 0.0
+
+    def __repr__(self):
+        return f"BallStick[{self.index}]"
+
+
+def write_netcon_records(path, records):
+    """Write spike times recorded by ``NetCon.record`` as from_neuron writes the
+    spikes of a detector without a gid: id ``-1 - k`` for ``NetCon[k]`` (the
+    first NetCon watching that voltage).  ``records`` is (NetCon, Vector) pairs."""
+    spikes = []
+    for nc, vec in records:
+        k = int(nc.hname().rsplit("[", 1)[1].rstrip("]"))
+        spikes.extend((t, -1 - k) for t in vec.to_python())
+    with open(path, "w") as f:
+        for t, gid in sorted(spikes):
+            f.write("%.8g\t%d\n" % (t, gid))
+    return len(spikes)

@@ -78,10 +78,10 @@ def test_gap_pair_passive_steady_state(h):
     amp, g = 0.01, 0.005
     v0, v1 = nd.gap_pair_steady_state(amp, g)
     assert v0 > v1 > nd.PAS_E
-    for method in ("cvode", "fixed"):
+    for method, coupling in (("cvode", "halfgap"), ("fixed", "halfgap"), ("fixed", "implicit")):
         r = nd.run_gap_ring(ncell=2, g_gap=g, amp=amp, delay=1.0, dur=1e9, tstop=100.0,
-                            dt=0.025, method=method, membrane="pas")
-        assert r["n_halfgap"] == 2
+                            dt=0.025, method=method, membrane="pas", coupling=coupling)
+        assert r["n_halfgap"] == (2 if coupling == "halfgap" else 0)
         assert r["v"].shape == (2, len(r["t"])) and len(r["t"]) == 4001
         assert abs(r["v"][0, -1] - v0) < 1e-5, (method, r["v"][:, -1], v0, v1)
         assert abs(r["v"][1, -1] - v1) < 1e-5, (method, r["v"][:, -1], v0, v1)

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.neuron
 require_neuron(module_level=True)
 np = require("numpy", module_level=True)
 
+from benchmarks.peers import neuron_interpolated as ni  # noqa: E402
 from benchmarks.peers import neuron_models as nm  # noqa: E402
 
 
@@ -39,7 +40,7 @@ def test_cable_steady_state_matches_analytic():
         ana = nm.cable_steady_state(x) - e
         assert sim > 0
         assert abs(sim - ana) <= 0.01 * abs(ana), (key, sim, ana)
-    # input resistance ~ 253 MOhm for the DESIGN.md cable
+    # input resistance ~ 253 MOhm for the cable of docs/architecture.md
     assert abs(nm.cable_input_resistance() - 253.357) < 0.01
     assert abs(nm.cable_steady_state(0.0) - (e + 0.1 * nm.cable_input_resistance())) < 1e-9
     assert r["t"][0] == 0.0 and len(r["t"]) == r["steps"] + 1 == 8001
@@ -111,6 +112,30 @@ def test_repeated_calls_any_order_leave_no_state():
     assert h.secondorder == 0
     assert h.cvode.active() == 0
     assert h.ParallelContext().nthread() == 1
+
+
+def test_stepwise_ring_with_neurons_spike_times_is_psolves_ring():
+    """The ring driven one fadvance at a time, its spikes detected in Python and
+    sent by NetCon.event, timed on the step grid as NEURON times them: bitwise
+    pc.psolve's ring; so with interpolated times it differs in that alone."""
+    shape = dict(nring=2, ncell=4, nbranch=4, ncompart=2, tstop=60.0)
+    grid = ni.run_ringtest_interpolated(spike_timing="grid", **shape)
+    theirs = nm.run_ringtest(record_soma_gids=range(8), **shape)
+    assert grid["spikes"] == theirs["spikes"] and len(theirs["spikes"]) >= 30
+    assert np.array_equal(grid["t"], theirs["t"])
+    for gid in range(8):
+        assert np.array_equal(grid["soma_v"][gid], theirs["soma_v"][gid]), gid
+    interpolated = ni.run_ringtest_interpolated(**shape)["spikes"]
+    assert len(interpolated) == len(grid["spikes"])
+    assert all(t_grid - 0.025 < t < t_grid for (t, _), (t_grid, _) in zip(interpolated[:2], grid["spikes"]))
+    assert _sections() == 0
+
+
+def test_crossings_are_timed_within_their_step():
+    """Linear interpolation within the step; reaching the threshold is not crossing it."""
+    t = np.arange(9) * 0.25
+    v = np.array([0.0, 4.0, 12.0, 20.0, 8.0, 10.0, 10.0, 30.0, 40.0])
+    np.testing.assert_allclose(ni.crossings(t, v, 10.0), [0.25 + 0.25 * 6 / 8, 1.5 + 0.25 * 0.0], atol=1e-15)
 
 
 def test_cli_ringtest(tmp_path):
