@@ -576,7 +576,7 @@ static MYR_FN void myr_derivatives(const myr_ctx *c, const double *restrict Y, d
 static MYR_FN void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
 static MYR_FN void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);
 static MYR_FN void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, double *restrict Y, double weight,
-                               double t, double lag);
+                               double t, double lag, double share, int keep);
 
 /* Where detected spikes go.  OpenMP: a list per thread, grown with realloc
  * and joined by myr_run.  CUDA: one device buffer for the grid, appended to

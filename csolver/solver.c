@@ -456,6 +456,90 @@ static MYR_FN int myr_solve(myr_ctx *c, double h)
     return failed;
 }
 
+/* Deliver every event due by the middle of the coming step (NEURON's rule),
+ * target by target, in connection order.  Backward Euler and rk4: all of
+ * it, before the step.  Crank-Nicolson's states are those of the step's
+ * middle, limit, and its currents see them for the whole step: an event at
+ * te, a fraction `early` = (te - t)/dt of a step after t (-1/2 < early <=
+ * 1/2), must move the charge of its effect from te on, and the states of
+ * limit must hold it as it has evolved from te.  So it is delivered in two
+ * parts, its change of each state with dynamics evolved by e^(rate lag)
+ * over lag = limit - te (myr_deliver): 1 - early of it before the step's
+ * currents (part 0), the rest after them (part 1; changes of states
+ * without dynamics are kept from part 0 only).  An event is thus second
+ * order in time, not rounded to the nearest step. */
+static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt, int part)
+{
+    const double limit = t + 0.5 * dt;
+    const int cn = c->method == MYR_CRANK_NICOLSON;
+    int64_t lost = 0;
+    MYR_FOR(g, c->n_tgt) {
+        for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
+            const myr_idx s = c->con_src[q];
+            const int64_t count = c->src_count[s], cap = c->src_cap[s];
+            int64_t cur = c->con_cursor[q];
+            if (count - cur > cap) {
+                lost += count - cur - cap;
+                cur = count - cap;
+            }
+            const int64_t from = cur;
+            while (cur < count) {
+                const double te = c->src_buf[c->src_off[s] + cur % cap] + c->con_delay[q];
+                if (te > limit) {
+                    break;
+                }
+                const double early = cn ? (te - t) / dt : 0.0, lag = cn ? limit - te : 0.0;
+                if (part == 0) {
+                    myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag, 1.0 - early, 1);
+                } else if (early != 0.0) {
+                    myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag, early, 0);
+                }
+                cur++;
+            }
+            c->con_cursor[q] = cn && part == 0 ? from : cur;    /* part 1 delivers the same events again */
+        }
+    }
+    myr_sync();
+    if (lost) {
+        myr_atomic_add(&c->lost_events, lost);
+    }
+}
+
+/* Whether record r is of a state on Crank-Nicolson's staggered grid, half a
+ * step ahead of the potentials: it is reported at whole steps as the mean of
+ * its values half a step before and after (second order), the one before
+ * kept in the step's own row of rec_buf by myr_record_middle. */
+static inline MYR_FN int myr_staggered(const myr_ctx *c, int64_t r)
+{
+    return c->method == MYR_CRANK_NICOLSON && c->rec_y[r] >= c->n_unknowns;
+}
+
+/* The recorded values of step `step` of this run.  The first row of a run
+ * is the states as they are: the initial ones, or for a run continued from
+ * a checkpoint those half a step after its first time. */
+static MYR_FN void myr_record(myr_ctx *c, int64_t step)
+{
+    MYR_FOR(r, c->n_rec) {
+        const int64_t every = c->rec_every[r], y = c->rec_y[r];
+        double *restrict row = c->rec_buf + c->rec_off[r];
+        if (step % every == 0) {
+            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
+        }
+    }
+    myr_sync();
+}
+
+/* In step `step`, before its states advance (its events delivered): the
+ * staggered states of its middle, kept for the record of step + 1. */
+static MYR_FN void myr_record_middle(myr_ctx *c, int64_t step)
+{
+    MYR_FOR(r, c->n_rec) {
+        if (myr_staggered(c, r) && (step + 1) % c->rec_every[r] == 0) {
+            c->rec_buf[c->rec_off[r] + (step + 1) / c->rec_every[r]] = c->Y[c->rec_y[r]];
+        }
+    }
+}
+
 /* The step the implicit system is solved for: backward Euler's whole step,
  * or Crank-Nicolson's half step (to the middle, then extrapolated). */
 static inline MYR_FN double myr_implicit_h(const myr_ctx *c)
@@ -473,13 +557,21 @@ static inline MYR_FN double myr_implicit_h(const myr_ctx *c)
  * its middle, t + dt -- so both are second order (NEURON's scheme).  The
  * states of t = 0 are taken as those of dt/2, as NEURON does: exact for a
  * run that starts at rest, first order otherwise. */
-static MYR_FN int myr_implicit_step(myr_ctx *c, double t, double dt)
+static MYR_FN int myr_implicit_step(myr_ctx *c, int64_t n, double t, double dt)
 {
     const double h = myr_implicit_h(c);
+    const int cn = c->method == MYR_CRANK_NICOLSON;
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     myr_sync();
+    if (cn && c->n_tgt) {
+        myr_deliver_events(c, t, dt, 1);
+    }
     myr_assemble(c, h);
     const int failed = myr_solve(c, h);
+    if (cn && c->n_rec) {
+        myr_record_middle(c, n);
+        myr_sync();
+    }
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;
@@ -579,43 +671,6 @@ static MYR_FN void myr_rk4_step(myr_ctx *c, double t, double dt)
     }
 }
 
-/* Deliver every event due by the middle of the coming step (NEURON's rule),
- * target by target, in connection order.  Crank-Nicolson's states are those
- * of that middle, limit: each event's effect is evolved over the lag from its
- * time to limit (myr_deliver's lag; without it spike times would be first
- * order, each event acting up to dt late); backward Euler's states are those
- * of t, where NEURON's rule puts the events. */
-static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt)
-{
-    const double limit = t + 0.5 * dt;
-    int64_t lost = 0;
-    MYR_FOR(g, c->n_tgt) {
-        for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
-            const myr_idx s = c->con_src[q];
-            const int64_t count = c->src_count[s], cap = c->src_cap[s];
-            int64_t cur = c->con_cursor[q];
-            if (count - cur > cap) {
-                lost += count - cur - cap;
-                cur = count - cap;
-            }
-            while (cur < count) {
-                const double ts = c->src_buf[c->src_off[s] + cur % cap];
-                if (ts + c->con_delay[q] > limit) {
-                    break;
-                }
-                const double lag = c->method == MYR_CRANK_NICOLSON ? limit - (ts + c->con_delay[q]) : 0.0;
-                myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag);
-                cur++;
-            }
-            c->con_cursor[q] = cur;
-        }
-    }
-    myr_sync();
-    if (lost) {
-        myr_atomic_add(&c->lost_events, lost);
-    }
-}
-
 /* Upward threshold crossings, timed by linear interpolation within the step. */
 static MYR_FN void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
 {
@@ -667,42 +722,6 @@ static MYR_FN int64_t myr_first_nonfinite(myr_ctx *c)
     }
     c->bad_y = found;
     return found;
-}
-
-/* Whether record r is of a state on Crank-Nicolson's staggered grid, half a
- * step ahead of the potentials: it is reported at whole steps as the mean of
- * its values half a step before and after (second order), the one before
- * kept in the step's own row of rec_buf by myr_record_middle. */
-static inline MYR_FN int myr_staggered(const myr_ctx *c, int64_t r)
-{
-    return c->method == MYR_CRANK_NICOLSON && c->rec_y[r] >= c->n_unknowns;
-}
-
-/* The recorded values of step `step` of this run.  The first row of a run
- * is the states as they are: the initial ones, or for a run continued from
- * a checkpoint those half a step after its first time. */
-static MYR_FN void myr_record(myr_ctx *c, int64_t step)
-{
-    MYR_FOR(r, c->n_rec) {
-        const int64_t every = c->rec_every[r], y = c->rec_y[r];
-        double *restrict row = c->rec_buf + c->rec_off[r];
-        if (step % every == 0) {
-            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
-        }
-    }
-    myr_sync();
-}
-
-/* At the start of step `step` (its events delivered): the staggered states
- * of its middle, kept for the record of step + 1.  No barrier: what follows
- * (the currents) writes no state, and its barrier ends this. */
-static MYR_FN void myr_record_middle(myr_ctx *c, int64_t step)
-{
-    MYR_FOR(r, c->n_rec) {
-        if (myr_staggered(c, r) && (step + 1) % c->rec_every[r] == 0) {
-            c->rec_buf[c->rec_off[r] + (step + 1) / c->rec_every[r]] = c->Y[c->rec_y[r]];
-        }
-    }
 }
 
 /* Whether the host asked the run to stop (c->interrupt, written by another
@@ -762,18 +781,15 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     int64_t n = first;
     while (n < c->nsteps) {
         const double t = (double)(c->step0 + n) * dt;
-        myr_deliver_events(c, t, dt);
+        myr_deliver_events(c, t, dt, 0);
         /* thread 0 wrote status before this barrier (deliver's) and writes it
          * again only after detection's barrier: the same in every thread */
         const int stop = c->status == MYR_INTERRUPTED;
-        if (c->n_rec && c->method == MYR_CRANK_NICOLSON) {
-            myr_record_middle(c, n);
-        }
         int failed = 0;
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);
         } else {
-            failed = myr_implicit_step(c, t, dt);
+            failed = myr_implicit_step(c, n, t, dt);
         }
         myr_detect(c, t, dt, mine);
         if (c->n_rec) {

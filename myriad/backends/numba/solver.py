@@ -311,12 +311,16 @@ def implicit_h(method, dt):
 
 
 @kernel
-def implicit_step(Y, S, M, G, E, W, N, method, t, dt, tol):
+def implicit_step(Y, S, M, G, E, V, R, W, N, method, n, t, dt, tol):
     """myr_implicit_step: backward Euler or Crank-Nicolson."""
     h = implicit_h(method, dt)
     currents(Y, S, t + 0.5 * dt, M)
+    if method == CRANK_NICOLSON:
+        deliver_events(Y, M, V, N, method, t, dt, 1)
     assemble(Y, S, G, W, N, h)
     failed, it = solve(Y, S, G, E, W, N, method, tol, h)
+    if method == CRANK_NICOLSON:
+        record_middle(Y, R, N, n)
     advance_states(Y, S, t + dt, dt, M)
     return failed, it
 
@@ -385,13 +389,14 @@ def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
 
 
 @kernel
-def deliver_events(Y, M, V, N, method, t, dt):
-    """myr_deliver_events: events due by the middle of the coming step (for Crank-Nicolson
-    evolved over their lag); returns how many were lost."""
+def deliver_events(Y, M, V, N, method, t, dt, part):
+    """myr_deliver_events: events due by the middle of the coming step; Crank-Nicolson's in two
+    parts (``part`` 0 before the step's currents, 1 after them); returns how many were lost."""
     src_buf, src_off, src_cap, src_count = V.src_buf, V.src_off, V.src_cap, V.src_count
     tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay, con_weight, con_cursor = \
         V.tgt_ptr, V.tgt_cls, V.tgt_inst, V.con_src, V.con_delay, V.con_weight, V.con_cursor
     limit = t + 0.5 * dt
+    cn = method == CRANK_NICOLSON
     lost = 0
     for g in range(N.n_tgt):
         for q in range(tgt_ptr[g], tgt_ptr[g + 1]):
@@ -401,14 +406,19 @@ def deliver_events(Y, M, V, N, method, t, dt):
             if count - cur > cap:
                 lost += count - cur - cap
                 cur = count - cap
+            start = cur
             while cur < count:
-                ts = src_buf[src_off[s] + cur % cap]
-                if ts + con_delay[q] > limit:
+                te = src_buf[src_off[s] + cur % cap] + con_delay[q]
+                if te > limit:
                     break
-                lag = limit - (ts + con_delay[q]) if method == CRANK_NICOLSON else 0.0
-                deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, M)
+                early = (te - t) / dt if cn else 0.0
+                lag = limit - te if cn else 0.0
+                if part == 0:
+                    deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, 1.0 - early, 1, M)
+                elif early != 0.0:
+                    deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, early, 0, M)
                 cur += 1
-            con_cursor[q] = cur
+            con_cursor[q] = start if cn and part == 0 else cur
     return lost
 
 
@@ -457,8 +467,8 @@ def record(Y, R, N, method, step):
 
 @kernel
 def record_middle(Y, R, N, step):
-    """myr_record_middle: at the start of a Crank-Nicolson step (its events delivered), the
-    staggered states of its middle, kept for the record of step + 1."""
+    """myr_record_middle: in a Crank-Nicolson step, before its states advance (its events
+    delivered), the staggered states of its middle, kept for the record of step + 1."""
     rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
     for r in range(N.n_rec):
         if rec_y[r] >= N.n_unknowns and (step + 1) % rec_every[r] == 0:
@@ -504,14 +514,12 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     done = nsteps
     for n in range(nsteps):
         t = (step0 + n) * dt
-        lost += deliver_events(Y, M, V, N, method, t, dt)
-        if method == CRANK_NICOLSON:
-            record_middle(Y, R, N, n)
+        lost += deliver_events(Y, M, V, N, method, t, dt, 0)
         failed = False
         if method == RK4:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
         else:
-            failed, it = implicit_step(Y, S, M, G, E, W, N, method, t, dt, tol)
+            failed, it = implicit_step(Y, S, M, G, E, V, R, W, N, method, n, t, dt, tol)
             iterations += it
         spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
         record(Y, R, N, method, n + 1)
