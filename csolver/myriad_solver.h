@@ -428,7 +428,9 @@ enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1, MYR_CRANK_NICOLSON = 2 };
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
 /* how a run ended (c->status); myriad.abi.Status */
 enum { MYR_OK = 0, MYR_ERR_NOMEM = 1, MYR_ERR_EVENTS_LOST = 2, MYR_ERR_CORE = 3, MYR_ERR_NONFINITE = 4,
-       MYR_INTERRUPTED = 5 };
+       MYR_INTERRUPTED = 5, MYR_ERR_FAULT = 6 };
+/* c->fault[...] when no translated method has reported a failed check */
+#define MYR_NO_FAULT INT64_MAX
 
 /* The core's Krylov solve: rows per chunk of its deterministic dot products,
  * and the number of work vectors and partial sums per chunk it uses. */
@@ -545,6 +547,12 @@ typedef struct myr_ctx {
      * K, Yst, Yacc [n_y].  Crank-Nicolson keeps in dz each algebraic
      * unknown's value at the middle of the last step */
     double *cap, *diag, *rhs, *dz, *dv, *K, *Yst, *Yacc;
+    /* failed checks in translated methods (pycast's pycast_fault, e.g. an int
+     * division by zero), each the smallest key a kernel reported with
+     * myr_fault (MYR_NO_FAULT: none): [0] by the kernels of the steps and of
+     * the set-up, [1] by event delivery; thread 0 reads [0] after detection's
+     * barrier and [1] after delivery's, where no other thread writes it */
+    int64_t *fault;
 
     /* outputs */
     int32_t status;
@@ -559,6 +567,9 @@ typedef struct myr_ctx {
     int64_t done;              /* steps of this run done by earlier launches (CUDA) */
     int64_t lost_events;
     int64_t bad_y, bad_step;   /* the first non-finite state and the step it was found at */
+    /* the first failed check's key (see fault) and the step during which it
+     * failed (-1: none); the run then stops with status MYR_ERR_FAULT */
+    int64_t fault_key, fault_step;
     int64_t progress;          /* steps done, written by thread 0 for a watcher in another thread */
     int64_t reduce;            /* a word the team shares for reductions */
     /* set to 1 by the host (another thread) to stop the run: thread 0 reads it
@@ -566,6 +577,14 @@ typedef struct myr_ctx {
      * reads after the next barrier and stops at the end of that step */
     int32_t interrupt;
 } myr_ctx;
+
+/* A kernel's report of a failed check (key: myriad.faults, which says which
+ * block, instance and pycast site): the smallest key of a phase stays, so the
+ * report is the same for any number of threads. */
+static inline MYR_FN void myr_fault(const myr_ctx *c, int word, int64_t key)
+{
+    myr_atomic_min(&c->fault[word], key);
+}
 
 /* Generated per model (from the mechanism classes' Python methods). */
 static MYR_FN void myr_capacities(const myr_ctx *c, const double *restrict Y, double *restrict cap);

@@ -23,6 +23,8 @@ int32_t myr_run(myr_ctx *c)
     c->core_iterations = 0;
     c->core_failed_step = -1;
     c->bad_y = c->bad_step = -1;
+    c->fault_key = MYR_NO_FAULT;
+    c->fault_step = -1;
     c->done = 0;
     __atomic_store_n(&c->progress, 0, __ATOMIC_RELAXED);
 
@@ -59,6 +61,8 @@ int32_t myr_run(myr_ctx *c)
     c->n_spikes = failed ? 0 : total;
     if (failed) {
         c->status = MYR_ERR_NOMEM;
+    } else if (c->fault_step >= 0) {       /* the team stops at the first error: none came before it */
+        c->status = MYR_ERR_FAULT;
     } else if (c->core_failed_step >= 0) {
         c->status = MYR_ERR_CORE;
     } else if (c->bad_step >= 0) {

@@ -735,6 +735,22 @@ static inline MYR_FN int myr_interrupt_requested(const myr_ctx *c)
 #endif
 }
 
+/* Thread 0, where no other thread writes c->fault[0]: the first failed check
+ * in a translated method, if any, happened during the step that began at
+ * `step` (or in the set-up before it); `events` is what event delivery
+ * reported at that step's start, which comes first.  The team reads the
+ * status after the next barrier, as it reads MYR_INTERRUPTED, and stops at
+ * the end of that step; the host keeps the run up to `step`. */
+static MYR_FN void myr_take_fault(myr_ctx *c, int64_t events, int64_t step)
+{
+    const int64_t key = events != MYR_NO_FAULT ? events : c->fault[0];
+    if (key != MYR_NO_FAULT && c->fault_step < 0) {
+        c->fault_key = key;
+        c->fault_step = step;
+        c->status = MYR_ERR_FAULT;
+    }
+}
+
 /* What every thread of the team runs: the set-up of the run (unless an
  * earlier launch did it), then steps c->done .. c->nsteps.  A launch ends
  * early, with c->done the steps done, when the spike buffer might not hold
@@ -779,12 +795,21 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         myr_record(c, 0);
     }
     int64_t n = first;
+    /* every set-up phase ended at a barrier; the steps' kernels write
+     * c->fault[0] only after the first delivery's barrier */
+    if (myr_rank() == 0) {
+        myr_take_fault(c, MYR_NO_FAULT, c->step0 + n);
+    }
+    int64_t events = MYR_NO_FAULT;      /* thread 0's: what this step's delivery reported */
     while (n < c->nsteps) {
         const double t = (double)(c->step0 + n) * dt;
         myr_deliver_events(c, t, dt, 0);
         /* thread 0 wrote status before this barrier (deliver's) and writes it
          * again only after detection's barrier: the same in every thread */
-        const int stop = c->status == MYR_INTERRUPTED;
+        const int stop = c->status == MYR_INTERRUPTED || c->status == MYR_ERR_FAULT;
+        if (myr_rank() == 0) {
+            events = c->fault[1];       /* written again only in the next step's delivery */
+        }
         int failed = 0;
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);
@@ -792,6 +817,9 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
             failed = myr_implicit_step(c, n, t, dt);
         }
         myr_detect(c, t, dt, mine);
+        if (myr_rank() == 0) {
+            myr_take_fault(c, events, c->step0 + n);
+        }
         if (c->n_rec) {
             myr_record(c, n + 1);
         }

@@ -5,12 +5,13 @@ capacity, mechanisms add inflows and evolve their own states, couplings join
 pairs of nodes, detectors turn threshold crossings into delayed events.
 """
 from myriad.declarations import Coupling, Mechanism, Node, Param, Potential, State
-from myriad.errors import BuildError, DeviceError, Interrupted, ModelError, MyriadError, NonFiniteError, SimulationError
+from myriad.errors import (BuildError, DeviceError, DivisionByZeroError, Interrupted, ModelError, MyriadError,
+                           NonFiniteError, SimulationError)
 from myriad.model import Model
 from myriad.refs import Copies, MechRef, MechRefs, NodeRef, NodeRefs, SourceRef
 from myriad.result import Result
 from myriad.simulation import Simulation
 
 __all__ = ["Coupling", "Mechanism", "Node", "Param", "Potential", "State", "BuildError", "DeviceError", "ModelError",
-           "Interrupted", "MyriadError", "NonFiniteError", "SimulationError", "Copies", "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs",
-           "SourceRef", "Result", "Simulation"]
+           "DivisionByZeroError", "Interrupted", "MyriadError", "NonFiniteError", "SimulationError", "Copies",
+           "MechRef", "MechRefs", "Model", "NodeRef", "NodeRefs", "SourceRef", "Result", "Simulation"]

@@ -77,10 +77,11 @@ resume int32 control
 dt double control; t0 double control
 step0 int64 control; nsteps int64 control; check_every int64 control
 cap double* work run; diag double* work run; rhs double* work run; dz double* work run; dv double* work run
-K double* work run; Yst double* work run; Yacc double* work run
+K double* work run; Yst double* work run; Yacc double* work run; fault int64* work run
 status int32 output run; n_spikes int64 output run; spk_t double* spikes run; spk_gid int64* spikes run
 spk_cap int64 output; done int64 output run
 lost_events int64 output run; bad_y int64 output run; bad_step int64 output run
+fault_key int64 output run; fault_step int64 output run
 progress int64 output run; reduce int64 output run
 interrupt int32 control
 """
@@ -109,6 +110,7 @@ class Status(enum.IntEnum):
     ERR_CORE = 3
     ERR_NONFINITE = 4
     INTERRUPTED = 5
+    ERR_FAULT = 6
 
 
 _SCALARS = {"double": ctypes.c_double, "int64": ctypes.c_int64, "int32": ctypes.c_int32, "int8": ctypes.c_int8}

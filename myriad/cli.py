@@ -1,4 +1,10 @@
-"""The ``myriad`` command: what this machine offers, the compiled-model cache, and searches."""
+"""The ``myriad`` command: what this machine offers, the compiled-model cache, and searches.
+
+Other packages add subcommands through the entry-point group ``myriad.commands``
+(a name and a callable ``main(argv, prog)``): ``myriad NAME ARGS...`` calls it
+with ARGS.  The application layer adds ``nmodl`` so; myriad imports none of them
+until one is asked for.
+"""
 from __future__ import annotations
 
 import argparse
@@ -105,8 +111,24 @@ def search(path: str, progress: bool | None) -> None:
                       "wall_s": outcome.wall_s, "table": str(cfg.table) if cfg.table else None}))
 
 
+#: the entry-point group of subcommands other packages add
+PLUGIN_GROUP = "myriad.commands"
+BUILT_IN = ("info", "cache", "search")
+
+
+def plugins() -> dict:
+    """The installed subcommands of other packages, by name (entry points of PLUGIN_GROUP)."""
+    from importlib.metadata import entry_points
+    return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP) if ep.name not in BUILT_IN}
+
+
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="myriad", description=__doc__)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    added = plugins()
+    if argv and argv[0] in added:
+        added[argv[0]].load()(argv[1:], prog=f"myriad {argv[0]}")
+        return
+    p = argparse.ArgumentParser(prog="myriad", description=__doc__.split("\n\n")[0])
     p.add_argument("--version", action="version", version=f"myriad {metadata.version('myriad')}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="compilers, OpenMP, CUDA and the cache")
@@ -117,6 +139,8 @@ def main(argv=None) -> None:
                          description=SEARCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("config", help="the search's TOML file (see docs/search.md, myriad.search.config)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only when stderr is a terminal)")
+    for name, ep in sorted(added.items()):
+        sub.add_parser(name, help=f"added by {ep.value.split(':')[0]} (myriad {name} --help)")
     args = p.parse_args(argv)
     try:
         if args.command == "info":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from myriad import faults
 from myriad.abi import Context
 from myriad.flatten import FlatModel
 
@@ -70,6 +71,7 @@ def build(flat: FlatModel, Y0: np.ndarray, P: np.ndarray, method: str, dt: float
                        ("diag", implicit * n_u), ("rhs", implicit * n_u), ("dv", implicit * n_u),
                        ("dz", dz), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
         ctx.set_array(name, np.zeros(size))     # each method's work arrays only
+    ctx.set_array("fault", np.full(faults.WORDS, faults.NO_FAULT))
     c.method, c.threads, c.do_init, c.resume = METHODS[method], threads, 1, 0
     c.dt, c.t0, c.step0, c.nsteps, c.check_every = dt, first * dt, first, nsteps, CHECK_EVERY
     return ctx, rows

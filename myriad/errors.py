@@ -31,6 +31,18 @@ class NonFiniteError(SimulationError):
         self.result, self.step, self.time, self.variable, self.ref = result, step, time, variable, ref
 
 
+class DivisionByZeroError(SimulationError, ZeroDivisionError):
+    """A translated method divided an int by zero (``//`` or ``%``), where
+    Python raises and C would kill the process.  ``result`` holds the run up to
+    the start of the step during which it happened (``step``, ``time`` in ms);
+    ``ref`` is the node or mechanism, ``where`` the method's ``file:line``.
+    A ZeroDivisionError too, as the method would raise in Python."""
+
+    def __init__(self, message: str, result, step: int, time: float, ref, where: str):
+        super().__init__(message)
+        self.result, self.step, self.time, self.ref, self.where = result, step, time, ref, where
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C (SIGINT) stopped a run.  ``result`` holds the run up to the step
     where it stopped (``step``, ``time`` in ms).  A KeyboardInterrupt, so code

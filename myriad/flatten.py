@@ -54,17 +54,23 @@ class FlatModel:
         """The node or mechanism (a NodeRef or MechRef) whose field state ``i``
         of Y is, and the field's name (for messages and for telling instances apart)."""
         for (cls, name), base in self.node_ubase.items():
-            new = self.node_new[cls]
-            if base <= i < base + len(new):
-                return NodeRef(cls, int(np.flatnonzero(new == i - base)[0])), name
-        for key, block in self.analysis.mech_blocks.items():
+            if base <= i < base + len(self.node_new[cls]):
+                return self.instance(self.analysis.node_blocks[cls], i - base), name
+        for block in self.analysis.mech_blocks.values():
             for name, fid in block.states.items():
                 j = i - int(self.yoff[fid])
                 if 0 <= j < int(self.count[block.count_id]):
-                    blocks, where = self.mech_index[block.cls]
-                    index = int(np.flatnonzero((blocks.code == blocks.keys.index(key)) & (where == j))[0])
-                    return MechRef(block.cls, index), name
+                    return self.instance(block, j), name
         raise IndexError(i)
+
+    def instance(self, block, i: int):
+        """The node or mechanism (a NodeRef or MechRef) stored as instance ``i`` of
+        ``block`` (a NodeBlock or MechBlock of this model's analysis)."""
+        if self.analysis.node_blocks.get(block.cls) is block:
+            return NodeRef(block.cls, int(np.flatnonzero(self.node_new[block.cls] == i)[0]))
+        key = next(key for key, known in self.analysis.mech_blocks.items() if known is block)
+        blocks, where = self.mech_index[block.cls]
+        return MechRef(block.cls, int(np.flatnonzero((blocks.code == blocks.keys.index(key)) & (where == i))[0]))
 
     def state_name(self, i: int) -> str:
         """'Class[instance].field' of state ``i`` of Y, a potential or a mechanism state."""

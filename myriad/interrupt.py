@@ -3,7 +3,9 @@
 Python runs signal handlers only in the main thread, between bytecodes, and a
 run is one long call into compiled code (C through ctypes, numba's nogil
 solver, the cuda launches).  So :func:`call` makes that call in a worker
-thread while the main thread waits in short joins: a KeyboardInterrupt then
+thread (one per process, started at the first run: starting a thread per run
+cost a short run, such as one evaluation of a search, a third of its time)
+while the main thread waits in short waits: a KeyboardInterrupt then
 reaches the main thread, which asks the run to stop (``stop``: the engine's
 ``interrupt``, which sets the context's ``interrupt`` flag that the time loop
 reads once a step) and waits for it to end at a step boundary.  A second
@@ -13,6 +15,7 @@ process at once, exit status 130, after one line on stderr.
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
 from typing import Callable
@@ -39,8 +42,7 @@ def call(run: Callable[[], object], stop: Callable[[], None]) -> tuple[object, b
 
     # an Event, not Thread.join: a join that KeyboardInterrupt breaks can leave the thread
     # marked as ended while it still runs
-    worker = threading.Thread(target=work, name="myriad-run", daemon=True)
-    worker.start()
+    _worker().put(work)
     interrupted = False
     while not finished.is_set():
         try:
@@ -50,10 +52,28 @@ def call(run: Callable[[], object], stop: Callable[[], None]) -> tuple[object, b
                 _exit_now()
             interrupted = True
             stop()
-    worker.join()
     if "error" in box:
         raise box["error"]
     return box["value"], interrupted
+
+
+_jobs: queue.SimpleQueue | None = None
+_jobs_pid = 0
+
+
+def _worker() -> queue.SimpleQueue:
+    """The queue of the process's run thread, which it starts on first use (and
+    again in a forked child, which inherits the queue but not the thread)."""
+    global _jobs, _jobs_pid
+    if _jobs is None or _jobs_pid != os.getpid():
+        _jobs, _jobs_pid = queue.SimpleQueue(), os.getpid()
+        threading.Thread(target=_serve, args=(_jobs,), name="myriad-run", daemon=True).start()
+    return _jobs
+
+
+def _serve(jobs: queue.SimpleQueue) -> None:
+    while True:
+        jobs.get()()
 
 
 def _exit_now() -> None:

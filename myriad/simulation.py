@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from myriad import backends, checkpoint, interrupt
+from myriad import backends, checkpoint, faults, interrupt
 from myriad import context as run_context
 from myriad.abi import Status
 from myriad.backends.c.codegen import generate
@@ -29,7 +29,7 @@ from myriad.model import MechRef, Model, NodeRef, declared_fields
 from myriad.progress import RunProgress
 from myriad.refs import MechRefs, NodeRefs
 from myriad.result import Result, assemble
-from myriad.status import interrupted, non_finite, raise_for_status, steps_done
+from myriad.status import division_by_zero, interrupted, non_finite, raise_for_status, steps_done
 
 __all__ = ["MAX_STEPS", "MAX_THREADS", "Result", "Simulation", "check_required", "steps"]
 
@@ -203,7 +203,8 @@ class Simulation:
         rate, at = self.engine.rk4_rate(ctx)
         validate_rk4(self.flat, ctx.array("cap"))
         ctx.c.has_algebraic = int((ctx.array("cap") == 0.0).any())
-        if self.check_stability and rate * self.dt > RK4_STABILITY:
+        failed_check = (ctx.array("fault") != faults.NO_FAULT).any()     # the run reports it, not the rate
+        if self.check_stability and rate * self.dt > RK4_STABILITY and not failed_check:
             what = self.flat.state_name(int(at))
             raise ModelError(
                 f"rk4 is unstable at dt = {self.dt} ms: the stiffest mode ({what}) decays at "
@@ -211,6 +212,7 @@ class Simulation:
                 f"{RK4_STABILITY / rate:.4g} ms (stability bound); use a smaller dt or "
                 f"method='crank_nicolson' or 'backward_euler' (docs/methods.md)")
         ctx.array("Y")[:] = self.Y0
+        ctx.array("fault")[:] = faults.NO_FAULT     # the run meets it again, and reports it
 
     def steps_for(self, tstop: float) -> int:
         """The steps of this simulation's dt from 0 to ``tstop`` (ms); see ``myriad.simulation.steps``."""
@@ -246,6 +248,8 @@ class Simulation:
         self.last_context, self._last_step = ctx, first + done
         if ctx.c.status == Status.ERR_NONFINITE:
             raise non_finite(ctx, self.flat, self.dt, first, result)
+        if ctx.c.status == Status.ERR_FAULT:
+            raise division_by_zero(ctx, self.flat, self.dt, result)
         if stopped:     # also when the run ended before it saw the request: Ctrl-C was pressed
             raise interrupted(self.dt, first, done, result)
         return result

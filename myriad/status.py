@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from myriad.abi import Context, Status
 from myriad.context import CHECK_EVERY, CORE_MAX_ITERATIONS, CORE_TOLERANCE
-from myriad.errors import Interrupted, NonFiniteError, SimulationError
+from myriad import faults
+from myriad.errors import DivisionByZeroError, Interrupted, NonFiniteError, SimulationError
 from myriad.flatten import FlatModel
 
 
@@ -28,6 +29,8 @@ def steps_done(ctx: Context, first: int, nsteps: int) -> int:
     """Steps the run completed: all of them, or up to the check that found a non-finite state."""
     if ctx.c.status == Status.ERR_NONFINITE:
         return ctx.c.bad_step - first
+    if ctx.c.status == Status.ERR_FAULT:
+        return ctx.c.fault_step - first
     if ctx.c.status == Status.INTERRUPTED:
         return int(ctx.c.done)
     return nsteps
@@ -52,3 +55,16 @@ def non_finite(ctx: Context, flat: FlatModel, dt: float, first: int, result) -> 
         f"{max(step - CHECK_EVERY, first)}); the error's .result holds the run up to step {step}. "
         f"Use a smaller dt, backward Euler, or check the model's parameters", result, step,
         step * dt, what, ref)
+
+
+def division_by_zero(ctx: Context, flat: FlatModel, dt: float, result) -> DivisionByZeroError:
+    """The error of a run a translated method's int division by zero stopped,
+    naming the instance, the method's line and the time, and carrying ``result``."""
+    step = int(ctx.c.fault_step)
+    fault = faults.decode(flat.analysis, int(ctx.c.fault_key))
+    ref, site = flat.instance(fault.block, fault.instance), fault.site
+    where = f"{site.filename}:{site.lineno}"
+    return DivisionByZeroError(
+        f"{ref.cls.__name__}[{ref.index}]: {site.what} in {site.function} ({where}: {site.text}) during the "
+        f"step from t = {step * dt:g} ms (step {step}); the error's .result holds the run up to then",
+        result, step, step * dt, ref, where)

@@ -11,9 +11,10 @@ from pycparser import c_ast
 
 from pycast.cbuild import render
 from pycast.errors import TranslationError
-from pycast.unit import FieldBinding, Signature, Translated, Unit, find_method
+from pycast.unit import FieldBinding, Signature, Site, Translated, Unit, find_method
 
-__all__ = ["translate", "TranslationError", "Unit", "FieldBinding", "Signature", "Translated", "find_method"]
+__all__ = ["translate", "TranslationError", "Unit", "FieldBinding", "Signature", "Site", "Translated",
+           "find_method"]
 
 _HEADERS = ("math.h", "stdbool.h", "stdint.h")
 

@@ -16,7 +16,8 @@ import builtins
 import math
 import types
 
-from pycast.cbuild import binop, call, cast
+from pycast.cbuild import binop, call, cast, ident
+from pycast.names import FAULT_PARAM
 from pycast.types import BOOL, DOUBLE, INT, join, python_name, widens
 from pycast.values import Callee, Value, truth_value
 
@@ -193,7 +194,11 @@ class Calls:
                                             f"{python_name(arg.ctype)} is passed",
                                   "convert explicitly with int(...) or annotate the parameter")
             args.append(arg.node)
-        return Value(call(callee.signature.cname, *args, *callee.field_args),
+        fault = []
+        if callee.signature.fault:      # it reports failed checks: through this function's own parameter
+            self.scope.reports_faults()
+            fault.append(ident(FAULT_PARAM))
+        return Value(call(callee.signature.cname, *args, *callee.field_args, *fault),
                      callee.signature.return_type)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pycparser import c_ast, c_generator
 
+from pycast.depth import deep_recursion
+
 DOUBLE = "double"
 INT = "int"
 BOOL = "bool"
@@ -95,8 +97,10 @@ class CGenerator(c_generator.CGenerator):
 
 
 def render(node: c_ast.Node) -> str:
-    """C text of ``node`` (a FileAST, a function or a statement)."""
-    return CGenerator().visit(node)
+    """C text of ``node`` (a FileAST, a function or a statement); deep
+    expressions recurse deeply (see :mod:`pycast.depth`)."""
+    with deep_recursion():
+        return CGenerator().visit(node)
 
 
 def ident(name: str) -> c_ast.ID:

@@ -6,6 +6,8 @@ location, the offending line with a caret, and a hint on how to rewrite it.
 """
 from __future__ import annotations
 
+_SHOWN = 120    # characters of a long source line shown in a message
+
 
 class TranslationError(Exception):
     """Python code outside the translatable subset (or not translatable faithfully)."""
@@ -27,9 +29,12 @@ class TranslationError(Exception):
         if self.source_line is not None:
             text = self.source_line.rstrip("\r\n")
             stripped = text.lstrip()
+            offset = max((self.col or 1) - 1 - (len(text) - len(stripped)), 0)
+            if len(stripped) > _SHOWN:      # generated code: show the start of the construct
+                start = min(offset, len(stripped) - 1)
+                stripped, offset = stripped[start:start + _SHOWN] + " ...", 0
             lines.append("    " + stripped)
             if self.col is not None:
-                offset = max(self.col - 1 - (len(text) - len(stripped)), 0)
                 pad = "".join("\t" if ch == "\t" else " " for ch in stripped[:offset])
                 lines.append("    " + pad + "^")
         if self.hint:

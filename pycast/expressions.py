@@ -27,8 +27,9 @@ from pycparser import c_ast
 
 from pycast import runtime
 from pycast.calls import Calls, describe
-from pycast.cbuild import binop, call, cast, const, ternary, unop
+from pycast.cbuild import binop, call, cast, const, ident, ternary, unop
 from pycast.errors import TranslationError
+from pycast.names import FAULT_PARAM
 from pycast.types import BOOL, DOUBLE, INT, VOID, arithmetic, join, python_name
 from pycast.values import Callee, Pending, Value, compare_zero, literal, truth_value
 
@@ -216,6 +217,12 @@ class Expressions(Calls):
             return Value(binop("/", numerator, right.node), DOUBLE)
         ctype = arithmetic(left.ctype, right.ctype)
         operation = "floordiv" if op is ast.FloorDiv else "mod"
+        if ctype == INT and self.int_literal(node.right) in (None, 0):
+            # Python raises on a zero divisor where C traps: check it (pycast.runtime)
+            site = self.scope.site(node, "integer division by zero" if op is ast.FloorDiv
+                                   else "integer modulo by zero")
+            return Value(self._helper(operation + "_checked", INT, left.node, right.node, const(site),
+                                      ident(FAULT_PARAM)), INT)
         return Value(self._helper(operation, ctype, left.node, right.node), ctype)
 
     def _helper(self, operation: str, ctype: str | None, *args) -> c_ast.FuncCall:

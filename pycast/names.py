@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 RUNTIME_PREFIX = "pycast_"
+#: the parameter through which a function reports a failed check (pycast.signature.Signature)
+FAULT_PARAM = RUNTIME_PREFIX + "fault"
 
 _KEYWORDS = set("""
 auto break case char const continue default do double else enum extern float for goto

@@ -5,14 +5,21 @@ C's ``/`` and ``%`` truncate towards zero, Python's ``//`` and ``%`` floor; C's
 zeros.  Each helper below reproduces CPython's algorithm (the float ones follow
 ``Objects/floatobject.c`` step by step) and is emitted once per translation
 unit, only when some translated code calls it.
+
+An int ``//`` or ``%`` by zero raises in Python and traps (SIGFPE) in C, so
+one whose divisor is not a non-zero literal goes through a checked helper:
+a zero divisor stores the operation's site number in ``*pycast_fault`` (the
+first one stays) and gives 0 (see pycast.signature.Signature); any other
+divisor costs one well-predicted branch.  Float ``/``, ``//`` and ``%`` by
+zero give inf or nan, as C does.
 """
 from __future__ import annotations
 
 from pycparser import c_ast
 
-from pycast.cbuild import (Comment, assign, binop, call, const, function, ident, if_, param,
+from pycast.cbuild import (Comment, assign, binop, call, const, deref, function, ident, if_, param,
                            ret, ternary, var)
-from pycast.names import RUNTIME_PREFIX
+from pycast.names import FAULT_PARAM, RUNTIME_PREFIX
 from pycast.types import DOUBLE, INT
 
 _ZERO = {INT: 0, DOUBLE: 0.0}
@@ -65,6 +72,14 @@ def _mod_double():
             ret(ident("mod"))]
 
 
+def _checked(body):
+    """``body`` (of a helper of ``a`` and ``b``) after the check that ``b`` is not zero."""
+    def checked():
+        report = if_(binop("==", deref(FAULT_PARAM), const(0)), [assign(deref(FAULT_PARAM), ident("site"))])
+        return [if_(binop("==", ident("b"), const(0)), [report, ret(const(0))])] + body()
+    return checked
+
+
 def _ipow():
     # Squaring only while bits remain, so no intermediate overflows unless the result does.
     odd = if_(binop("==", binop("%", ident("n"), const(2)), const(1)),
@@ -84,11 +99,17 @@ def _pick(op: str):
     return lambda: [ret(ternary(binop(op, ident("b"), ident("a")), ident("b"), ident("a")))]
 
 
-# name: (what it computes, return type, parameters, body builder)
+# name: (what it computes, return type, parameters (name, type[, pointer levels]), body builder)
 _HELPERS = {
     "pycast_floordiv_int": ("Python a // b for ints (floors)", INT, [("a", INT), ("b", INT)],
                             _floordiv_int),
     "pycast_mod_int": ("Python a % b for ints (sign of b)", INT, [("a", INT), ("b", INT)], _mod_int),
+    "pycast_floordiv_checked_int": ("Python a // b for ints; b == 0 reports site in *pycast_fault and gives 0",
+                                    INT, [("a", INT), ("b", INT), ("site", INT), (FAULT_PARAM, INT, 1)],
+                                    _checked(_floordiv_int)),
+    "pycast_mod_checked_int": ("Python a % b for ints; b == 0 reports site in *pycast_fault and gives 0",
+                               INT, [("a", INT), ("b", INT), ("site", INT), (FAULT_PARAM, INT, 1)],
+                               _checked(_mod_int)),
     "pycast_floordiv_double": ("Python a // b for floats", DOUBLE, [("a", DOUBLE), ("b", DOUBLE)],
                                _floordiv_double),
     "pycast_mod_double": ("Python a % b for floats", DOUBLE, [("a", DOUBLE), ("b", DOUBLE)],
@@ -105,7 +126,8 @@ _HELPERS = {
 
 
 def helper_name(operation: str, ctype: str | None = None) -> str:
-    """Name of the helper for ``operation`` (floordiv, mod, min, max, abs, ipow) on ``ctype``."""
+    """Name of the helper for ``operation`` (floordiv, mod, floordiv_checked, mod_checked,
+    min, max, abs, ipow) on ``ctype``."""
     name = RUNTIME_PREFIX + operation + (f"_{ctype}" if ctype else "")
     if name not in _HELPERS:
         raise KeyError(name)
@@ -119,6 +141,7 @@ def definitions(names, qualifiers=()) -> list[c_ast.Node]:
     for name in sorted(names):
         doc, rtype, params, body = _HELPERS[name]
         out.append(Comment(f"pycast runtime: {doc}"))
-        out.append(function(name, rtype, [param(p, t) for p, t in params], body(),
+        out.append(function(name, rtype, [param(p[0], p[1], pointer=p[2] if len(p) > 2 else 0) for p in params],
+                            body(),
                             funcspec=("inline", *qualifiers)))
     return out

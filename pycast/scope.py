@@ -89,6 +89,8 @@ class FunctionScope:
         self.fields: dict[tuple[str, ...], FieldBinding] = {}
         self._field_nodes: dict[tuple[str, ...], ast.AST] = {}  # first use, for errors
         self.helpers: set[str] = set()
+        self.sites: dict[tuple[int, int, int, int], int] = {}  # checked operation's position -> site number
+        self.faults = False     # whether it reports failed checks, its own or its callees'
         self.written: set[tuple[str, ...]] = set()
         self._callees: set[str] = set()
         self._refs: dict[str, list[c_ast.ID]] = {}
@@ -252,6 +254,17 @@ class FunctionScope:
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
+
+    def site(self, node: ast.expr, what: str) -> int:
+        """The number of the checked operation ``node`` (the same in both passes)."""
+        position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        if position not in self.sites:
+            self.sites[position] = self.linker.site(self.src, node, what)
+        self.faults = True
+        return self.sites[position]
+
+    def reports_faults(self) -> None:   # a callee does, so this function does too
+        self.faults = True
 
     def _ref(self, name: str) -> c_ast.ID:
         # C names are chosen at the end, once every field and callee name is known.

@@ -26,10 +26,31 @@ class FieldBinding(NamedTuple):
 class Signature:
     """C name and parameter list of a translated function or method.
 
-    The C parameters are ``args`` in order, then one per entry of ``fields``.
+    The C parameters are ``args`` in order, then one per entry of ``fields``,
+    then, if ``fault``, ``int *pycast_fault``: the function (or a callee) has
+    an operation Python would raise on, such as an int ``//`` or ``%`` by
+    zero.  C cannot raise, so such an operation stores the number of its
+    :class:`Site` in ``*pycast_fault`` (unless a number is there already: the
+    first one wins), gives 0 and carries on; the caller sets ``*pycast_fault``
+    to 0 before the call and looks at it after.
     """
 
     cname: str
     return_type: str
     args: list[tuple[str, str]]
     fields: list[FieldBinding] = field(default_factory=list)
+    fault: bool = False
+
+
+class Site(NamedTuple):
+    """An operation that reports through ``pycast_fault`` (see :class:`Signature`):
+    ``number`` (from 1), where it is (``filename``, ``lineno``), the function
+    it is in (``function``, as ``Class.method`` or ``function``), its source
+    text and ``what`` goes wrong there (``integer division by zero``)."""
+
+    number: int
+    filename: str
+    lineno: int
+    function: str
+    text: str
+    what: str

@@ -14,7 +14,11 @@ import textwrap
 import types
 
 from pycast.cbuild import Comment
+from pycast.depth import MAX_DEPTH, deep_recursion, deepest
 from pycast.errors import TranslationError
+
+
+_DEPTH_HINT = "split it, e.g. a long sum into partial sums held in local variables"
 
 
 def _origin_error(fn, message: str, hint: str) -> TranslationError:
@@ -46,15 +50,23 @@ class FunctionSource:
         self.margin = len(lines[0]) - len(text.splitlines(True)[0])
         self.dedented = text.splitlines()
         try:
-            tree = ast.parse(text)
+            with deep_recursion():
+                tree = ast.parse(text)
         except SyntaxError as exc:
             raise _origin_error(fn, f"cannot parse the source of {fn.__qualname__}: {exc.msg}",
                                 "keep every line of the function indented at least as much "
                                 "as its def") from None
+        except RecursionError:
+            raise _origin_error(fn, f"{fn.__qualname__} nests expressions more than {MAX_DEPTH} deep",
+                                _DEPTH_HINT) from None
         if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
             raise _origin_error(fn, f"cannot find the definition of {fn.__qualname__}",
                                 "define it with a plain def statement")
         self.tree: ast.FunctionDef = tree.body[0]
+        depth, where = deepest(self.tree)
+        if depth > MAX_DEPTH:
+            raise self.error(where, f"this expression is nested {depth} deep; pycast translates "
+                                    f"at most {MAX_DEPTH} levels", _DEPTH_HINT)
 
     def lineno(self, node: ast.AST) -> int:
         return self.first + node.lineno - 1

@@ -15,7 +15,7 @@ from pycparser import c_ast
 
 from pycast.cbuild import assign, block, const, deref, if_, param, ret, var
 from pycast.expressions import Value
-from pycast.names import fresh, usable
+from pycast.names import FAULT_PARAM, fresh, usable
 from pycast.scope import FunctionScope
 from pycast.signature import FieldBinding
 from pycast.types import BOOL, INT, VOID, python_name, widens
@@ -32,6 +32,8 @@ class Translated:
     params: list[c_ast.Decl]
     body: list[c_ast.Node]
     helpers: set[str]
+    fault: bool                                     # takes pycast_fault (pycast.signature.Signature)
+    sites: dict[tuple[int, int, int, int], int]     # checked operation's position -> site number
 
 
 @dataclass
@@ -84,11 +86,14 @@ class FunctionTranslator(FunctionScope):
         params = [param(cnames[name], ctype) for name, ctype in self.args]
         fields = sorted(self.fields.values(), key=lambda binding: binding.path)
         params += [param(b.cname, b.ctype, pointer=1 if b.writable else 0) for b in fields]
+        if self.faults:
+            params.append(param(FAULT_PARAM, INT, pointer=1))
         arg_names = {name for name, _ in self.args}
         decls = [var(cnames[name], self.types[name]) for name in self.locals if name not in arg_names]
         decls += [var(node.name, ctype) for node, ctype in self._temps]
         return Translated(args=list(self.args), return_type=self.return_type, fields=fields,
-                          written=frozenset(self.written), params=params, body=decls + body, helpers=self.helpers)
+                          written=frozenset(self.written), params=params, body=decls + body, helpers=self.helpers,
+                          fault=self.faults, sites=dict(self.sites))
 
     def _check_field_names(self, body: list[c_ast.Node]) -> None:
         """A field parameter named like a function this body calls would hide that function."""

@@ -10,6 +10,7 @@ always exists.
 """
 from __future__ import annotations
 
+import ast
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,13 +20,14 @@ from pycparser import c_ast
 from pycast import runtime
 from pycast.affine import AFFINE, FREE, AffineAnalysis
 from pycast.cbuild import Comment, function
+from pycast.depth import deep_recursion
 from pycast.errors import TranslationError
 from pycast.names import RESERVED, fresh
-from pycast.signature import FieldBinding, Signature
+from pycast.signature import FieldBinding, Signature, Site
 from pycast.source import FunctionSource
 from pycast.statements import FunctionTranslator
 
-__all__ = ["Unit", "FieldBinding", "Signature"]
+__all__ = ["Unit", "FieldBinding", "Signature", "Site"]
 
 _MATH_MACROS = {"HUGE_VAL", "NAN"}
 _BOOL_NAMES = {"bool", "true", "false"}
@@ -39,6 +41,7 @@ class _Entry:
     origin: Comment
     params: list
     body: list
+    sites: dict
 
     def definition(self, static: bool, qualifiers: tuple[str, ...] = ()) -> c_ast.FuncDef:
         return function(self.signature.cname, self.signature.return_type, self.params, self.body,
@@ -68,13 +71,17 @@ class Translated:
     function (e.g. as Python for numba) with the same signature.
 
     ``key`` is ``("function", fn)`` or ``("method", cls, fn)``; ``written`` holds
-    the field paths the function or its callees assign.
+    the field paths the function or its callees assign; ``sites`` maps the
+    position ``(lineno, col_offset, end_lineno, end_col_offset)`` of each checked
+    operation in the function's parsed source (pycast.source.FunctionSource)
+    to its site number.
     """
 
     key: tuple
     name: str
     signature: Signature
     written: frozenset
+    sites: dict
 
 
 class _Linker:
@@ -100,6 +107,9 @@ class _Linker:
     def field(self, path: tuple[str, ...]) -> FieldBinding:
         return self.resolve_field(path)
 
+    def site(self, src: FunctionSource, node, what: str) -> int:
+        return self.unit._site(src, node, what)
+
 
 class Unit:
     """Translated functions and methods, emitted together with the helpers they need."""
@@ -110,6 +120,7 @@ class Unit:
         self._active: dict[tuple, str] = {}  # functions being translated, outermost first
         self._cnames: set[str] = set()
         self._helpers: set[str] = set()
+        self._sites: dict[tuple, Site] = {}     # (code object, node position) -> its site
 
     def add_function(self, fn) -> Signature:
         """Translate a module-level function (and everything it calls)."""
@@ -142,7 +153,7 @@ class Unit:
 
     def translated(self) -> list[Translated]:
         """Every translated function and method, callees first."""
-        return [Translated(key, e.name, e.signature, e.written) for key, e in self._entries.items()]
+        return [Translated(key, e.name, e.signature, e.written, e.sites) for key, e in self._entries.items()]
 
     def affine(self, signature: Signature, varying, free=()) -> bool:
         """Whether the translated function's return value is affine in the fields whose
@@ -153,14 +164,30 @@ class Unit:
         functions = {e.signature.cname: ([p.name for p in e.params], e.body) for e in self._order}
         classes = {f.cname: AFFINE if f.path in varying else FREE
                    for f in signature.fields if f.path in varying | free}
-        return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
+        with deep_recursion():
+            return AffineAnalysis(functions).returns(signature.cname, classes) <= AFFINE
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """The checked operations of every translated function, by number (site ``n``
+        is ``sites[n - 1]``): what a ``pycast_fault`` report means (see Signature).
+        An inherited method translated for several classes has one site per operation."""
+        return tuple(self._sites.values())
+
+    def _site(self, src: FunctionSource, node, what: str) -> int:
+        key = (src.fn.__code__, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        if key not in self._sites:
+            self._sites[key] = Site(len(self._sites) + 1, src.filename, src.lineno(node), src.fn.__qualname__,
+                                    ast.unparse(node), what)
+        return self._sites[key].number
 
     @property
     def includes(self) -> list[str]:
         """Headers the definitions need."""
         finder = _HeaderFinder()
-        for node in self.definitions():
-            finder.visit(node)
+        with deep_recursion():
+            for node in self.definitions():
+                finder.visit(node)
         return sorted(finder.headers)
 
     # -- translation -------------------------------------------------------------------
@@ -202,15 +229,17 @@ class Unit:
         cname = fresh(base, self._cnames)
         self._active[key] = display
         try:
-            result = FunctionTranslator(source, linker, is_method=is_method, cname=cname).translate()
+            with deep_recursion():
+                result = FunctionTranslator(source, linker, is_method=is_method, cname=cname).translate()
         except BaseException:
             self._cnames.discard(cname)
             raise
         finally:
             del self._active[key]
         signature = Signature(cname=cname, return_type=result.return_type, args=result.args,
-                              fields=result.fields)
-        entry = _Entry(display, signature, result.written, source.origin(), result.params, result.body)
+                              fields=result.fields, fault=result.fault)
+        entry = _Entry(display, signature, result.written, source.origin(), result.params, result.body,
+                       result.sites)
         self._entries[key] = entry
         self._order.append(entry)
         self._helpers |= result.helpers

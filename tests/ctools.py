@@ -41,16 +41,36 @@ def build(source: str) -> ctypes.CDLL:
     return _LIBRARIES[digest]
 
 
+class FailedCheck(ZeroDivisionError):
+    """The C function reported a failed check through ``pycast_fault``; ``site`` is its number."""
+
+    def __init__(self, site: int):
+        super().__init__(f"the C function reported site {site}")
+        self.site = site
+
+
 def bind(lib: ctypes.CDLL, signature):
-    """The ctypes function for ``signature`` (fields after the explicit args)."""
+    """The ctypes function for ``signature`` (fields after the explicit args).  A function
+    that takes ``pycast_fault`` is called with a fresh cell, and raises FailedCheck when
+    the cell comes back non-zero, as Python raises ZeroDivisionError."""
     function = getattr(lib, signature.cname)
     function.restype = CTYPES[signature.return_type]
     argtypes = [CTYPES[ctype] for _, ctype in signature.args]
     for binding in signature.fields:
         ctype = CTYPES[binding.ctype]
         argtypes.append(ctypes.POINTER(ctype) if binding.writable else ctype)
-    function.argtypes = argtypes
-    return function
+    if not signature.fault:
+        function.argtypes = argtypes
+        return function
+    function.argtypes = argtypes + [ctypes.POINTER(ctypes.c_int)]
+
+    def checked(*args):
+        fault = ctypes.c_int(0)
+        result = function(*args, ctypes.byref(fault))
+        if fault.value:
+            raise FailedCheck(fault.value)
+        return result
+    return checked
 
 
 _FUNCTIONS = {}

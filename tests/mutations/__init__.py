@@ -15,6 +15,8 @@ SPIKES = "tests/myriad/test_spike_timing.py"
 TRACES = "tests/applications/test_{}.py::test_backward_euler_is_neurons_fixed_step_{}"
 MORPH_NEURON = "tests/applications/test_morphology_neuron.py"
 MORPH_FILES = "tests/applications/test_morphology_files.py"
+DIV0 = "tests/myriad/test_division_by_zero.py"
+DIV0_STOPS = f"{DIV0}::test_a_division_by_zero_stops_the_run_with_its_line_time_and_the_run_so_far"
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
@@ -138,6 +140,36 @@ MUTATIONS = [
      "    for sid, number in zip(s.id.tolist(), s.line.tolist()):\n        path_ids, walk = {}, sid",
      "    for sid, number in []:\n        path_ids, walk = {}, sid",
      [f"{MORPH_FILES}::test_a_malformed_swc_is_one_line_naming_file_line_and_sample[cycle]"]),
+    ("a later failed check replaces the first (C)", SOLVER_C,
+     "    if (key != MYR_NO_FAULT && c->fault_step < 0) {", "    if (key != MYR_NO_FAULT) {",
+     [f"{DIV0_STOPS}[backward_euler-openmp-1]"]),
+    ("event delivery's failed checks never read (C)", SOLVER_C,
+     "            events = c->fault[1];", "            events = MYR_NO_FAULT;",
+     [f"{DIV0}::test_a_division_by_zero_in_event_delivery_names_the_step_of_the_event[openmp]"]),
+    ("event delivery's failed checks never read (numba)", NUMBA,
+     "        events = faults[1]\n", "        events = NO_FAULT\n",
+     [f"{DIV0}::test_a_division_by_zero_in_event_delivery_names_the_step_of_the_event[numba]"]),
+    ("pycast's checked int // gives 0 without reporting the site", "pycast/runtime.py",
+     "[report, ret(const(0))]", "[ret(const(0))]",
+     ["tests/pycast/test_pycast_faults.py",
+      f"{DIV0_STOPS}[rk4-openmp-1]"]),
+    ("nmodl: ELECTRODE_CURRENT taken as outward", "applications/nmodl/methods.py",
+     "total = ast.UnaryOp(ast.USub(), term) if total is None else ast.BinOp(total, ast.Sub(), term)",
+     "total = term if total is None else ast.BinOp(total, ast.Add(), term)",
+     ["tests/applications/test_nmodl_neuron.py::test_same_trace_as_neuron_fixed_step"]),
+    ("nmodl: a PARAMETER assigned in INITIAL keeps its given value", "applications/nmodl/plan.py",
+     'kinds[name] = "param_run" if writers[name] else "param"', 'kinds[name] = "param"',
+     ["tests/applications/test_nmodl_neuron.py::test_same_trace_as_neuron_fixed_step"]),
+    ("nmodl: an ASSIGNED kept from INITIAL becomes a local", "applications/nmodl/plan.py",
+     'kinds[name] = "persistent"', 'kinds[name] = "transient"',
+     ["tests/applications/test_nmodl_neuron.py::test_same_trace_as_neuron_fixed_step"]),
+    ("nmodl: pruning drops assignments that are read", "applications/nmodl/flow.py",
+     "            if name is not None and name not in live:",
+     "            if name is not None:",
+     ["tests/applications/test_nmodl_neuron.py::test_hh_mod_matches_the_hand_written_HH"]),
+    ("nmodl: line comments are searched for constructs", "applications/nmodl/locate.py",
+     "    text = _LINE_COMMENT.sub(_blank, text)\n", "",
+     ["tests/applications/test_nmodl_refusals.py"]),
     ("Crank-Nicolson extrapolates by d, not 2 d (C)", SOLVER_C,
      "        return y + 2.0 * d;", "        return y + d;", CN_HH),
     ("Crank-Nicolson solves for the whole step, not the half (C)", SOLVER_C,

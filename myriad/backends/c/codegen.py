@@ -19,7 +19,7 @@ from pycparser import c_ast
 
 from pycast import FieldBinding
 from pycast import cbuild as cb
-from myriad import abi
+from myriad import abi, faults
 from myriad.blocks import Analysis, MechBlock, NodeBlock
 
 CSOLVER = Path(__file__).resolve().parents[3] / "csolver"
@@ -57,13 +57,32 @@ def _ctx_param():
     return cb.param("c", CTX, pointer=1, const_target=True)
 
 
+def _checked(body: list, sigs, base: int, word: int) -> list:
+    """``body`` (one instance's work) with what a failed check needs when one of
+    ``sigs`` reports them: a ``fault`` the calls report into, and the report of
+    its key (myriad.faults) when it is set: one well-predicted branch."""
+    if not any(getattr(sig, "fault", False) for sig in sigs):
+        return body
+    key = cb.binop("|", cb.binop("<<", cb.cast("int64_t", cb.binop("+", cb.const(base), cb.ident("fault"))),
+                                 cb.const(faults.INSTANCE_BITS)), cb.ident("i"))
+    report = cb.if_(cb.binop("!=", cb.ident("fault"), cb.const(0)),
+                    [cb.call("myr_fault", cb.ident("c"), cb.const(word), key)])
+    return [cb.var("fault", cb.INT, cb.const(0))] + body + [report]
+
+
+def _fault_arg(sig) -> list:
+    """The argument a call of ``sig`` passes for pycast_fault, if it takes one."""
+    return [cb.unop("&", cb.ident("fault"))] if sig.fault else []
+
+
 class _BlockKernels:
     """Builds the kernels of one mechanism block."""
 
-    def __init__(self, block: MechBlock, target: str):
+    def __init__(self, block: MechBlock, target: str, base: int):
         self.b = block
         self.roles = block.cls.roles
         self.target = target
+        self.base = base        # what its kernels add to a site number (myriad.faults)
 
     # --- how a field reaches a translated method ------------------------------
     def _loads(self, sigs, y_base: str, writable_states: bool):
@@ -113,11 +132,11 @@ class _BlockKernels:
     def _call(self, sig, explicit=(), at=None, as_pointer=False):
         """A call of ``sig``; ``at`` replaces the loaded values of some fields by expressions."""
         args = list(explicit) + [self._arg(f, at or {}, as_pointer) for f in sig.fields]
-        return cb.call(sig.cname, *args)
+        return cb.call(sig.cname, *args, *_fault_arg(sig))
 
     def _kernel(self, suffix: str, params, sigs, body_fn, y_base="Y", writable=False, loop=True):
         decls, loads = self._loads(sigs, y_base, writable)
-        inner = loads + body_fn()
+        inner = _checked(loads + body_fn(), sigs, self.base, faults.PHASES if loop else faults.EVENTS)
         if loop:
             body = decls + _instance_loop(self.target, inner)
         else:
@@ -322,7 +341,7 @@ class _StateReader:
         self.fields = [FieldBinding((s,), s, cb.DOUBLE, False) for s in block.states]
 
 
-def _capacities(block: NodeBlock, target: str) -> c_ast.FuncDef:
+def _capacities(block: NodeBlock, target: str, base: int) -> c_ast.FuncDef:
     body = [cb.var("n", "int64_t", _table("count", block.count_id), const_=True)]
     loop = []
     for pot, fid in block.potentials.items():
@@ -342,8 +361,9 @@ def _capacities(block: NodeBlock, target: str) -> c_ast.FuncDef:
             if not any(isinstance(d, c_ast.Decl) and d.name == ptr for d in body):
                 body.append(_field_ptr(ptr, base, table, fid2, False))
             args.append(cb.index(ptr, "i"))
-        loop.append(cb.assign(out, cb.call(cap.cname, *args)))
-    body += _instance_loop(target, loop)
+        loop.append(cb.assign(out, cb.call(cap.cname, *args, *_fault_arg(cap))))
+    methods = [cap for cap in block.capacity.values() if not isinstance(cap, str)]
+    body += _instance_loop(target, _checked(loop, methods, base, faults.PHASES))
     params = [_ctx_param(), cb.param("Y", cb.DOUBLE, pointer=1, const_target=True, restrict=True),
               cb.param("cap", cb.DOUBLE, pointer=1, restrict=True)]
     return cb.function(f"{block.name}_capacities", "void", params, body, funcspec=("inline", *_QUALIFIERS[target]))
@@ -380,10 +400,10 @@ def generate(analysis: Analysis, target: str = "openmp") -> str:
     calls = {k: [] for k in ("cap", "init", "cur", "lin", "der", "adv", "jac")}
     deliver_cases = []
     for block in analysis.node_blocks.values():
-        ext.append(_capacities(block, target))
+        ext.append(_capacities(block, target, faults.base(analysis, block)))
         calls["cap"].append(cb.call(f"{block.name}_capacities", cb.ident("c"), cb.ident("Y"), cb.ident("cap")))
     for k, block in enumerate(analysis.mech_blocks.values()):
-        kb = _BlockKernels(block, target)
+        kb = _BlockKernels(block, target, faults.base(analysis, block))
         for kernel, key in ((kb.currents(), "cur"), (kb.linearise(), "lin")):
             if kernel is not None:
                 ext.append(kernel)

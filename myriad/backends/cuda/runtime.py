@@ -28,6 +28,7 @@ from myriad.abi import ARRAYS, WRITTEN, CContext, Context, Status
 from myriad.backends.c.library import Library
 from myriad.context import CORE_CHUNK
 from myriad.errors import DeviceError, SimulationError
+from myriad.faults import NO_FAULT
 
 #: spikes the device buffer holds between drains (16 bytes each)
 SPIKE_BUFFER = 1 << 22
@@ -158,7 +159,8 @@ class Runner:
             view.spk_gid = ctypes.cast(spike_gid, type(view.spk_gid))
             view.spk_cap, view.n_spikes, view.done, view.progress = cap, 0, 0, 0
             view.status, view.lost_events, view.core_iterations = 0, 0, 0
-            view.core_failed_step = view.bad_y = view.bad_step = -1
+            view.core_failed_step = view.bad_y = view.bad_step = view.fault_step = -1
+            view.fault_key = NO_FAULT
             dctx = mem.alloc(ctypes.sizeof(CContext))
             blocks = self.blocks(ctx, threads)
             times, gids = [], []
@@ -178,7 +180,8 @@ class Runner:
                 mem.download(times[-1], spike_t)
                 mem.download(gids[-1], spike_gid)
                 self.transfer_s += time.perf_counter() - began
-                if view.core_failed_step >= 0 or view.bad_step >= 0 or view.done >= view.nsteps:
+                if view.core_failed_step >= 0 or view.bad_step >= 0 or view.fault_step >= 0 \
+                        or view.done >= view.nsteps:
                     break
                 if ctx.c.interrupt:     # Ctrl-C (another thread) during the launch: stop at this relaunch
                     break
@@ -190,10 +193,12 @@ class Runner:
         finally:
             mem.free()
         c = ctx.c
-        for name in ("lost_events", "bad_y", "bad_step", "core_iterations", "core_failed_step", "done"):
+        for name in ("lost_events", "bad_y", "bad_step", "core_iterations", "core_failed_step", "done",
+                     "fault_key", "fault_step"):
             setattr(c, name, getattr(view, name))
         c.progress = view.done
-        c.status = (Status.ERR_CORE if c.core_failed_step >= 0 else Status.ERR_NONFINITE if c.bad_step >= 0
+        c.status = (Status.ERR_FAULT if c.fault_step >= 0 else Status.ERR_CORE if c.core_failed_step >= 0
+                    else Status.ERR_NONFINITE if c.bad_step >= 0
                     else Status.ERR_EVENTS_LOST if c.lost_events
                     else Status.INTERRUPTED if c.done < c.nsteps else Status.OK)
         return np.concatenate(times), np.concatenate(gids)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from numba import typeof
+from pycast.depth import deep_recursion
 
 from myriad import abi
 from myriad.atomic import replace_atomic
@@ -59,7 +60,8 @@ def load(text: str):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    with deep_recursion():      # a translated method's expressions may be deeper than Python's default allows
+        spec.loader.exec_module(module)
     return module
 
 
@@ -85,7 +87,8 @@ class NumbaEngine(Engine):
         ixoff = np.zeros(len(ix) + 1, dtype=np.int64)
         np.cumsum([len(a) for a in ix], out=ixoff[1:])
         flat_ix = np.concatenate(ix).astype(np.int32)
-        return tuple(ctx.array(n) for n in ("P", "yoff", "poff", "soff", "count")) + (flat_ix, ixoff)
+        return tuple(ctx.array(n) for n in ("P", "yoff", "poff", "soff", "count")) + (flat_ix, ixoff,
+                                                                                     ctx.array("fault"))
 
     def _run_args(self, ctx: Context):
         c, views = ctx.c, abi.views(ctx)
@@ -106,12 +109,15 @@ class NumbaEngine(Engine):
 
     def run(self, ctx: Context, threads: int, progress):
         """Run the whole simulation (single-threaded); sets ``status`` and ``lost_events`` as myr_run does."""
-        times, gids, lost, iterations, failed_step, bad_y, bad_step, done = self.module.run(*self._run_args(ctx))
+        times, gids, lost, iterations, failed_step, bad_y, bad_step, fault_key, fault_step, done = \
+            self.module.run(*self._run_args(ctx))
         c = ctx.c
         c.done = done
         c.lost_events, c.core_iterations, c.core_failed_step = lost, iterations, failed_step
         c.bad_y, c.bad_step = bad_y, bad_step
-        c.status = (abi.Status.ERR_CORE if failed_step >= 0 else abi.Status.ERR_NONFINITE if bad_step >= 0
+        c.fault_key, c.fault_step = fault_key, fault_step
+        c.status = (abi.Status.ERR_FAULT if fault_step >= 0 else abi.Status.ERR_CORE if failed_step >= 0
+                    else abi.Status.ERR_NONFINITE if bad_step >= 0
                     else abi.Status.ERR_EVENTS_LOST if lost else abi.Status.INTERRUPTED if done < c.nsteps
                     else abi.Status.OK)
         return times, gids

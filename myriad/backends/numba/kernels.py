@@ -4,16 +4,19 @@ The kernels are those of myriad/backends/c/codegen.py, phase for phase: the same
 the same calls of the translated methods, the same finite-difference
 Jacobians with power-of-two steps, written as Python for ``numba.njit``.
 Every kernel receives the model's data as one tuple
-``M = (P, yoff, poff, soff, count, ix, ixoff)``; ``ix`` is the context's
+``M = (P, yoff, poff, soff, count, ix, ixoff, faults)``; ``ix`` is the context's
 per-role index arrays laid end to end (``ixoff`` says where each starts),
-because numba takes a flat array more readily than a list of them.
+because numba takes a flat array more readily than a list of them, and
+``faults`` is the context's ``fault`` words, into which a kernel reports a
+translated method's failed check as codegen's kernels do (myriad.faults).
 """
 from __future__ import annotations
 
+from myriad import faults
 from myriad.blocks import Analysis, MechBlock, NodeBlock
 from myriad.backends.numba.translate import array_fields, translate_unit
 
-MODEL = "P, yoff, poff, soff, count, ix, ixoff = M"
+MODEL = "P, yoff, poff, soff, count, ix, ixoff, faults = M"
 
 HELPERS = '''
 @kernel
@@ -34,7 +37,49 @@ def exp_euler_factor(rate, dt):
 @kernel
 def exp_euler_increment(f, rate, dt):
     return f * exp_euler_factor(rate, dt)
+
+
+@kernel
+def checked_floordiv(a, b, site, fault):
+    """pycast_floordiv_checked_int: b == 0 reports site in fault[0] (the first stays) and gives 0."""
+    if b == 0:
+        if fault[0] == 0:
+            fault[0] = site
+        return 0
+    return a // b
+
+
+@kernel
+def checked_mod(a, b, site, fault):
+    """pycast_mod_checked_int, as checked_floordiv."""
+    if b == 0:
+        if fault[0] == 0:
+            fault[0] = site
+        return 0
+    return a % b
+
+
+@kernel
+def report_fault(faults, word, key):
+    """myr_fault: the smallest key of a phase stays."""
+    if key < faults[word]:
+        faults[word] = key
 '''
+
+
+def _checked(body, sigs, base, word):
+    """codegen._checked: the lines that make a ``fault`` cell (once per kernel call) and
+    ``body`` (one instance's work) with the cell cleared, the calls reporting into it, and
+    its report."""
+    if not any(getattr(sig, "fault", False) for sig in sigs):
+        return [], body
+    key = f"(({base} + fault[0]) << {faults.INSTANCE_BITS}) | i"
+    report = ["if fault[0] != 0:", f"    report_fault(faults, {word}, {key})"]
+    return ["fault = np.zeros(1, np.int64)"], ["fault[0] = 0"] + body + report
+
+
+def _fault_arg(sig):
+    return ["fault"] if sig.fault else []
 
 
 def _indent(lines, depth):
@@ -44,8 +89,9 @@ def _indent(lines, depth):
 class _Block:
     """Source of one mechanism block's kernels (see codegen._BlockKernels)."""
 
-    def __init__(self, block: MechBlock):
+    def __init__(self, block: MechBlock, base: int):
         self.b = block
+        self.base = base        # what its kernels add to a site number (myriad.faults)
 
     def _loads(self, sigs, base="Y"):
         b = self.b
@@ -91,13 +137,13 @@ class _Block:
     def _call(self, sig, explicit=(), at=None, written=frozenset()):
         """A call of ``sig``; ``at`` replaces the loaded values of some fields by expressions."""
         arrays = array_fields(sig, written)
-        args = list(explicit) + [self._arg(f, at or {}, arrays) for f in sig.fields]
+        args = list(explicit) + [self._arg(f, at or {}, arrays) for f in sig.fields] + _fault_arg(sig)
         return f"{sig.cname}({', '.join(args)})"
 
     def _kernel(self, suffix, params, sigs, body, extra=(), loop=True):
         decls, loads = self._loads(sigs)
-        decls += list(extra)
-        inner = loads + body
+        cell, inner = _checked(loads + body, sigs, self.base, faults.PHASES if loop else faults.EVENTS)
+        decls += list(extra) + cell
         lines = [f"def {self.b.name}_{suffix}({params}):"]
         if loop:
             lines += _indent(decls + ["for i in range(n):"], 1) + _indent(inner, 2)
@@ -218,7 +264,7 @@ class _Path:
         self.writable = False
 
 
-def _capacities(block: NodeBlock) -> str:
+def _capacities(block: NodeBlock, base: int) -> str:
     decls, loop = [MODEL, f"n = count[{block.count_id}]"], []
     for pot, fid in block.potentials.items():
         cap = block.capacity[pot]
@@ -238,8 +284,10 @@ def _capacities(block: NodeBlock) -> str:
                 args.append(f"y_{name}[i]")
             if line not in decls:
                 decls.append(line)
-        loop.append(f"{target} = {cap.cname}({', '.join(args)})")
-    lines = [f"def {block.name}_capacities(Y, cap, M):"] + _indent(decls + ["for i in range(n):"], 1) \
+        loop.append(f"{target} = {cap.cname}({', '.join(args + _fault_arg(cap))})")
+    cell, loop = _checked(loop, [cap for cap in block.capacity.values() if not isinstance(cap, str)], base,
+                          faults.PHASES)
+    lines = [f"def {block.name}_capacities(Y, cap, M):"] + _indent(decls + cell + ["for i in range(n):"], 1) \
         + _indent(loop, 2)
     return "@kernel\n" + "\n".join(lines) + "\n"
 
@@ -255,10 +303,10 @@ def generate(analysis: Analysis) -> str:
     parts = [HELPERS, translate_unit(analysis.unit)]
     calls = {k: [] for k in ("cap", "init", "cur", "lin", "der", "adv", "jac", "ev")}
     for block in analysis.node_blocks.values():
-        parts.append(_capacities(block))
+        parts.append(_capacities(block, faults.base(analysis, block)))
         calls["cap"].append(f"{block.name}_capacities(Y, cap, M)")
     for k, block in enumerate(analysis.mech_blocks.values()):
-        kb = _Block(block)
+        kb = _Block(block, faults.base(analysis, block))
         for kernel, call, key in ((kb.currents(), "currents(Y, S, t, M)", "cur"),
                                   (kb.linearise(), "linearise(Y, S, t, dt, M)", "lin")):
             if kernel is not None:

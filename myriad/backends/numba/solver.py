@@ -17,6 +17,7 @@ arrays, ``N`` sizes.
 CORE_CHUNK = 64     # MYR_CORE_CHUNK
 TREE, LINEAR_TREE = 1, 2    # MYR_TREE, MYR_LINEAR_TREE (flatten.TREE, LINEAR_TREE)
 RK4, CRANK_NICOLSON = 1, 2  # MYR_RK4, MYR_CRANK_NICOLSON (context.METHODS)
+NO_FAULT = 2 ** 63 - 1      # MYR_NO_FAULT (myriad.faults.NO_FAULT)
 
 
 @inline
@@ -479,9 +480,10 @@ def record_middle(Y, R, N, step):
 def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t0, step0, nsteps, check_every,
         tol, stop):
     """myr_run: returns (spike times, gids, lost events, core iterations, failed step or -1,
-    first non-finite state or -1, the step it was found at or -1, steps done).  Runs without
-    the GIL; stops after the step where it finds ``stop[0]`` (the context's ``interrupt``,
-    set by another thread) non-zero."""
+    first non-finite state or -1, the step it was found at or -1, the first failed check's
+    key and the step it failed during or -1, steps done).  Runs without the GIL; stops
+    after the step where it finds ``stop[0]`` (the context's ``interrupt``, set by another
+    thread) non-zero, or a failed check (myr_take_fault: at once, one thread sees it)."""
     cap = W.cap
     det_y, det_thr, det_above, det_vprev = V.det_y, V.det_thr, V.det_above, V.det_vprev
     spk_t = np.empty(1024)
@@ -511,10 +513,14 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     failed_step = -1
     bad_y = -1
     bad_step = -1
-    done = nsteps
-    for n in range(nsteps):
+    faults = M[7]
+    fault_key = faults[0]
+    fault_step = step0 if fault_key != NO_FAULT else -1
+    done = nsteps if fault_step < 0 else 0
+    for n in range(nsteps if fault_step < 0 else 0):
         t = (step0 + n) * dt
         lost += deliver_events(Y, M, V, N, method, t, dt, 0)
+        events = faults[1]
         failed = False
         if method == RK4:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
@@ -523,6 +529,11 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
             iterations += it
         spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
         record(Y, R, N, method, n + 1)
+        fault_key = events if events != NO_FAULT else faults[0]
+        if fault_key != NO_FAULT:
+            fault_step = step0 + n
+            done = n + 1
+            break
         if failed:
             failed_step = n
             break
@@ -535,7 +546,8 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
         if stop[0] != 0:
             done = n + 1
             break
-    return spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step, bad_y, bad_step, done
+    return (spk_t[:n_spk].copy(), spk_gid[:n_spk].copy(), lost, iterations, failed_step, bad_y, bad_step,
+            fault_key, fault_step, done)
 
 
 @kernel

@@ -7,7 +7,10 @@ backend runs exactly the functions the C backend runs.  ``self.<path>``
 becomes the field's parameter (``FieldBinding.cname``); a field the function
 assigns is a one-element array, as C's pointer is, and every other field is a
 value.  Powers and ``math.log(x, b)`` are spelt as pycast spells them in C,
-so that both backends round alike.
+so that both backends round alike.  An int ``//`` or ``%`` pycast checks
+(``Translated.sites``) calls the kernels' ``checked_floordiv``/``checked_mod``,
+which report the site into ``pycast_fault`` (a one-element array, as C's
+pointer is), passed on to every callee that reports too.
 """
 from __future__ import annotations
 
@@ -16,10 +19,13 @@ import builtins
 import math
 import types
 
+from pycast.depth import deep_recursion
+from pycast.names import FAULT_PARAM
 from pycast.source import FunctionSource
 from pycast import find_method
 
 _BUILTINS = {abs, min, max, float, int, bool, range}
+_CHECKED = {ast.FloorDiv: "checked_floordiv", ast.Mod: "checked_mod"}
 
 
 def array_fields(signature, written) -> set[tuple[str, ...]]:
@@ -56,7 +62,7 @@ class _Rewriter(ast.NodeTransformer):
         self.locals = set(self.params) | {n.id for n in ast.walk(tree)
                                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.bindings = {f.path: f for f in fun.signature.fields}
-        taken = {f.cname for f in fun.signature.fields} | {"math", "np"} | \
+        taken = {f.cname for f in fun.signature.fields} | {"math", "np", FAULT_PARAM, *_CHECKED.values()} | \
             {f.signature.cname for f in functions.values()}
         self.rename = {}
         for name in sorted(self.locals):
@@ -136,7 +142,25 @@ class _Rewriter(ast.NodeTransformer):
             for _ in range(node.right.value - 1):
                 product = ast.BinOp(product, ast.Mult(), base)
             return ast.copy_location(product, node)
+        site = self._site(node)
+        if site is not None:
+            args = [self.visit(node.left), self.visit(node.right), ast.Constant(site),
+                    ast.Name(FAULT_PARAM, ast.Load())]
+            return ast.copy_location(ast.Call(ast.Name(_CHECKED[type(node.op)], ast.Load()), args, []), node)
         return self.generic_visit(node)
+
+    def _site(self, node):
+        """pycast's site number of a checked ``//`` or ``%`` (None for any other operation)."""
+        if type(node.op) not in _CHECKED:
+            return None
+        return self.fun.entry.sites.get((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset))
+
+    def visit_AugAssign(self, node):
+        # pycast checks ``x //= y`` as ``x = x // y`` placed at the statement
+        combined = ast.copy_location(ast.BinOp(_load(node.target), node.op, node.value), node)
+        if self._site(combined) is None:
+            return self.generic_visit(node)
+        return ast.copy_location(ast.Assign([self.visit(node.target)], self.visit(combined)), node)
 
     def visit_Return(self, node):
         self.generic_visit(node)
@@ -160,11 +184,12 @@ class _Rewriter(ast.NodeTransformer):
             callee = self._method(func.attr, after=None)
         if callee is not None:
             return ast.copy_location(ast.Call(ast.Name(callee.signature.cname, ast.Load()),
-                                              args + self._call_args(callee), []), node)
+                                              args + self._call_args(callee) + _fault(callee), []), node)
         target = self._global(func)
         if isinstance(target, types.FunctionType):
             callee = self.functions[("function", target)]
-            return ast.copy_location(ast.Call(ast.Name(callee.signature.cname, ast.Load()), args, []), node)
+            return ast.copy_location(ast.Call(ast.Name(callee.signature.cname, ast.Load()),
+                                              args + _fault(callee), []), node)
         if target is math.log and len(args) == 2:
             ln = [ast.Call(ast.parse("math.log", mode="eval").body, [a], []) for a in args]
             return ast.copy_location(ast.BinOp(ln[0], ast.Div(), ln[1]), node)
@@ -186,20 +211,36 @@ class _Rewriter(ast.NodeTransformer):
         converts = [ast.parse(f"{self.rename[p]} = float({self.rename[p]})").body[0]
                     for p, (_, ctype) in zip(self.params, self.fun.signature.args) if ctype == "double"]
         arguments = [ast.arg(self.rename[p]) for p in self.params] + \
-            [ast.arg(f.cname) for f in self.fun.signature.fields]
+            [ast.arg(f.cname) for f in self.fun.signature.fields] + \
+            [ast.arg(FAULT_PARAM)] * self.fun.signature.fault
         return ast.FunctionDef(name=self.fun.signature.cname,
                                args=ast.arguments(posonlyargs=[], args=arguments, kwonlyargs=[],
                                                   kw_defaults=[], defaults=[]),
                                body=converts + body or [ast.Pass()], decorator_list=[], returns=None)
 
 
+def _fault(callee: _Function) -> list:
+    """The argument a call of ``callee`` passes for pycast_fault, if it takes one."""
+    return [ast.Name(FAULT_PARAM, ast.Load())] if callee.signature.fault else []
+
+
+def _load(target):
+    """The value of an assignment's target (a name or a self.<field> chain), read."""
+    if isinstance(target, ast.Name):
+        return ast.copy_location(ast.Name(target.id, ast.Load()), target)
+    return ast.copy_location(ast.Attribute(_load(target.value), target.attr, ast.Load()), target)
+
+
 def translate_unit(unit) -> str:
-    """Python source of every function in ``unit``, callees first, each under ``@kernel`` (cached njit)."""
+    """Python source of every function in ``unit``, callees first, each under ``@kernel``
+    (cached njit).  Rewriting and unparsing recurse as deep as pycast's expressions
+    (pycast.depth), and so does Python's compile of the source (engine.load)."""
     functions = {t.key: _Function(t.key, t) for t in unit.translated()}
     out = []
-    for fun in functions.values():
-        entry = fun.entry
-        tree = _Rewriter(fun, functions).function()
-        module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
-        out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")
+    with deep_recursion():
+        for fun in functions.values():
+            entry = fun.entry
+            tree = _Rewriter(fun, functions).function()
+            module = ast.fix_missing_locations(ast.Module([tree], type_ignores=[]))
+            out.append(f"# {entry.name}\n@kernel\n{ast.unparse(module)}\n")
     return "\n".join(out)

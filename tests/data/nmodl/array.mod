@@ -1,0 +1,5 @@
+NEURON { SUFFIX arr }
+ASSIGNED {
+    x
+    shells[4] (um)
+}

@@ -1,0 +1,2 @@
+NEURON { SUFFIX tab }
+FUNCTION_TABLE tau(v (mV)) (ms)

@@ -1,0 +1,5 @@
+NEURON {
+    SUFFIX ptr
+    POINTER vpre
+}
+ASSIGNED { vpre (mV) }

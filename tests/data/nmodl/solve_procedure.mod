@@ -1,0 +1,6 @@
+NEURON { SUFFIX expl RANGE x }
+ASSIGNED { x }
+BREAKPOINT {
+    SOLVE update
+}
+PROCEDURE update() { x = x + 1 }

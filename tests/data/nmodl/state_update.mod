@@ -1,0 +1,5 @@
+NEURON { SUFFIX upd }
+STATE { s }
+BREAKPOINT {
+    s = s + 1
+}

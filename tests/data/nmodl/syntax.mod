@@ -1,0 +1,3 @@
+NEURON { SUFFIX broken }
+PARAMETER { g = 1 (S/cm2)
+BREAKPOINT { i = g * }

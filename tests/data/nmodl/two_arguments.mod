@@ -1,0 +1,5 @@
+NEURON { POINT_PROCESS Two }
+STATE { g }
+NET_RECEIVE (w, k) {
+    g = g + w
+}

@@ -1,0 +1,5 @@
+NEURON { SUFFIX quantum }
+UNITS {
+    (mV) = (millivolt)
+    h = (planck) (joule-sec)
+}

@@ -1,0 +1,7 @@
+: VERBATIM holds C code
+NEURON { SUFFIX verb }
+BREAKPOINT {
+VERBATIM
+    double x = 1;
+ENDVERBATIM
+}

@@ -1,0 +1,4 @@
+NEURON { POINT_PROCESS Watcher }
+NET_RECEIVE (w) {
+    WATCH (v > 0) 2
+}
