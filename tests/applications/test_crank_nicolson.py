@@ -1,12 +1,14 @@
 """method="crank_nicolson": second order in time (NEURON's secondorder = 2).
 
 Orders are measured with dt halved three times (binary fractions, so that
-switch-on times are step boundaries) against a solution we did not compute with
-Crank-Nicolson: RK4 at an eighth of the finest dt, or the exact solution of the
-passive cable's compartmental equations (eigenvectors).  Every order must be
-at least 1.8.  Against NEURON 9 (``secondorder = 2``, ``usetable_hh = 0``) the
-scheme is the same, so hh_soma's traces agree step for step; spike times are
-compared with a converged reference (NEURON at dt 0.001).
+switch-on times are step boundaries) against RK4 at an eighth of the finest dt,
+the exact solution of the passive cable's compartmental equations
+(eigenvectors), or, for ringtest (too stiff for RK4), Crank-Nicolson at an
+eighth of the finest dt.  Every order must be at least 1.8.  Against NEURON 9
+(``secondorder = 2``, ``usetable_hh = 0``): without events the scheme is the
+same, so hh_soma's and the cable's traces agree step for step; spike times are
+compared with a converged reference (NEURON at dt 0.001; for ringtest, whose
+events NEURON rounds to the nearest step, NEURON's CVODE).
 """
 import numpy as np
 import pytest
