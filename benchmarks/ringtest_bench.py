@@ -10,7 +10,8 @@ between engines):
 * Myriad: ``python -m applications.ringtest ... --method backward_euler
   --threads K --out FILE`` (docs/architecture.md CLI contract: last stdout line is JSON
   with compartments, steps, build_s, compile_s, startup_s, run_s,
-  peak_rss_mb).  Every Myriad run of one bench shares a cache directory that
+  peak_rss_mb; ``--methods backward_euler crank_nicolson`` also runs the other
+  integrators and shows their throughput relative to the first's).  Every Myriad run of one bench shares a cache directory that
   starts empty, so the first one compiles the model and the others load it;
   after them the first run is repeated to time a start from the cache;
 * NEURON: ``python -m benchmarks.peers.neuron_models_cli ringtest ... --threads K
@@ -45,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from myriad.context import METHODS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -239,11 +242,11 @@ def _model_args(p):
 
 
 def run_one(engine, threads, params, workdir, timeout, backend="openmp",
-            myriad_module="applications.ringtest", myriad_env=None, name=None):
+            myriad_module="applications.ringtest", myriad_env=None, name=None, method="backward_euler"):
     out = os.path.join(workdir, "%s_t%d.dat" % (name or engine, threads))
     if engine == "myriad":
         cmd = [sys.executable, "-m", myriad_module] + _model_args(params) + [
-            "--method", "backward_euler", "--backend", backend,
+            "--method", method, "--backend", backend,
             "--threads", str(threads), "--out", out]
     else:
         cmd = [sys.executable, "-m", "benchmarks.peers.neuron_models_cli", "ringtest"] + \
@@ -475,6 +478,31 @@ def report_targets(rows, threads, judged, baselines, cold, warm):
     return targets
 
 
+def _other_methods(args, params, work, myriad_env):
+    """Myriad with each integrator after the first (``--methods``) at each thread count, as
+    repeats: the targets and peer ratios stay the first method's."""
+    rows = []
+    for method, k in ((m, k) for m in args.methods[1:] for k in args.threads):
+        row, _spk = run_one("myriad", k, params, work, args.timeout, args.backend, args.myriad_module,
+                            myriad_env, name="myriad_" + method, method=method)
+        rows.append(dict(row, note=method[:14], method=method, repeat=True))
+    return rows
+
+
+def _method_ratios(rows, methods, threads):
+    """Each other method's Myriad throughput over the first method's, per thread count (printed)."""
+    first = ok_rows(rows)
+    speed = {(r["method"], r["threads"]): r.get("msteps_per_s") for r in rows
+             if r.get("method") and r["status"] == "ok"}
+    ratios = {m: {str(k): (speed[m, k] / first["myriad", k]["msteps_per_s"]
+                           if speed.get((m, k)) and ("myriad", k) in first else None) for k in threads}
+              for m in methods[1:]}
+    for m, by_k in ratios.items():
+        print("\nMyriad throughput with %s relative to %s: %s" % (m, methods[0], "   ".join(
+            "threads=%s %s" % (k, _fmt(x, ".3f")) for k, x in by_k.items())))
+    return ratios
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.ringtest_bench",
                                  description=__doc__.split("\n\n")[0])
@@ -487,6 +515,10 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                     help="thread counts to run (default: 1 2)")
     ap.add_argument("--backend", default="openmp", help="Myriad backend (default openmp)")
+    ap.add_argument("--methods", nargs="+", choices=list(METHODS), default=["backward_euler"],
+                    help="Myriad's integrators: the first is judged against the targets and peers "
+                         "(default backward_euler); each other one runs too, at each thread count, "
+                         "and its throughput is shown relative to the first's")
     ap.add_argument("--myriad-module", default="applications.ringtest",
                     help="module run with -m for the Myriad side")
     ap.add_argument("--quick", action="store_true",
@@ -532,6 +564,8 @@ def main(argv=None):
             row.update(note="cached restart", repeat=True)
             rows.append(row)
             warm = row if row["status"] == "ok" else None
+        if "myriad" in {r["engine"] for r in rows}:
+            rows += _other_methods(args, params, work, myriad_env)
     print("[ringtest_bench] measuring interpreter baselines ...", file=sys.stderr, flush=True)
     baselines = {e: baseline_rss_mb(e) for e in BASELINE_CODE}
 
@@ -545,6 +579,7 @@ def main(argv=None):
 
     comparisons = compare_with_neuron(spikes)
     report_spikes(spikes, comparisons, "5. Spikes (against NEURON's):")
+    method_ratios = _method_ratios(rows, args.methods, args.threads)
 
     result = {
         "benchmark": "ringtest",
@@ -553,6 +588,7 @@ def main(argv=None):
         "myriad_over_peer_throughput": ratios,
         "targets": targets,
         "spikes": comparisons,
+        "method_throughput_ratio": method_ratios,
     }
     sys.stdout.flush()
     print(json.dumps(result))

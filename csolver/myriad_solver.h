@@ -422,7 +422,8 @@ static inline MYR_FN void myr_atomic_min(int64_t *p, int64_t v)
 
 typedef int32_t myr_idx;
 
-enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1 };
+/* c->method (myriad.context.METHODS) */
+enum { MYR_BACKWARD_EULER = 0, MYR_RK4 = 1, MYR_CRANK_NICOLSON = 2 };
 /* comp_tree: how a component is solved (flatten.GENERAL, TREE, LINEAR_TREE) */
 enum { MYR_GENERAL = 0, MYR_TREE = 1, MYR_LINEAR_TREE = 2 };
 /* how a run ended (c->status); myriad.abi.Status */
@@ -543,7 +544,8 @@ typedef struct myr_ctx {
     int64_t step0, nsteps, check_every;
 
     /* work arrays (Python allocated): cap, diag, rhs, dz, dv [n_unknowns];
-     * K, Yst, Yacc [n_y] */
+     * K, Yst, Yacc [n_y].  Crank-Nicolson keeps in dz each algebraic
+     * unknown's value at the middle of the last step */
     double *cap, *diag, *rhs, *dz, *dv, *K, *Yst, *Yacc;
     /* failed checks in translated methods (pycast's pycast_fault, e.g. an int
      * division by zero), each the smallest key a kernel reported with
@@ -593,7 +595,7 @@ static MYR_FN void myr_derivatives(const myr_ctx *c, const double *restrict Y, d
 static MYR_FN void myr_advance_states(const myr_ctx *c, double *restrict Y, double t, double dt);
 static MYR_FN void myr_state_jacobian(const myr_ctx *c, const double *restrict Y, double *restrict R, double t);
 static MYR_FN void myr_deliver(const myr_ctx *c, myr_idx cls, int64_t inst, double *restrict Y, double weight,
-                               double t);
+                               double t, double lag, double share, int keep);
 
 /* Where detected spikes go.  OpenMP: a list per thread, grown with realloc
  * and joined by myr_run.  CUDA: one device buffer for the grid, appended to

@@ -45,7 +45,8 @@ static MYR_FN void myr_prepare_linear(myr_ctx *c)
         c->lin_d[u] = myr_gather(S, c->lin_jd_ptr, c->lin_jd_idx, u);
     }
     /* backward Euler reads lin_val only in the assembly phase's rows (a linear
-     * tree uses tree_a), so the rest of it is never touched (nor resident) */
+     * tree uses tree_a), so the rest of it is never touched (nor resident);
+     * rk4 and Crank-Nicolson also project algebraic unknowns, of any row */
     const int all = c->method != MYR_BACKWARD_EULER;
     const int64_t rows = all ? c->n_unknowns : c->rowblk_ptr[c->n_rowblk];
     MYR_FOR(i, rows) {
@@ -70,6 +71,30 @@ static MYR_FN void myr_prepare_linear(myr_ctx *c)
     myr_sync();
 }
 
+/* The new potential of unknown k, y before the step, from d, its part of
+ * the solution of the step's linear system.  Backward Euler: y + d.
+ * Crank-Nicolson (NEURON's secondorder = 2) solves for the middle of the
+ * step (the system with 2 cap/dt) and extrapolates to its end: y + 2 d.
+ * An algebraic (zero-capacity) unknown meets its constraint at the middle
+ * only; a jump of the constraint (a current switched on at a section end)
+ * would make y + 2 d alternate about it from step to step for ever (Crank-
+ * Nicolson's amplification is -1 on infinitely stiff modes), so its end
+ * value is extrapolated from its last two middle values instead (kept in
+ * dz), which are both on the constraint: second order, and a jump shows
+ * for one step only. */
+static inline MYR_FN double myr_new_potential(const myr_ctx *c, myr_idx k, double y, double d)
+{
+    if (c->method != MYR_CRANK_NICOLSON) {
+        return y + d;
+    }
+    if (c->cap[k] != 0.0) {
+        return y + 2.0 * d;
+    }
+    const double mid = y + d, before = c->dz[k];
+    c->dz[k] = mid;
+    return mid + 0.5 * (mid - before);
+}
+
 /* The inflow into unknown u at potentials V: the linear contributions applied
  * as a constant matrix, then the slots of the others. */
 static inline MYR_FN double myr_inflow(const myr_ctx *c, const double *restrict V, int64_t u)
@@ -87,15 +112,15 @@ static inline MYR_FN double myr_jdiag(const myr_ctx *c, int64_t u)
     return c->lin_d[u] + myr_gather(c->S, c->jd_ptr, c->jd_idx, u);
 }
 
-/* Build the linearised system (cap/dt - J) dv = F row by row (all rows but
+/* Build the linearised system (cap/h - J) dv = F row by row (all rows but
  * the linear trees'), and the matrix entries that sum several slots or hold
  * fill-in; nothing, and no barrier, when there is nothing to build. */
-static MYR_FN void myr_assemble(myr_ctx *c, double dt)
+static MYR_FN void myr_assemble(myr_ctx *c, double h)
 {
     if (!c->n_rowblk && !c->n_xedge) {
         return;
     }
-    const double inv_dt = 1.0 / dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(b, c->n_rowblk) {
         for (myr_idx i = c->rowblk_ptr[b]; i < c->rowblk_ptr[b + 1]; i++) {
             const myr_idx u = c->asm_rows[i];
@@ -134,7 +159,7 @@ static MYR_FN void myr_solve_tree(myr_ctx *c, myr_idx lo, myr_idx hi)
             s += J[kj[p]] * rhs[j];
         }
         rhs[k] = s * diag[k];
-        Y[k] += rhs[k];
+        Y[k] = myr_new_potential(c, k, Y[k], rhs[k]);
     }
 }
 
@@ -177,7 +202,7 @@ static MYR_FN void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt
             s += a[2 * p] * dv[j];
         }
         const double d = s * diag[k];
-        const double y = Y[k] + d;
+        const double y = myr_new_potential(c, k, Y[k], d);
         dv[k] = d;
         Y[k] = y;
         rhs[k] = lin_c[k] + lin_d[k] * y;
@@ -185,10 +210,11 @@ static MYR_FN void myr_solve_linear_tree(myr_ctx *c, int64_t comp, double inv_dt
     }
 }
 
-/* At the start of a backward Euler run: the linear trees' own terms. */
-static MYR_FN void myr_begin_linear_trees(myr_ctx *c)
+/* At the start of an implicit run (h its implicit step): the linear trees'
+ * own terms. */
+static MYR_FN void myr_begin_linear_trees(myr_ctx *c, double h)
 {
-    const double inv_dt = 1.0 / c->dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(comp, c->n_comp) {
         if (c->comp_tree[comp] != MYR_LINEAR_TREE) {
             continue;
@@ -234,7 +260,7 @@ static MYR_FN void myr_back_substitute(myr_ctx *c, myr_idx lo, myr_idx hi)
             s += J[c->up_kj[q]] * rhs[c->up_node[q]];
         }
         rhs[k] = s * c->diag[k];
-        c->Y[k] += rhs[k];
+        c->Y[k] = myr_new_potential(c, k, c->Y[k], rhs[k]);
     }
 }
 
@@ -384,7 +410,7 @@ static MYR_FN int myr_core_solve(myr_ctx *c)
         MYR_CHUNK_ROWS(ch, n) {
             const myr_idx u = c->core_unknown[i];
             c->rhs[u] = x[i];
-            c->Y[u] += x[i];
+            c->Y[u] = myr_new_potential(c, u, c->Y[u], x[i]);
         }
     }
     myr_sync();
@@ -398,9 +424,9 @@ static MYR_FN int myr_core_solve(myr_ctx *c)
  * components by their elimination program; components with a core are
  * eliminated onto it, wait for the core's solve, then back-substitute.
  * Returns nonzero (in every thread) if the core's solve failed. */
-static MYR_FN int myr_solve(myr_ctx *c, double dt)
+static MYR_FN int myr_solve(myr_ctx *c, double h)
 {
-    const double inv_dt = 1.0 / dt;
+    const double inv_dt = 1.0 / h;
     MYR_FOR(comp, c->n_comp) {
         const myr_idx lo = c->comp_ptr[comp], hi = c->comp_ptr[comp + 1];
         if (c->comp_tree[comp] == MYR_LINEAR_TREE) {
@@ -430,12 +456,122 @@ static MYR_FN int myr_solve(myr_ctx *c, double dt)
     return failed;
 }
 
-static MYR_FN int myr_backward_euler_step(myr_ctx *c, double t, double dt)
+/* Deliver every event due by the middle of the coming step (NEURON's rule),
+ * target by target, in connection order.  Backward Euler and rk4: all of
+ * it, before the step.  Crank-Nicolson's states are those of the step's
+ * middle, limit, and its currents see them for the whole step: an event at
+ * te, a fraction `early` = (te - t)/dt of a step after t (-1/2 < early <=
+ * 1/2), must move the charge of its effect from te on, and the states of
+ * limit must hold it as it has evolved from te.  So it is delivered in two
+ * parts, its change of each state with dynamics evolved by e^(rate lag)
+ * over lag = limit - te (myr_deliver): 1 - early of it before the step's
+ * currents (part 0), the rest after them (part 1; changes of states
+ * without dynamics are kept from part 0 only).  An event is thus second
+ * order in time, not rounded to the nearest step. */
+static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt, int part)
 {
+    const double limit = t + 0.5 * dt;
+    const int cn = c->method == MYR_CRANK_NICOLSON;
+    int64_t lost = 0;
+    MYR_FOR(g, c->n_tgt) {
+        for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
+            const myr_idx s = c->con_src[q];
+            const int64_t count = c->src_count[s], cap = c->src_cap[s];
+            int64_t cur = c->con_cursor[q];
+            if (count - cur > cap) {
+                lost += count - cur - cap;
+                cur = count - cap;
+            }
+            const int64_t from = cur;
+            while (cur < count) {
+                const double te = c->src_buf[c->src_off[s] + cur % cap] + c->con_delay[q];
+                if (te > limit) {
+                    break;
+                }
+                const double early = cn ? (te - t) / dt : 0.0, lag = cn ? limit - te : 0.0;
+                if (part == 0) {
+                    myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag, 1.0 - early, 1);
+                } else if (early != 0.0) {
+                    myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t, lag, early, 0);
+                }
+                cur++;
+            }
+            c->con_cursor[q] = cn && part == 0 ? from : cur;    /* part 1 delivers the same events again */
+        }
+    }
+    myr_sync();
+    if (lost) {
+        myr_atomic_add(&c->lost_events, lost);
+    }
+}
+
+/* Whether record r is of a state on Crank-Nicolson's staggered grid, half a
+ * step ahead of the potentials: it is reported at whole steps as the mean of
+ * its values half a step before and after (second order), the one before
+ * kept in the step's own row of rec_buf by myr_record_middle. */
+static inline MYR_FN int myr_staggered(const myr_ctx *c, int64_t r)
+{
+    return c->method == MYR_CRANK_NICOLSON && c->rec_y[r] >= c->n_unknowns;
+}
+
+/* The recorded values of step `step` of this run.  The first row of a run
+ * is the states as they are: the initial ones, or for a run continued from
+ * a checkpoint those half a step after its first time. */
+static MYR_FN void myr_record(myr_ctx *c, int64_t step)
+{
+    MYR_FOR(r, c->n_rec) {
+        const int64_t every = c->rec_every[r], y = c->rec_y[r];
+        double *restrict row = c->rec_buf + c->rec_off[r];
+        if (step % every == 0) {
+            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];
+        }
+    }
+    myr_sync();
+}
+
+/* In step `step`, before its states advance (its events delivered): the
+ * staggered states of its middle, kept for the record of step + 1. */
+static MYR_FN void myr_record_middle(myr_ctx *c, int64_t step)
+{
+    MYR_FOR(r, c->n_rec) {
+        if (myr_staggered(c, r) && (step + 1) % c->rec_every[r] == 0) {
+            c->rec_buf[c->rec_off[r] + (step + 1) / c->rec_every[r]] = c->Y[c->rec_y[r]];
+        }
+    }
+}
+
+/* The step the implicit system is solved for: backward Euler's whole step,
+ * or Crank-Nicolson's half step (to the middle, then extrapolated). */
+static inline MYR_FN double myr_implicit_h(const myr_ctx *c)
+{
+    return c->method == MYR_CRANK_NICOLSON ? 0.5 * c->dt : c->dt;
+}
+
+/* Backward Euler and Crank-Nicolson: the currents and their Jacobian at the
+ * potentials of time t (and the driving functions at t + dt/2), the
+ * linearised system solved for the potentials at t + h, the states
+ * advanced by exponential Euler at the potentials of t + dt.  For
+ * Crank-Nicolson the states live on the staggered grid, half a step ahead
+ * of the potentials: the currents see them at t + dt/2, the middle of the
+ * step, and they advance from t + dt/2 to t + 3dt/2 at the potentials of
+ * its middle, t + dt -- so both are second order (NEURON's scheme).  The
+ * states of t = 0 are taken as those of dt/2, as NEURON does: exact for a
+ * run that starts at rest, first order otherwise. */
+static MYR_FN int myr_implicit_step(myr_ctx *c, int64_t n, double t, double dt)
+{
+    const double h = myr_implicit_h(c);
+    const int cn = c->method == MYR_CRANK_NICOLSON;
     myr_currents(c, c->Y, c->S, t + 0.5 * dt);
     myr_sync();
-    myr_assemble(c, dt);
-    const int failed = myr_solve(c, dt);
+    if (cn && c->n_tgt) {
+        myr_deliver_events(c, t, dt, 1);
+    }
+    myr_assemble(c, h);
+    const int failed = myr_solve(c, h);
+    if (cn && c->n_rec) {
+        myr_record_middle(c, n);
+        myr_sync();
+    }
     /* no barrier: detection reads only potentials; its barrier ends this phase */
     myr_advance_states(c, c->Y, t + dt, dt);
     return failed;
@@ -535,38 +671,6 @@ static MYR_FN void myr_rk4_step(myr_ctx *c, double t, double dt)
     }
 }
 
-/* Deliver every event due by the middle of the coming step (NEURON's rule),
- * target by target, in connection order. */
-static MYR_FN void myr_deliver_events(myr_ctx *c, double t, double dt)
-{
-    const double limit = t + 0.5 * dt;
-    int64_t lost = 0;
-    MYR_FOR(g, c->n_tgt) {
-        for (myr_idx q = c->tgt_ptr[g]; q < c->tgt_ptr[g + 1]; q++) {
-            const myr_idx s = c->con_src[q];
-            const int64_t count = c->src_count[s], cap = c->src_cap[s];
-            int64_t cur = c->con_cursor[q];
-            if (count - cur > cap) {
-                lost += count - cur - cap;
-                cur = count - cap;
-            }
-            while (cur < count) {
-                const double ts = c->src_buf[c->src_off[s] + cur % cap];
-                if (ts + c->con_delay[q] > limit) {
-                    break;
-                }
-                myr_deliver(c, c->tgt_cls[g], c->tgt_inst[g], c->Y, c->con_weight[q], t);
-                cur++;
-            }
-            c->con_cursor[q] = cur;
-        }
-    }
-    myr_sync();
-    if (lost) {
-        myr_atomic_add(&c->lost_events, lost);
-    }
-}
-
 /* Upward threshold crossings, timed by linear interpolation within the step. */
 static MYR_FN void myr_detect(myr_ctx *c, double t, double dt, myr_spike_list *spikes)
 {
@@ -620,16 +724,6 @@ static MYR_FN int64_t myr_first_nonfinite(myr_ctx *c)
     return found;
 }
 
-static MYR_FN void myr_record(myr_ctx *c, int64_t step)
-{
-    MYR_FOR(r, c->n_rec) {
-        if (step % c->rec_every[r] == 0) {
-            c->rec_buf[c->rec_off[r] + step / c->rec_every[r]] = c->Y[c->rec_y[r]];
-        }
-    }
-    myr_sync();
-}
-
 /* Whether the host asked the run to stop (c->interrupt, written by another
  * thread while the team runs: read anew each time). */
 static inline MYR_FN int myr_interrupt_requested(const myr_ctx *c)
@@ -672,13 +766,22 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     }
     myr_capacities(c, c->Y, c->cap);
     myr_sync();
-    if (c->method == MYR_BACKWARD_EULER && !c->resume && !first) {
-        myr_begin_linear_trees(c);
-    }
-    if (c->do_init && !first && c->method == MYR_RK4 && c->has_algebraic) {
+    const int cn = c->method == MYR_CRANK_NICOLSON;
+    if (c->do_init && !first && ((c->method == MYR_RK4 && c->has_algebraic) || cn)) {
+        /* Crank-Nicolson extrapolates algebraic unknowns from values on their
+         * constraint (myr_new_potential): they start on it */
         myr_currents(c, c->Y, c->S, t0);
         myr_sync();
         myr_project_algebraic(c, c->Y);
+    }
+    if (c->method != MYR_RK4 && !c->resume && !first) {
+        myr_begin_linear_trees(c, myr_implicit_h(c));
+    }
+    if (c->do_init && !first && cn) {
+        MYR_FOR(u, c->n_unknowns) {
+            c->dz[u] = c->Y[u];
+        }
+        myr_sync();
     }
     if (c->do_init && !first) {
         MYR_FOR(d, c->n_det) {
@@ -700,7 +803,7 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
     int64_t events = MYR_NO_FAULT;      /* thread 0's: what this step's delivery reported */
     while (n < c->nsteps) {
         const double t = (double)(c->step0 + n) * dt;
-        myr_deliver_events(c, t, dt);
+        myr_deliver_events(c, t, dt, 0);
         /* thread 0 wrote status before this barrier (deliver's) and writes it
          * again only after detection's barrier: the same in every thread */
         const int stop = c->status == MYR_INTERRUPTED || c->status == MYR_ERR_FAULT;
@@ -711,7 +814,7 @@ static MYR_FN void myr_team_run(myr_ctx *c, myr_spike_list *mine)
         if (c->method == MYR_RK4) {
             myr_rk4_step(c, t, dt);
         } else {
-            failed = myr_backward_euler_step(c, t, dt);
+            failed = myr_implicit_step(c, n, t, dt);
         }
         myr_detect(c, t, dt, mine);
         if (myr_rank() == 0) {

@@ -16,6 +16,7 @@ from typing import Callable
 
 from myriad import backends
 from myriad.atomic import unwritable
+from myriad.context import METHODS
 from myriad.errors import MyriadError
 from myriad.simulation import MAX_THREADS, steps
 
@@ -112,9 +113,10 @@ def module_prog() -> str | None:
 
 def parser(description: str, *, dt: float, tstop: float) -> argparse.ArgumentParser:
     p = _Parser(prog=module_prog(), description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--method", choices=["backward_euler", "rk4"], default="backward_euler",
-                   help="integration method: backward_euler (NEURON's default fixed step, first order, stable) "
-                        "or rk4 (fourth order, explicit: needs a small dt)")
+    p.add_argument("--method", choices=list(METHODS), default="backward_euler",
+                   help="integration method: backward_euler (NEURON's default fixed step, first order, stable), "
+                        "crank_nicolson (NEURON's secondorder = 2: second order, stable) or rk4 (fourth order, "
+                        "explicit: needs a small dt); docs/methods.md")
     p.add_argument("--backend", choices=backends.names(), default="openmp",
                    help="where the time loop runs: openmp (C, all cores), numba or cuda")
     p.add_argument("--threads", type=threads, default=1, help="OpenMP threads of the time loop")

@@ -84,6 +84,19 @@ class MechBlock:
     # step, so it is computed once per run into the S slots soff id given here
     linear_states: dict[str, int] = field(default_factory=dict)
 
+    def event_states(self) -> list[str]:
+        """The states with dynamics that on_event may change (Crank-Nicolson evolves
+        each change over the lag from the event to the states' time)."""
+        return [s for s in self.derivatives if s in self._event_written()]
+
+    def event_fixed_states(self) -> list[str]:
+        """The states without dynamics that on_event may change (Crank-Nicolson's second
+        part of an event leaves them as its first part set them)."""
+        return [s for s in self.states if s not in self.derivatives and s in self._event_written()]
+
+    def _event_written(self) -> set[str]:
+        return {f.path[0] for f in self.on_event.fields if f.writable and len(f.path) == 1} if self.on_event else set()
+
 
 _ROLE_METHOD = re.compile(r"^(inflow|flow)_(\w+?)(?:_(pre|post))?$")
 

@@ -2,7 +2,8 @@
 continues it exactly (bitwise the run that never stopped).
 
 A checkpoint holds the states, the event queues and detectors, the linear
-trees' rows that backward Euler carries between steps, and the step reached;
+trees' rows that the implicit methods carry between steps (and Crank-Nicolson's
+middle values of algebraic unknowns), and the step reached;
 its key binds it to the generated code, the model, the method, dt and the
 layout of the states (the cuda backend interleaves cells), so that a
 checkpoint of another simulation is refused instead of scrambling this one.
@@ -27,13 +28,13 @@ import numpy as np
 from myriad import npz
 from myriad.abi import Context
 from myriad.atomic import replace_atomic
-from myriad.context import METHODS
+from myriad.context import IMPLICIT, METHODS
 from myriad.errors import ModelError
 from myriad.model import Model
 
 #: what a checkpoint holds besides the step and the key, in the order they are
 #: checked (con_cursor's rule reads src_count, checked before it)
-ARRAYS = ("Y", "det_above", "det_vprev", "src_buf", "src_count", "con_cursor", "diag", "rhs")
+ARRAYS = ("Y", "det_above", "det_vprev", "src_buf", "src_count", "con_cursor", "diag", "rhs", "dz")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ class State:
 #    entries are 0 (never written) or spike times t + frac * dt of steps before
 #    ``step``, so within [0, (step + 1) * dt].
 #  * Y, det_vprev, diag, rhs: finite (a run that ended on a NaN or Inf is not
-#    continued); diag and rhs only for backward Euler (rk4 has none).
+#    continued); diag and rhs only for backward Euler and Crank-Nicolson (rk4 has none).
+#  * dz: finite: Crank-Nicolson's middle values of algebraic unknowns (rk4's projections,
+#    which it recomputes before use; backward Euler has none).
 
 def _n_con(ctx: Context) -> int:
     """Connections the solver reads: q < tgt_ptr[n_tgt] (myr_deliver_events)."""
@@ -71,7 +74,11 @@ def _n_con(ctx: Context) -> int:
 
 
 def _n_euler(ctx: Context) -> int:
-    return int(ctx.c.n_unknowns) if ctx.c.method == METHODS["backward_euler"] else 0
+    return int(ctx.c.n_unknowns) if ctx.c.method in (METHODS[m] for m in IMPLICIT) else 0
+
+
+def _n_dz(ctx: Context) -> int:
+    return int(ctx.c.n_unknowns) if ctx.c.method != METHODS["backward_euler"] else 0
 
 
 def _detectors(ctx: Context) -> np.ndarray:
@@ -130,6 +137,7 @@ RULES = {
     "con_cursor": Rule("from 0 to the src_count of its connection's source", _n_con, _bad_cursor),
     "diag": Rule("finite", _n_euler, _not_finite),
     "rhs": Rule("finite", _n_euler, _not_finite),
+    "dz": Rule("finite", _n_dz, _not_finite),
 }
 assert tuple(RULES) == ARRAYS
 
@@ -209,4 +217,4 @@ def restore(ctx: Context, state: State, method: str) -> None:
     _check_arrays(state.path, state.arrays, state.step, ctx)
     for name in ARRAYS:
         ctx.array(name)[:] = state.arrays[name]
-    ctx.c.do_init, ctx.c.resume = 0, int(method == "backward_euler")
+    ctx.c.do_init, ctx.c.resume = 0, int(method in IMPLICIT)

@@ -17,7 +17,11 @@ from myriad import faults
 from myriad.abi import Context
 from myriad.flatten import FlatModel
 
-METHODS = {"backward_euler": 0, "rk4": 1}
+#: csolver's c->method: backward Euler (first order), RK4 (explicit), Crank-Nicolson
+#: (second order, NEURON's secondorder = 2; docs/methods.md says when to choose which)
+METHODS = {"backward_euler": 0, "rk4": 1, "crank_nicolson": 2}
+#: the methods that solve the linearised system of the potentials each step
+IMPLICIT = ("backward_euler", "crank_nicolson")
 #: the most spikes a detector's history keeps (its longest delay / dt when fewer)
 MAX_HISTORY = 4096
 #: states are checked for NaN and Inf every this many steps (one scan of Y: cheap this seldom)
@@ -60,10 +64,12 @@ def build(flat: FlatModel, Y0: np.ndarray, P: np.ndarray, method: str, dt: float
     _events(ctx, flat, dt)
     rows = _recording(ctx, records, nsteps)
     n_u, n_y = flat.n_unknowns, len(Y0)
-    rk4, euler = method == "rk4", method == "backward_euler"
+    rk4, implicit = method == "rk4", method in IMPLICIT
+    # dz: rk4's projections of algebraic unknowns, Crank-Nicolson's middle values of them
+    dz = (rk4 or method == "crank_nicolson") * n_u
     for name, size in (("cap", n_u), ("lin_c", n_u), ("lin_d", n_u),
-                       ("diag", euler * n_u), ("rhs", euler * n_u), ("dv", euler * n_u),
-                       ("dz", rk4 * n_u), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
+                       ("diag", implicit * n_u), ("rhs", implicit * n_u), ("dv", implicit * n_u),
+                       ("dz", dz), ("K", rk4 * n_y), ("Yst", rk4 * n_y), ("Yacc", rk4 * n_y)):
         ctx.set_array(name, np.zeros(size))     # each method's work arrays only
     ctx.set_array("fault", np.full(faults.WORDS, faults.NO_FAULT))
     c.method, c.threads, c.do_init, c.resume = METHODS[method], threads, 1, 0

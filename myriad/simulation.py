@@ -79,7 +79,8 @@ class Simulation:
     def __init__(self, model: Model, *, method: str = "backward_euler", dt: float = 0.025,
                  threads: int = 1, backend: str = "openmp", check_stability: bool = True,
                  progress: bool | None = None):
-        """``backend`` is a name in myriad.backends' registry: ``openmp``
+        """``method``: ``backward_euler``, ``crank_nicolson`` or ``rk4`` (docs/methods.md says
+        which to choose).  ``backend`` is a name in myriad.backends' registry: ``openmp``
         (``threads`` CPU threads), ``numba`` (one thread, no C compiler) or
         ``cuda`` (the whole run in one kernel on the GPU; compiling needs nvcc,
         running a GPU; see docs/cuda.md); ``check_stability`` False skips rk4's
@@ -209,7 +210,7 @@ class Simulation:
                 f"rk4 is unstable at dt = {self.dt} ms: the stiffest mode ({what}) decays at "
                 f"{rate:.4g}/ms, and rk4 needs dt <= {RK4_STABILITY}/{rate:.4g} = "
                 f"{RK4_STABILITY / rate:.4g} ms (stability bound); use a smaller dt or "
-                f"method='backward_euler'")
+                f"method='crank_nicolson' or 'backward_euler' (docs/methods.md)")
         ctx.array("Y")[:] = self.Y0
         ctx.array("fault")[:] = faults.NO_FAULT     # the run meets it again, and reports it
 

@@ -161,7 +161,7 @@ def _differences(h, observed, uses_hh: bool) -> list[str]:
         notes.append("NEURON is set to CVODE; Myriad runs the method it is given (backward Euler by default)")
     if int(h.secondorder):
         notes.append(f"NEURON is set to secondorder = {int(h.secondorder)}; Myriad runs the method it is "
-                     f"given (backward Euler by default)")
+                     f"given (backward Euler by default; --method crank_nicolson is secondorder = 2's scheme)")
     return notes
 
 

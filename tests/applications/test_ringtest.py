@@ -55,9 +55,10 @@ def test_backward_euler_is_neurons_fixed_step_with_interpolated_spikes():
         np.testing.assert_allclose(ours[gid], reference[gid], rtol=0, atol=1e-6, err_msg=f"gid {gid}")
 
 
-def test_bitwise_identical_for_one_and_two_threads():
-    one, one_traces = _myriad(threads=1, record_soma=True)
-    two, two_traces = _myriad(threads=2, record_soma=True)
+@pytest.mark.parametrize("method", ["backward_euler", "crank_nicolson"])
+def test_bitwise_identical_for_one_and_two_threads(method):
+    one, one_traces = _myriad(method=method, threads=1, record_soma=True)
+    two, two_traces = _myriad(method=method, threads=2, record_soma=True)
     assert np.array_equal(one.spike_times, two.spike_times)
     assert np.array_equal(one.spike_gids, two.spike_gids)
     for a, b in zip(one_traces, two_traces):

@@ -20,6 +20,9 @@ DIV0_STOPS = f"{DIV0}::test_a_division_by_zero_stops_the_run_with_its_line_time_
 ASYM_NUMBA = [f"{ASYM}::test_backward_euler_step_with_unsymmetric_couplings[tree-{p}-numba]"
               for p in ("linear", "per-step")]
 
+CN = "tests/applications/test_crank_nicolson.py"
+CN_HH = [f"{CN}::test_second_order_on_a_spiking_hh_soma[openmp]"]
+
 MUTATIONS = [
     ("tree solve reads J[jk] for J[kj] (C)", SOLVER_C,
      "            diag[j] -= f * J[kj[p]];\n            rhs[j] += f * rhs[k];",
@@ -167,4 +170,31 @@ MUTATIONS = [
     ("nmodl: line comments are searched for constructs", "applications/nmodl/locate.py",
      "    text = _LINE_COMMENT.sub(_blank, text)\n", "",
      ["tests/applications/test_nmodl_refusals.py"]),
+    ("Crank-Nicolson extrapolates by d, not 2 d (C)", SOLVER_C,
+     "        return y + 2.0 * d;", "        return y + d;", CN_HH),
+    ("Crank-Nicolson solves for the whole step, not the half (C)", SOLVER_C,
+     "    return c->method == MYR_CRANK_NICOLSON ? 0.5 * c->dt : c->dt;",
+     "    return c->method == MYR_CRANK_NICOLSON ? c->dt : c->dt;", CN_HH),
+    ("Crank-Nicolson extrapolates algebraic unknowns by 2 d: they ring (C)", SOLVER_C,
+     "    if (c->cap[k] != 0.0) {\n        return y + 2.0 * d;", "    if (1) {\n        return y + 2.0 * d;",
+     [f"{CN}::test_second_order_on_the_passive_cable_against_its_exact_solution",
+      f"{CN}::test_cable_is_neurons_scheme_without_its_ringing_at_the_clamp"]),
+    ("Crank-Nicolson records staggered states uninterpolated (C)", SOLVER_C,
+     "            row[step / every] = myr_staggered(c, r) && step > 0 ? 0.5 * (row[step / every] + c->Y[y]) : c->Y[y];",
+     "            row[step / every] = c->Y[y];", [f"{CN}::test_states_are_reported_at_whole_steps"]),
+    ("Crank-Nicolson events not evolved over their lag (C)", SOLVER_C,
+     "lag = cn ? limit - te : 0.0;", "lag = cn ? 0.0 : 0.0;",
+     [f"{CN}::test_an_event_between_steps_acts_from_its_own_time[openmp]"]),
+    ("Crank-Nicolson forgets an event's second part (C)", SOLVER_C,
+     "        } else if (early != 0.0) {", "        } else if (0) {",
+     [f"{CN}::test_an_event_between_steps_acts_from_its_own_time[openmp]", f"{CN}::test_second_order_on_ringtest_2x4"]),
+    ("Crank-Nicolson delivers an event whole before the step (C)", SOLVER_C,
+     "c->con_weight[q], t, lag, 1.0 - early, 1);", "c->con_weight[q], t, lag, 1.0, 1);",
+     [f"{CN}::test_second_order_on_ringtest_2x4"]),
+    ("Crank-Nicolson extrapolates by d, not 2 d (numba)", NUMBA,
+     "        return y + 2.0 * d\n", "        return y + d\n",
+     [f"{CN}::test_second_order_on_a_spiking_hh_soma[numba]"]),
+    ("Crank-Nicolson events not evolved over their lag (numba)", NUMBA,
+     "                lag = limit - te if cn else 0.0", "                lag = 0.0",
+     [f"{CN}::test_an_event_between_steps_acts_from_its_own_time[numba]"]),
 ]

@@ -15,7 +15,8 @@ def _hh_parameter_sets(k, seed=7):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method, threads", [("backward_euler", 1), ("backward_euler", 2), ("rk4", 2)])
+@pytest.mark.parametrize("method, threads", [("backward_euler", 1), ("backward_euler", 2), ("rk4", 2),
+                                             ("crank_nicolson", 2)])
 def test_each_of_256_instances_is_bitwise_its_own_run(method, threads):
     net, soma, clamp = hh_soma.build(amp=0.1)
     hh = MechRef(HH, 0)

@@ -39,7 +39,8 @@ MODELS = {"hh_soma": _hh, "ringtest": _ring, "dense": _dense}
 #: model, method, dt, tstop: the runs compared with the openmp backend's
 CASES = [("hh_soma", "backward_euler", 0.025, 100.0), ("hh_soma", "rk4", 0.01, 60.0),
          ("ringtest", "backward_euler", 0.025, 50.0), ("ringtest", "rk4", 0.002, 12.0),
-         ("dense", "backward_euler", 0.025, 40.0)]
+         ("dense", "backward_euler", 0.025, 40.0), ("hh_soma", "crank_nicolson", 0.025, 100.0),
+         ("ringtest", "crank_nicolson", 0.025, 50.0), ("dense", "crank_nicolson", 0.025, 40.0)]
 
 
 def _run(model, backend, tstop=50.0, **options):

@@ -75,9 +75,9 @@ def test_core_solve_of_a_forced_core_matches_exact_elimination(pivot_degree):
     assert np.abs(np.array([res[n] for n in names]) - exact).max() < 1e-6
 
 
-def _dense_traces(ncell, threads=1, tstop=20.0, **kw):
+def _dense_traces(ncell, threads=1, tstop=20.0, method="backward_euler", **kw):
     net, _ = dense.build(ncell=ncell, **kw)
-    sim = net.simulation(method="backward_euler", dt=0.025, threads=threads)
+    sim = net.simulation(method=method, dt=0.025, threads=threads)
     somas = [sec(0.5).node() for sec in net.sections[::2]]
     names = [sim.record(node, "v") for node in somas]
     res = sim.run(tstop)
@@ -96,8 +96,9 @@ def test_all_to_all_gap_junctions_use_the_core_and_match_exact_elimination(pivot
 
 
 @pytest.mark.slow
-def test_dense_results_are_bitwise_identical_on_one_and_two_threads():
-    runs = [_dense_traces(100, threads=k, p=0.9) for k in (1, 2)]
+@pytest.mark.parametrize("method", ["backward_euler", "crank_nicolson"])
+def test_dense_results_are_bitwise_identical_on_one_and_two_threads(method):
+    runs = [_dense_traces(100, threads=k, p=0.9, method=method) for k in (1, 2)]
     assert len(runs[0][0].flat.program.core) > 0
     (_, r1, v1), (_, r2, v2) = runs
     assert np.array_equal(v1, v2)

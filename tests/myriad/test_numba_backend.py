@@ -134,7 +134,9 @@ def _gap_core(backend, method, dt):
 CASES = {("gap_core", "backward_euler"): (_gap_core, 0.025),
          ("hh", "backward_euler"): (_hh, 0.025), ("hh", "rk4"): (_hh, 0.01),
          ("ring", "backward_euler"): (_ring, 0.025), ("ring", "rk4"): (_ring, 0.0005),
-         ("user", "backward_euler"): (_user, 0.025), ("user", "rk4"): (_user, 0.01)}
+         ("user", "backward_euler"): (_user, 0.025), ("user", "rk4"): (_user, 0.01),
+         ("gap_core", "crank_nicolson"): (_gap_core, 0.025), ("hh", "crank_nicolson"): (_hh, 0.025),
+         ("ring", "crank_nicolson"): (_ring, 0.025), ("user", "crank_nicolson"): (_user, 0.025)}
 
 
 @pytest.fixture(scope="module")

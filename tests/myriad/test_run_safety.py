@@ -68,7 +68,12 @@ def test_rk4_refuses_the_unstable_dt_unless_told_not_to_check():
                                                           pytest.param("backward_euler", 0.025, "numba", 1,
                                                                        marks=pytest.mark.slow),
                                                           ("backward_euler", 0.025, "cuda-emulated", 3),
-                                                          ("rk4", 0.0025, "openmp", 1)])
+                                                          ("rk4", 0.0025, "openmp", 1),
+                                                          ("crank_nicolson", 0.025, "openmp", 2),
+                                                          pytest.param("crank_nicolson", 0.025, "numba", 1,
+                                                                       marks=pytest.mark.slow),
+                                                          pytest.param("crank_nicolson", 0.025, "cuda-emulated", 3,
+                                                                       marks=pytest.mark.slow)])
 def test_a_run_continued_from_a_checkpoint_is_bitwise_the_uninterrupted_run(tmp_path, method, dt, backend,
                                                                             threads, monkeypatch):
     backend = _backend(backend, monkeypatch)

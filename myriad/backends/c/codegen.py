@@ -305,12 +305,33 @@ class _BlockKernels:
                             lambda: [self._call(sig, as_pointer=True)], writable=True)
 
     def on_event(self):
-        sig = self.b.on_event
+        """The event's effect.  Crank-Nicolson delivers it in parts (myr_deliver_events):
+        ``share`` of each change of a state with dynamics, evolved by its own rate over
+        ``lag`` (e^(rate lag)); the changes of states without dynamics unless ``keep`` is 0.
+        Backward Euler and rk4 (lag 0, share 1, keep 1): the effect as it is."""
+        b, sig = self.b, self.b.on_event
+        moved, fixed = b.event_states(), b.event_fixed_states()
         params = [_ctx_param(), cb.param("i", "int64_t"), cb.param("Y", cb.DOUBLE, pointer=1, restrict=True),
-                  cb.param("weight", cb.DOUBLE), cb.param("t", cb.DOUBLE)]
-        return self._kernel("on_event", params, [sig],
-                            lambda: [self._call(sig, [cb.ident("weight")], as_pointer=True)],
-                            writable=True, loop=False)
+                  cb.param("weight", cb.DOUBLE), cb.param("t", cb.DOUBLE), cb.param("lag", cb.DOUBLE),
+                  cb.param("share", cb.DOUBLE), cb.param("keep", "int")]
+
+        def body():
+            out = [self._call(sig, [cb.ident("weight")], as_pointer=True)]
+            if moved:
+                evolve = self._state_rates(moved) + [
+                    cb.assign(cb.index(f"y_{s}", "i"), cb.binop("+", cb.ident(f"v_{s}"), cb.binop(
+                        "*", cb.binop("-", cb.index(f"y_{s}", "i"), cb.ident(f"v_{s}")),
+                        cb.binop("*", cb.call("exp", cb.binop("*", cb.ident(f"r_{s}"), cb.ident("lag"))),
+                                 cb.ident("share")))))
+                    for s in moved]
+                out.append(cb.if_(cb.binop("||", cb.binop("!=", cb.ident("lag"), cb.const(0.0)),
+                                           cb.binop("!=", cb.ident("share"), cb.const(1.0))), evolve))
+            if fixed:
+                out.append(cb.if_(cb.unop("!", cb.ident("keep")),
+                                  [cb.assign(cb.index(f"y_{s}", "i"), cb.ident(f"v_{s}")) for s in fixed]))
+            return out
+        sigs = [sig] + ([b.derivatives[s] for s in moved] + [_StateReader(b)] if moved else [])
+        return self._kernel("on_event", params, sigs, body, writable=True, loop=False)
 
 
 class _StateReader:
@@ -398,7 +419,8 @@ def generate(analysis: Analysis, target: str = "openmp") -> str:
         if block.on_event:
             ext.append(kb.on_event())
             deliver_cases.append(c_ast.Case(cb.const(k), [
-                cb.call(f"{block.name}_on_event", *map(cb.ident, ("c", "inst", "Y", "weight", "t"))),
+                cb.call(f"{block.name}_on_event", *map(cb.ident, ("c", "inst", "Y", "weight", "t", "lag", "share",
+                                                                 "keep"))),
                 c_ast.Break()]))
 
     def p(name, ctype=cb.DOUBLE, pointer=0, const_target=False):
@@ -419,7 +441,8 @@ def generate(analysis: Analysis, target: str = "openmp") -> str:
                                                   p("t")], calls["jac"]))
     switch = c_ast.Switch(cb.ident("cls"), cb.block(deliver_cases + [c_ast.Default([c_ast.Break()])]))
     ext.append(dispatcher("myr_deliver", [ctx, cb.param("cls", IDX), cb.param("inst", "int64_t"), p("Y", pointer=1),
-                                           p("weight"), p("t")], [switch]))
+                                           p("weight"), p("t"), p("lag"), p("share"), cb.param("keep", "int")],
+                          [switch]))
     ext.append(_layout())
     define = "#define MYR_CUDA 1\n" if target == "cuda" else ""
     before = [(CSOLVER / name).read_text() for name in (*_PRELUDE[target], "myriad_solver.h")]

@@ -237,9 +237,18 @@ class _Block:
         return self._kernel("initialize", "Y, t, M", [sig], [self._call(sig, written=written)])
 
     def on_event(self, written):
-        sig = self.b.on_event
-        return self._kernel("on_event", "i, Y, weight, t, M", [sig],
-                            [self._call(sig, ["weight"], written=written)], loop=False)
+        """codegen._BlockKernels.on_event: ``share`` of each change of a state with dynamics,
+        evolved over ``lag`` by its own rate; changes of states without dynamics unless ``keep`` is 0."""
+        b, sig = self.b, self.b.on_event
+        moved, fixed = b.event_states(), b.event_fixed_states()
+        body = [self._call(sig, ["weight"], written=written)]
+        if moved:
+            body += ["if lag != 0.0 or share != 1.0:"] + _indent(self._state_rates(moved) + [
+                f"y_{s}[i] = v_{s} + (y_{s}[i] - v_{s}) * (math.exp(r_{s} * lag) * share)" for s in moved], 1)
+        if fixed:
+            body += ["if not keep:"] + _indent([f"y_{s}[i] = v_{s}" for s in fixed], 1)
+        sigs = [sig] + ([b.derivatives[s] for s in moved] + [_StateReader(b)] if moved else [])
+        return self._kernel("on_event", "i, Y, weight, t, lag, share, keep, M", sigs, body, loop=False)
 
 
 class _StateReader:
@@ -313,7 +322,7 @@ def generate(analysis: Analysis) -> str:
             calls["init"].append(f"{block.name}_initialize(Y, t, M)")
         if block.on_event:
             parts.append(kb.on_event(written[id(block.on_event)]))
-            calls["ev"] += [f"if cls == {k}:", f"    {block.name}_on_event(inst, Y, weight, t, M)"]
+            calls["ev"] += [f"if cls == {k}:", f"    {block.name}_on_event(inst, Y, weight, t, lag, share, keep, M)"]
     parts += [_dispatcher("capacities", "Y, cap, M", calls["cap"]),
               _dispatcher("initialize", "Y, t, M", calls["init"]),
               _dispatcher("currents", "Y, S, t, M", calls["cur"]),
@@ -321,5 +330,5 @@ def generate(analysis: Analysis) -> str:
               _dispatcher("derivatives", "Y, K, t, M", calls["der"]),
               _dispatcher("advance_states", "Y, S, t, dt, M", calls["adv"]),
               _dispatcher("state_jacobian", "Y, R, t, M", calls["jac"]),
-              _dispatcher("deliver", "cls, inst, Y, weight, t, M", calls["ev"])]
+              _dispatcher("deliver", "cls, inst, Y, weight, t, lag, share, keep, M", calls["ev"])]
     return "\n\n".join(parts)

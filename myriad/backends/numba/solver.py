@@ -16,6 +16,7 @@ arrays, ``N`` sizes.
 
 CORE_CHUNK = 64     # MYR_CORE_CHUNK
 TREE, LINEAR_TREE = 1, 2    # MYR_TREE, MYR_LINEAR_TREE (flatten.TREE, LINEAR_TREE)
+RK4, CRANK_NICOLSON = 1, 2  # MYR_RK4, MYR_CRANK_NICOLSON (context.METHODS)
 NO_FAULT = 2 ** 63 - 1      # MYR_NO_FAULT (myriad.faults.NO_FAULT)
 
 
@@ -86,7 +87,21 @@ def assemble(Y, S, G, W, N, dt):
 
 
 @inline
-def solve_tree(Y, J, E, diag, rhs, lo, hi):
+def new_potential(W, method, k, y, d):
+    """myr_new_potential: backward Euler's y + d; Crank-Nicolson's extrapolation to the
+    end of the step, algebraic unknowns from their last two middle values."""
+    if method != CRANK_NICOLSON:
+        return y + d
+    if W.cap[k] != 0.0:
+        return y + 2.0 * d
+    mid = y + d
+    before = W.dz[k]
+    W.dz[k] = mid
+    return mid + 0.5 * (mid - before)
+
+
+@inline
+def solve_tree(Y, J, E, W, method, diag, rhs, lo, hi):
     order, parent, kj, jk = E.order, E.tree_parent, E.tree_kj, E.tree_jk
     for p in range(lo, hi):
         k, j = order[p], parent[p]
@@ -102,11 +117,11 @@ def solve_tree(Y, J, E, diag, rhs, lo, hi):
         if j >= 0:
             s += J[kj[p]] * rhs[j]
         rhs[k] = s * diag[k]
-        Y[k] += rhs[k]
+        Y[k] = new_potential(W, method, k, Y[k], rhs[k])
 
 
 @inline
-def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
+def solve_linear_tree(Y, S, G, E, W, method, comp, inv_dt):
     """myr_solve_linear_tree: rows assembled while they are eliminated."""
     comp_ptr, order, parent, a, patch_ptr, patch = E.comp_ptr, E.order, E.tree_parent, E.tree_a, E.lt_patch_ptr, E.lt_patch
     cap, diag, rhs, lin_c, lin_d, dv = W.cap, W.diag, W.rhs, W.lin_c, W.lin_d, W.dv
@@ -132,7 +147,7 @@ def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
         if j >= 0:
             s += a[2 * p] * dv[j]
         d = s * diag[k]
-        y = Y[k] + d
+        y = new_potential(W, method, k, Y[k], d)
         dv[k] = d
         Y[k] = y
         rhs[k] = lin_c[k] + lin_d[k] * y
@@ -140,11 +155,11 @@ def solve_linear_tree(Y, S, G, E, W, comp, inv_dt):
 
 
 @kernel
-def begin_linear_trees(Y, E, W, dt):
+def begin_linear_trees(Y, E, W, h):
     """myr_begin_linear_trees: the linear trees' own terms at the start of a run."""
     comp_ptr, order, comp_tree = E.comp_ptr, E.order, E.comp_tree
     cap, diag, rhs, lin_c, lin_d = W.cap, W.diag, W.rhs, W.lin_c, W.lin_d
-    inv_dt = 1.0 / dt
+    inv_dt = 1.0 / h
     for comp in range(len(comp_ptr) - 1):
         if comp_tree[comp] != LINEAR_TREE:
             continue
@@ -172,7 +187,7 @@ def eliminate(J, E, diag, rhs, lo, hi):
 
 
 @inline
-def back_substitute(Y, J, E, diag, rhs, lo, hi):
+def back_substitute(Y, J, E, W, method, diag, rhs, lo, hi):
     order, up_ptr, up_node, up_kj = E.order, E.up_ptr, E.up_node, E.up_kj
     for p in range(hi - 1, lo - 1, -1):
         k = order[p]
@@ -180,7 +195,7 @@ def back_substitute(Y, J, E, diag, rhs, lo, hi):
         for q in range(up_ptr[p], up_ptr[p + 1]):
             s += J[up_kj[q]] * rhs[up_node[q]]
         rhs[k] = s * diag[k]
-        Y[k] += rhs[k]
+        Y[k] = new_potential(W, method, k, Y[k], rhs[k])
 
 
 @inline
@@ -206,7 +221,7 @@ def chunk_dot(a, b, n):
 
 
 @kernel
-def core_solve(Y, J, E, W, N, tol):
+def core_solve(Y, J, E, W, N, method, tol):
     """myr_core_solve: Jacobi-preconditioned BiCGSTAB; returns (failed, iterations)."""
     core_unknown, core_ptr, core_val, core_a, vec = E.core_unknown, E.core_ptr, E.core_val, E.core_a, E.core_vec
     diag, rhs = W.diag, W.rhs
@@ -261,40 +276,52 @@ def core_solve(Y, J, E, W, N, tol):
     for i in range(n):
         u = core_unknown[i]
         rhs[u] = x[i]
-        Y[u] += x[i]
+        Y[u] = new_potential(W, method, u, Y[u], x[i])
     return not converged, it
 
 
 @kernel
-def solve(Y, J, G, E, W, N, tol, dt):
+def solve(Y, J, G, E, W, N, method, tol, h):
     """myr_solve; returns (failed, core iterations)."""
     comp_ptr, comp_tree, comp_core = E.comp_ptr, E.comp_tree, E.comp_core
     diag, rhs = W.diag, W.rhs
     for comp in range(N.n_comp):
         lo, hi = comp_ptr[comp], comp_ptr[comp + 1]
         if comp_tree[comp] == LINEAR_TREE:
-            solve_linear_tree(Y, J, G, E, W, comp, 1.0 / dt)
+            solve_linear_tree(Y, J, G, E, W, method, comp, 1.0 / h)
             continue
         if comp_tree[comp] == TREE:
-            solve_tree(Y, J, E, diag, rhs, lo, hi)
+            solve_tree(Y, J, E, W, method, diag, rhs, lo, hi)
             continue
         eliminate(J, E, diag, rhs, lo, hi)
         if not comp_core[comp]:
-            back_substitute(Y, J, E, diag, rhs, lo, hi)
+            back_substitute(Y, J, E, W, method, diag, rhs, lo, hi)
     if N.n_core == 0:
         return False, 0
-    failed, it = core_solve(Y, J, E, W, N, tol)
+    failed, it = core_solve(Y, J, E, W, N, method, tol)
     for comp in range(N.n_comp):
         if comp_core[comp]:
-            back_substitute(Y, J, E, diag, rhs, comp_ptr[comp], comp_ptr[comp + 1])
+            back_substitute(Y, J, E, W, method, diag, rhs, comp_ptr[comp], comp_ptr[comp + 1])
     return failed, it
 
 
+@inline
+def implicit_h(method, dt):
+    """myr_implicit_h: backward Euler's whole step, Crank-Nicolson's half step."""
+    return 0.5 * dt if method == CRANK_NICOLSON else dt
+
+
 @kernel
-def backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol):
+def implicit_step(Y, S, M, G, E, V, R, W, N, method, n, t, dt, tol):
+    """myr_implicit_step: backward Euler or Crank-Nicolson."""
+    h = implicit_h(method, dt)
     currents(Y, S, t + 0.5 * dt, M)
-    assemble(Y, S, G, W, N, dt)
-    failed, it = solve(Y, S, G, E, W, N, tol, dt)
+    if method == CRANK_NICOLSON:
+        deliver_events(Y, M, V, N, method, t, dt, 1)
+    assemble(Y, S, G, W, N, h)
+    failed, it = solve(Y, S, G, E, W, N, method, tol, h)
+    if method == CRANK_NICOLSON:
+        record_middle(Y, R, N, n)
     advance_states(Y, S, t + dt, dt, M)
     return failed, it
 
@@ -363,12 +390,14 @@ def rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt):
 
 
 @kernel
-def deliver_events(Y, M, V, N, t, dt):
-    """Events due by the middle of the coming step; returns how many were lost."""
+def deliver_events(Y, M, V, N, method, t, dt, part):
+    """myr_deliver_events: events due by the middle of the coming step; Crank-Nicolson's in two
+    parts (``part`` 0 before the step's currents, 1 after them); returns how many were lost."""
     src_buf, src_off, src_cap, src_count = V.src_buf, V.src_off, V.src_cap, V.src_count
     tgt_ptr, tgt_cls, tgt_inst, con_src, con_delay, con_weight, con_cursor = \
         V.tgt_ptr, V.tgt_cls, V.tgt_inst, V.con_src, V.con_delay, V.con_weight, V.con_cursor
     limit = t + 0.5 * dt
+    cn = method == CRANK_NICOLSON
     lost = 0
     for g in range(N.n_tgt):
         for q in range(tgt_ptr[g], tgt_ptr[g + 1]):
@@ -378,13 +407,19 @@ def deliver_events(Y, M, V, N, t, dt):
             if count - cur > cap:
                 lost += count - cur - cap
                 cur = count - cap
+            start = cur
             while cur < count:
-                ts = src_buf[src_off[s] + cur % cap]
-                if ts + con_delay[q] > limit:
+                te = src_buf[src_off[s] + cur % cap] + con_delay[q]
+                if te > limit:
                     break
-                deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, M)
+                early = (te - t) / dt if cn else 0.0
+                lag = limit - te if cn else 0.0
+                if part == 0:
+                    deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, 1.0 - early, 1, M)
+                elif early != 0.0:
+                    deliver(tgt_cls[g], tgt_inst[g], Y, con_weight[q], t, lag, early, 0, M)
                 cur += 1
-            con_cursor[q] = cur
+            con_cursor[q] = start if cn and part == 0 else cur
     return lost
 
 
@@ -418,11 +453,27 @@ def detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk):
 
 
 @kernel
-def record(Y, R, N, step):
+def record(Y, R, N, method, step):
+    """myr_record: Crank-Nicolson's states, half a step ahead, reported at whole steps as the
+    mean of the values half a step before and after (the former kept by record_middle)."""
     rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
     for r in range(N.n_rec):
-        if step % rec_every[r] == 0:
-            rec_buf[rec_off[r] + step // rec_every[r]] = Y[rec_y[r]]
+        every, y, off = rec_every[r], rec_y[r], rec_off[r]
+        if step % every == 0:
+            if method == CRANK_NICOLSON and y >= N.n_unknowns and step > 0:
+                rec_buf[off + step // every] = 0.5 * (rec_buf[off + step // every] + Y[y])
+            else:
+                rec_buf[off + step // every] = Y[y]
+
+
+@kernel
+def record_middle(Y, R, N, step):
+    """myr_record_middle: in a Crank-Nicolson step, before its states advance (its events
+    delivered), the staggered states of its middle, kept for the record of step + 1."""
+    rec_y, rec_every, rec_off, rec_buf = R.rec_y, R.rec_every, R.rec_off, R.rec_buf
+    for r in range(N.n_rec):
+        if rec_y[r] >= N.n_unknowns and (step + 1) % rec_every[r] == 0:
+            rec_buf[rec_off[r] + (step + 1) // rec_every[r]] = Y[rec_y[r]]
 
 
 @entry
@@ -443,17 +494,21 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     if do_init:
         initialize(Y, t0, M)
     capacities(Y, cap, M)
-    if method == 0 and not resume:
-        begin_linear_trees(Y, E, W, dt)
-    if do_init and method == 1 and has_algebraic:
+    cn = method == CRANK_NICOLSON
+    if do_init and ((method == RK4 and has_algebraic) or cn):
         currents(Y, S, t0, M)
         project_algebraic(Y, S, G, W, N)
+    if method != RK4 and not resume:
+        begin_linear_trees(Y, E, W, implicit_h(method, dt))
+    if do_init and cn:
+        for u in range(N.n_unknowns):
+            W.dz[u] = Y[u]
     if do_init:
         for d in range(N.n_det):
             v = Y[det_y[d]]
             det_vprev[d] = v
             det_above[d] = v > det_thr[d]
-    record(Y, R, N, 0)
+    record(Y, R, N, method, 0)
     iterations = 0
     failed_step = -1
     bad_y = -1
@@ -464,16 +519,16 @@ def run(Y, S, M, G, E, V, R, W, N, method, do_init, resume, has_algebraic, dt, t
     done = nsteps if fault_step < 0 else 0
     for n in range(nsteps if fault_step < 0 else 0):
         t = (step0 + n) * dt
-        lost += deliver_events(Y, M, V, N, t, dt)
+        lost += deliver_events(Y, M, V, N, method, t, dt, 0)
         events = faults[1]
         failed = False
-        if method == 1:
+        if method == RK4:
             rk4_step(Y, S, M, G, W, N, has_algebraic, t, dt)
         else:
-            failed, it = backward_euler_step(Y, S, M, G, E, W, N, t, dt, tol)
+            failed, it = implicit_step(Y, S, M, G, E, V, R, W, N, method, n, t, dt, tol)
             iterations += it
         spk_t, spk_gid, n_spk = detect(Y, V, N, t, dt, spk_t, spk_gid, n_spk)
-        record(Y, R, N, n + 1)
+        record(Y, R, N, method, n + 1)
         fault_key = events if events != NO_FAULT else faults[0]
         if fault_key != NO_FAULT:
             fault_step = step0 + n
