@@ -95,7 +95,7 @@ def test_version_and_help_say_what_a_user_types():
     assert proc.returncode == 0 and proc.stdout.strip() == "myriad 0.1.0", proc
     usage = " ".join(_cli("-m", "applications.ringtest", "--help").stdout.split())
     assert usage.startswith("usage: python -m applications.ringtest ")
-    for described in ("--method {backward_euler,rk4} integration method", "--threads THREADS OpenMP threads",
+    for described in ("--method {backward_euler,rk4,crank_nicolson} integration method", "--threads THREADS OpenMP threads",
                       "--nring NRING rings", "--ncell NCELL cells per ring", "--nbranch NBRANCH dendrites per cell"):
         assert described in usage, described
 
