@@ -60,27 +60,27 @@ def output_file(text: str) -> str:
     return text
 
 
+def _formatted_output(text: str, check) -> str:
+    """An output_file that ``check`` (a MyriadError for a format that cannot be written) accepts."""
+    text = output_file(text)
+    try:
+        check(text)
+    except MyriadError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def plot_file(text: str) -> str:
     """An argparse type for a figure to write: an output_file whose suffix
     names a format matplotlib (which must be installed) can draw."""
     from myriad.plotting import plot_format
-    text = output_file(text)
-    try:
-        plot_format(text)
-    except MyriadError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    return _formatted_output(text, plot_format)
 
 
 def table_file(text: str) -> str:
     """An argparse type for a search table: an output_file; .parquet needs pyarrow."""
     from myriad.search.table import check_table_format
-    text = output_file(text)
-    try:
-        check_table_format(text)
-    except MyriadError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    return _formatted_output(text, check_table_format)
 
 
 def same_file(a, b) -> bool:

@@ -5,6 +5,18 @@ import numpy as np
 from applications.neuro import HH, ExpSyn, IClamp, Network, Pas
 
 
+def record_soma(h, soma):
+    """NEURON Vectors of t, the soma's v and its spike times (10 mV crossings), and the
+    detecting NetCon, which must be kept alive for the run."""
+    tvec, vvec, spk = h.Vector(), h.Vector(), h.Vector()
+    tvec.record(h._ref_t)
+    vvec.record(soma(0.5)._ref_v)
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = 10.0
+    det.record(spk)
+    return tvec, vvec, spk, det
+
+
 def neuron_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=30.0):
     """clamp = (delay, dur, amp); syn = (tau, e, delay, weight, times).
     Returns (t, v, spikes) from NEURON's fixed step (secondorder 0)."""
@@ -36,12 +48,7 @@ def neuron_soma(*, hh=True, celsius=6.3, clamp=None, syn=None, dt=0.025, tstop=3
             nc.weight[0] = weight
             keep += [s, nc]
             arrivals = [t + delay for t in times]
-        tvec, vvec, spk = h.Vector(), h.Vector(), h.Vector()
-        tvec.record(h._ref_t)
-        vvec.record(soma(0.5)._ref_v)
-        det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
-        det.threshold = 10.0
-        det.record(spk)
+        tvec, vvec, spk, det = record_soma(h, soma)
         h.cvode.active(0)
         h.secondorder = 0
         h.dt = dt

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.applications.neuron_soma import record_soma
+
 #: NEURON mechanism name -> its MOD file in the wheel
 MOD_FILES = {"hh": "hh.mod", "pas": "passive.mod", "ExpSyn": "expsyn.mod", "Exp2Syn": "exp2syn.mod",
              "IClamp": "stim.mod"}
@@ -56,12 +58,7 @@ def neuron_run(model: dict, *, dt=None, secondorder=0):
             nc = h.NetCon(None, points[events[0]])
             nc.weight[0] = events[1]
             keep.append(nc)
-        tvec, vvec, spk = h.Vector(), h.Vector(), h.Vector()
-        tvec.record(h._ref_t)
-        vvec.record(soma(0.5)._ref_v)
-        det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
-        det.threshold = 10.0
-        det.record(spk)
+        tvec, vvec, spk, det = record_soma(h, soma)
         keep += [det, points]
         h.cvode.active(0)
         h.secondorder = secondorder
